@@ -1,0 +1,160 @@
+import { resolve } from 'node:path';
+import { audit } from '../../src/lib/server/audit/audit';
+import { activate } from '../../src/lib/server/enrollment/activation.service';
+import { createReferral } from '../../src/lib/server/enrollment/referral.service';
+import { ensureSigningReady } from '../../src/lib/server/certificates/certificate-keys';
+import { generateKeys } from '../../src/lib/server/certificates/keys';
+import { attest, signOff } from '../../src/lib/server/completion/completion.service';
+import { importCurriculum } from '../../src/lib/server/curriculum/curriculum.service';
+import { readCurriculumFolder } from '../../src/lib/server/curriculum/files';
+import { clock, today } from '../../src/lib/server/clock';
+import { newId } from '../../src/lib/server/ids';
+import type { Db } from '../../src/lib/server/db';
+import { loadCourseState } from '../../src/lib/server/learning/evidence';
+import { findOwnEnrollment } from '../../src/lib/server/learning/participant';
+import { openAttempt, submitAttempt } from '../../src/lib/server/quizzes/quiz.service';
+import { gradeReflection, submitReflection } from '../../src/lib/server/reflections/reflection.service';
+import { findIdentity, type UserIdentity } from '../../src/lib/server/users/users.queries';
+import { createStaffUser } from '../../src/lib/server/users/users.service';
+import { demoCourt, demoParticipants, demoProgram, demoStaff } from './demo-data';
+import { existsSync } from 'node:fs';
+
+export interface DemoSummary {
+	alreadyLoaded: boolean;
+	accounts: { role: string; email: string; password: string; note: string }[];
+	pendingCode?: { code: string; dateOfBirth: string; caseNumber: string };
+	certificateSerial?: string;
+}
+
+function addDays(days: number): string {
+	return new Date(clock.now().getTime() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Loads the demo program: every role, a participant part-way, one finished with a certificate. */
+export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: string; origin: string; log?: (s: string) => void }): Promise<DemoSummary> {
+	const log = opts.log ?? (() => {});
+	const accounts = [
+		...demoStaff.map((s) => ({ role: s.roles.join(','), email: s.email, password: s.password, note: s.name })),
+		{ role: 'participant', email: demoParticipants.partWay.email, password: demoParticipants.partWay.password, note: 'part-way through the course' },
+		{ role: 'participant', email: demoParticipants.finished.email, password: demoParticipants.finished.password, note: 'finished, holds a certificate' }
+	];
+	if (await db.selectFrom('programs').select('id').where('slug', '=', demoProgram.slug).executeTakeFirst()) {
+		return { alreadyLoaded: true, accounts };
+	}
+
+	if (!existsSync(resolve(opts.keysDir, 'keys.json'))) {
+		const g = generateKeys(resolve(opts.keysDir), { programName: demoProgram.name });
+		log(`generated signing keys in ${g.dir} (Ed25519 ${g.ed25519KeyId}, PDF ${g.pdfKeyId})`);
+	}
+	await ensureSigningReady(opts.keysDir, db);
+
+	const programId = newId();
+	const courtId = newId();
+	await db.transaction().execute(async (trx) => {
+		await trx
+			.insertInto('programs')
+			.values({ id: programId, slug: demoProgram.slug, name: demoProgram.name, provider: demoProgram.provider, serial_prefix: demoProgram.serialPrefix, settings_json: JSON.stringify(demoProgram.settings), created_at: clock.iso() })
+			.execute();
+		await trx.insertInto('courts').values({ id: courtId, program_id: programId, name: demoCourt.name, county: demoCourt.county, created_at: clock.iso() }).execute();
+		await audit(trx, { actorId: null, action: 'demo.load', targetType: 'program', targetId: programId });
+	});
+	log(`program "${demoProgram.name}" and court "${demoCourt.name}"`);
+
+	const imported = await importCurriculum(db, null, readCurriculumFolder(opts.curriculumDir));
+	if (!imported.ok) throw new Error(`curriculum import failed: ${imported.reason}`);
+	log(`curriculum: ${imported.modules} modules, ${imported.questions} quiz questions`);
+
+	const staff: Record<string, UserIdentity> = {};
+	for (const s of demoStaff) {
+		const r = await createStaffUser(db, null, {
+			email: s.email,
+			name: s.name,
+			password: s.password,
+			roles: [...s.roles],
+			programIds: s.roles.some((x) => x === 'admin' || x === 'facilitator') ? [programId] : [],
+			courtIds: (s.roles as readonly string[]).includes('court') ? [courtId] : []
+		});
+		if (!r.ok) throw new Error(`demo user ${s.email}: ${r.reason}`);
+		staff[s.roles[0]] = (await findIdentity(db, r.id))!;
+	}
+	const clerk = staff.court;
+	const facilitator = staff.facilitator;
+
+	const enrol = async (p: { legalName: string; dateOfBirth: string; caseNumber: string; offence?: string; dueInDays: number }) => {
+		const r = await createReferral(db, clerk, { legalName: p.legalName, dateOfBirth: p.dateOfBirth, caseNumber: p.caseNumber, offence: p.offence, courtId, referralDate: today(), dueDate: addDays(p.dueInDays) });
+		if (!r.ok) throw new Error(`demo referral: ${r.reason}`);
+		return r;
+	};
+	const start = async (p: typeof demoParticipants.partWay) => {
+		const r = await enrol(p);
+		const a = await activate(db, { code: r.code, dateOfBirth: p.dateOfBirth, caseNumber: p.caseNumber, email: p.email, password: p.password, noticeAcknowledged: true, ip: '127.0.0.1' });
+		if (!a.ok) throw new Error(`demo activation: ${a.reason}`);
+		return (await findIdentity(db, a.userId))!;
+	};
+
+	const thomas = await start(demoParticipants.partWay);
+	await completeModules(db, thomas, facilitator, 1);
+	log(`participant ${demoParticipants.partWay.email}: module 1 done, module 2 started`);
+
+	const kevin = await start(demoParticipants.finished);
+	const total = await completeModules(db, kevin, facilitator, Infinity);
+	const kevinEnrollment = (await findOwnEnrollment(db, kevin))!;
+	await db.updateTable('enrollments').set({ fee_status: 'paid', fee_recorded_by: facilitator.id, fee_recorded_at: clock.iso() }).where('id', '=', kevinEnrollment.id).execute();
+	const at = await attest(db, kevin, { typedName: demoParticipants.finished.legalName, confirmed: true });
+	if (!at.ok) throw new Error(`demo attestation: ${at.reason}`);
+	const so = await signOff(db, facilitator, kevinEnrollment.id, opts.origin);
+	if (!so.ok) throw new Error(`demo sign-off: ${so.reason}`);
+	log(`participant ${demoParticipants.finished.email}: ${total} modules done, certificate ${so.serial}`);
+
+	const pending = await enrol(demoParticipants.notActivated);
+	return {
+		alreadyLoaded: false,
+		accounts,
+		pendingCode: { code: pending.code, dateOfBirth: demoParticipants.notActivated.dateOfBirth, caseNumber: demoParticipants.notActivated.caseNumber },
+		certificateSerial: so.serial
+	};
+}
+
+/** Works through modules as a participant would (seat time credited directly: the demo has no browser). */
+export async function completeModules(db: Db, participant: UserIdentity, grader: UserIdentity, count: number): Promise<number> {
+	const enrollment = (await findOwnEnrollment(db, participant))!;
+	const state = await loadCourseState(db, enrollment);
+	let done = 0;
+	for (const m of state.modules) {
+		const now = clock.iso();
+		const partial = done >= count;
+		const seconds = partial ? Math.floor(m.requiredSeconds / 2) : m.requiredSeconds + 30;
+		await db
+			.insertInto('module_progress')
+			.values({ enrollment_id: enrollment.id, module_id: m.moduleId, seat_seconds: seconds, started_at: now, last_activity_at: now, completed_at: null })
+			.onConflict((oc) => oc.columns(['enrollment_id', 'module_id']).doUpdateSet({ seat_seconds: seconds, last_activity_at: now }))
+			.execute();
+		if (partial) break;
+		const attempt = await openAttempt(db, participant, m.moduleId);
+		if (!attempt.ok) throw new Error(`demo quiz: ${attempt.reason}`);
+		const options = await db
+			.selectFrom('quiz_options')
+			.select(['question_id', 'id'])
+			.where('question_id', 'in', attempt.questions.map((q) => q.id))
+			.where('is_correct', '=', 1)
+			.execute();
+		const answers: Record<string, string[]> = {};
+		for (const o of options) (answers[o.question_id] ??= []).push(o.id);
+		const submitted = await submitAttempt(db, participant, m.moduleId, attempt.attemptId, answers);
+		if (!submitted.ok || !submitted.passed) throw new Error('demo quiz did not pass');
+		const prompts = await db.selectFrom('reflection_prompts').select(['id', 'min_length']).where('module_id', '=', m.moduleId).execute();
+		for (const p of prompts) {
+			const text = demoReflection(m.title).padEnd(p.min_length + 10, ' I will keep working on this.');
+			const s = await submitReflection(db, participant, m.moduleId, p.id, text);
+			if (!s.ok) throw new Error(`demo reflection: ${s.reason}`);
+			const sub = await db.selectFrom('reflection_submissions').select('id').where('prompt_id', '=', p.id).where('enrollment_id', '=', enrollment.id).orderBy('version', 'desc').executeTakeFirstOrThrow();
+			await gradeReflection(db, grader, { submissionId: sub.id, outcome: 'satisfactory', feedback: 'Thoughtful and specific. Thank you.', rubric: {} });
+		}
+		done++;
+	}
+	return done;
+}
+
+function demoReflection(title: string): string {
+	return `Reading "${title}" made me think about the choices I made and who they affected. I did not think about the women as people with families and histories. I was thinking only about myself. I understand now that there is no such thing as a victimless purchase, and that my money kept a harmful market going. What I will do differently is to be honest with the people close to me and to get help when I notice the old patterns.`;
+}

@@ -1,0 +1,21 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_programs_courts_users';
+import * as m0002 from './0002_sessions_rate_limits';
+import * as m0003 from './0003_audit_log';
+import * as m0004 from './0004_curriculum';
+import * as m0005 from './0005_enrollments';
+import * as m0006 from './0006_progress_quizzes_reflections';
+import * as m0007 from './0007_live_sessions';
+import * as m0008 from './0008_completion_certificates';
+
+// A static record rather than a folder read at run time: `vite build` bundles it.
+export const migrations: Record<string, Migration> = {
+	'0001_programs_courts_users': m0001,
+	'0002_sessions_rate_limits': m0002,
+	'0003_audit_log': m0003,
+	'0004_curriculum': m0004,
+	'0005_enrollments': m0005,
+	'0006_progress_quizzes_reflections': m0006,
+	'0007_live_sessions': m0007,
+	'0008_completion_certificates': m0008
+};

@@ -1,0 +1,18 @@
+import type { Session } from '$lib/server/auth/session';
+import type { UserIdentity } from '$lib/server/users/users.queries';
+
+declare global {
+	namespace App {
+		interface Locals {
+			user: UserIdentity | null;
+			session: Session | null;
+			requestId: string;
+		}
+		interface Error {
+			message: string;
+			requestId?: string;
+		}
+	}
+}
+
+export {};

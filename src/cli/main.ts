@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+// The operators' command line: `npm run cli -- <command> [options]`.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadDemo } from '../../db/demo/load';
+import { verifyAuditChain } from '../lib/server/audit/audit';
+import { generateKeys } from '../lib/server/certificates/keys';
+import { config } from '../lib/server/config';
+import { importCurriculum } from '../lib/server/curriculum/curriculum.service';
+import { CurriculumError, readCurriculumFolder } from '../lib/server/curriculum/files';
+import { openDatabase, type DbHandle } from '../lib/server/db';
+import { migrateToLatest } from '../lib/server/db/migrate';
+import { ROLES, type Role } from '../lib/server/db/schema';
+import { passwordMessages } from '../lib/domain/password-policy';
+import { createStaffUser } from '../lib/server/users/users.service';
+
+class UsageError extends Error {}
+
+const HELP = `John School operator commands (npm run cli -- <command>)
+
+  help                          this text
+  db:migrate                    bring the database schema up to date
+  demo:load                     load the demo program, accounts and participants (once)
+  user:create --email <e> --name <n> --role <role>[,<role>] [--court <court>] [--program <slug>]
+                                create a staff account; the password is read from standard input
+                                roles: ${ROLES.join(', ')}
+  curriculum:import <folder>    import a curriculum folder as a new published version
+  keys:generate [--dir <dir>] [--program-name <name>]
+                                make (or rotate) the certificate signing keys
+  db:backup <file>              copy the SQLite database to <file> while it is in use
+  audit:verify                  check the audit log's hash chain end to end
+
+The database is DATABASE_URL (a postgres:// URL) or, by default, ${'db/data/john-school.sqlite'}.`;
+
+async function withDb<T>(fn: (h: DbHandle) => Promise<T>): Promise<T> {
+	const h = openDatabase(config.databaseUrl);
+	try {
+		await migrateToLatest(h.db);
+		return await fn(h);
+	} finally {
+		await h.close();
+	}
+}
+
+async function readStdin(): Promise<string> {
+	if (process.stdin.isTTY) process.stderr.write('Password (then Enter, then Ctrl-D): ');
+	const chunks: Buffer[] = [];
+	for await (const c of process.stdin) chunks.push(c as Buffer);
+	return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+	async help() {
+		console.log(HELP);
+	},
+
+	async 'db:migrate'() {
+		await withDb(async (h) => {
+			const { applied } = await migrateToLatest(h.db);
+			console.log(applied.length ? `Applied ${applied.length} migration(s) to ${h.location}: ${applied.join(', ')}` : `${h.location} is up to date.`);
+		});
+	},
+
+	async 'demo:load'() {
+		await withDb(async (h) => {
+			const s = await loadDemo(h.db, {
+				curriculumDir: resolve('curriculum/ramsey'),
+				keysDir: config.keysDir,
+				origin: config.publicOrigin ?? 'http://127.0.0.1:3000',
+				log: (line) => console.log(`  ${line}`)
+			});
+			console.log(s.alreadyLoaded ? `The demo program is already loaded in ${h.location}.` : `Loaded the demo program into ${h.location}.`);
+			console.log('\nDemo accounts:');
+			for (const a of s.accounts) console.log(`  ${a.role.padEnd(12)} ${a.email.padEnd(36)} ${a.password.padEnd(32)} ${a.note}`);
+			if (s.pendingCode) {
+				console.log(`\nA referral waiting for activation (try it at /activate):`);
+				console.log(`  code ${s.pendingCode.code}   date of birth ${s.pendingCode.dateOfBirth}   case number ${s.pendingCode.caseNumber}`);
+			}
+		});
+	},
+
+	async 'user:create'(args) {
+		const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, court: { type: 'string' }, program: { type: 'string' } } });
+		if (!values.email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(values.email)) throw new UsageError('--email <address> is required and must be an e-mail address');
+		if (!values.name?.trim()) throw new UsageError('--name <full name> is required');
+		const roles = (values.role ?? '').split(',').map((r) => r.trim()).filter(Boolean) as Role[];
+		const bad = roles.filter((r) => !ROLES.includes(r));
+		if (roles.length === 0 || bad.length) throw new UsageError(`--role must be one or more of ${ROLES.join(', ')} (comma-separated)${bad.length ? `; not a role: ${bad.join(', ')}` : ''}`);
+		if (roles.includes('participant')) throw new UsageError('participants activate their own accounts from a court referral; create a referral instead');
+		const password = await readStdin();
+		await withDb(async (h) => {
+			const programs = await h.db.selectFrom('programs').select(['id', 'slug']).execute();
+			let programIds: string[] = [];
+			if (roles.some((r) => r === 'facilitator' || r === 'admin')) {
+				const p = values.program ? programs.find((x) => x.slug === values.program) : programs.length === 1 ? programs[0] : undefined;
+				if (!p) throw new UsageError(values.program ? `no program with slug "${values.program}"` : '--program <slug> is required when there is not exactly one program');
+				programIds = [p.id];
+			}
+			let courtIds: string[] = [];
+			if (roles.includes('court')) {
+				if (!values.court) throw new UsageError('--court <court name or id> is required for the court role');
+				const court = await h.db.selectFrom('courts').select(['id', 'name']).where((eb) => eb.or([eb('id', '=', values.court!), eb('name', '=', values.court!)])).executeTakeFirst();
+				if (!court) throw new UsageError(`no court named "${values.court}"`);
+				courtIds = [court.id];
+			}
+			const r = await createStaffUser(h.db, null, { email: values.email!, name: values.name!, password, roles, programIds, courtIds });
+			if (!r.ok) {
+				if (r.reason === 'weak_password') throw new UsageError(`password refused: ${passwordMessages[r.problem]}`);
+				throw new UsageError({ email_taken: 'that e-mail address already has an account', bad_role: 'bad role', court_required: 'the court role needs --court', program_required: 'this role needs a program' }[r.reason]);
+			}
+			console.log(`Created ${roles.join(', ')} account ${values.email} (id ${r.id}).`);
+		});
+	},
+
+	async 'curriculum:import'(args) {
+		const folder = args[0];
+		if (!folder) throw new UsageError('give the curriculum folder: curriculum:import <folder>');
+		if (!existsSync(folder)) throw new UsageError(`no such folder: ${folder}`);
+		let parsed;
+		try {
+			parsed = readCurriculumFolder(resolve(folder));
+		} catch (e) {
+			if (e instanceof CurriculumError) throw new UsageError(`the curriculum is not valid: ${e.message}`);
+			throw e;
+		}
+		await withDb(async (h) => {
+			const r = await importCurriculum(h.db, null, parsed);
+			if (r.ok) console.log(`Imported ${parsed.program} version ${parsed.version}: ${r.modules} modules, ${r.questions} questions.`);
+			else if (r.reason === 'already_imported') console.log(`Version ${parsed.version} of ${parsed.program} is already imported with the same content; nothing to do.`);
+			else if (r.reason === 'unknown_program') throw new UsageError(`no program with slug "${parsed.program}" (curriculum.yaml)`);
+			else throw new UsageError(`version ${parsed.version} is already published with different content; published versions are never edited: give the changed curriculum a new version`);
+		});
+	},
+
+	async 'keys:generate'(args) {
+		const { values } = parseArgs({ args, options: { dir: { type: 'string' }, 'program-name': { type: 'string' } } });
+		const dir = resolve(values.dir ?? config.keysDir);
+		const s = generateKeys(dir, { programName: values['program-name'] ?? 'John School' });
+		console.log(`${s.caCreated ? 'Created a program CA and keys' : 'Rotated keys (the CA and the old keys stay)'} in ${s.dir}:`);
+		console.log(`  Ed25519 key ${s.ed25519KeyId}, PDF signing certificate ${s.pdfKeyId} (now active)`);
+		console.log('  Restart the server to sign with them.');
+	},
+
+	async 'db:backup'(args) {
+		const file = args[0];
+		if (!file) throw new UsageError('give the backup file: db:backup <file>');
+		if (existsSync(file)) throw new UsageError(`${file} already exists; choose a new file name`);
+		await withDb(async (h) => {
+			if (!h.sqlite) throw new UsageError('db:backup copies the embedded SQLite database; for PostgreSQL use pg_dump');
+			await h.sqlite.backup(file);
+			console.log(`Backed up ${h.location} to ${file}.`);
+		});
+	},
+
+	async 'audit:verify'() {
+		await withDb(async (h) => {
+			const r = await verifyAuditChain(h.db);
+			if (r.ok) {
+				console.log(`Audit log intact: ${r.entries} entries, every hash links to the one before.`);
+				return;
+			}
+			console.log(`Audit log BROKEN (${r.entries} entries checked):`);
+			for (const p of r.problems) console.log(`  entry ${p.seq}: ${p.problem}`);
+			process.exitCode = 1;
+		});
+	}
+};
+
+async function main() {
+	const [name, ...args] = process.argv.slice(2);
+	const command = commands[name ?? 'help'] ?? (name === '--help' || name === '-h' ? commands.help : undefined);
+	if (!command) {
+		console.error(`Unknown command "${name}".\n\n${HELP}`);
+		process.exit(2);
+	}
+	try {
+		await command(args);
+	} catch (e) {
+		if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+			console.error(`Error: ${(e as Error).message}`);
+			process.exit(2);
+		}
+		throw e;
+	}
+}
+
+main().catch((e) => {
+	console.error(e);
+	process.exit(1);
+});

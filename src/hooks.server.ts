@@ -1,0 +1,69 @@
+import { error, redirect, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { randomUUID } from 'node:crypto';
+import { deleteSessionCookie, sessionCookieName, setSessionCookie } from '$lib/server/auth/cookie';
+import { accessFor } from '$lib/server/auth/guards';
+import { sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session';
+import { getDb } from '$lib/server/db/instance';
+import { findIdentity } from '$lib/server/users/users.queries';
+import { ensureSigningReady } from '$lib/server/certificates/certificate-keys';
+
+export const init: ServerInit = async () => {
+	await getDb();
+	await ensureSigningReady();
+};
+
+const identify: Handle = async ({ event, resolve }) => {
+	event.locals.requestId = randomUUID();
+	event.locals.user = null;
+	event.locals.session = null;
+	const token = event.cookies.get(sessionCookieName());
+	if (token) {
+		const { db } = await getDb();
+		const session = await validateSessionToken(db, token);
+		const user = session ? await findIdentity(db, session.userId) : undefined;
+		if (session && user) {
+			event.locals.session = session;
+			event.locals.user = user;
+			setSessionCookie(event.cookies, token, sessionExpiresAt(session));
+		} else {
+			deleteSessionCookie(event.cookies);
+		}
+	}
+	return resolve(event);
+};
+
+const guard: Handle = async ({ event, resolve }) => {
+	const access = accessFor(event.route.id, event.locals.user);
+	if (access.kind === 'login') {
+		if (event.request.method === 'GET') redirect(303, `/login?next=${encodeURIComponent(event.url.pathname)}`);
+		error(401, 'Your session has ended. Please sign in again.');
+	}
+	if (access.kind === 'forbidden') error(403, 'You do not have access to this page.');
+	if (access.kind === 'unknown') error(404, 'Not found');
+	return resolve(event);
+};
+
+const headers: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	response.headers.set('X-Content-Type-Options', 'nosniff');
+	response.headers.set('X-Frame-Options', 'DENY');
+	// Verification links carry a code in their query string: never pass a URL to another site.
+	// (Not "no-referrer": browsers then send "Origin: null" on form posts and the CSRF check refuses them.)
+	response.headers.set('Referrer-Policy', 'same-origin');
+	response.headers.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+	response.headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+	if (event.locals.user && !response.headers.has('Cache-Control')) response.headers.set('Cache-Control', 'private, no-store');
+	if (!response.headers.has('Content-Security-Policy') && !response.headers.get('content-type')?.includes('text/html')) {
+		response.headers.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+	}
+	return response;
+};
+
+export const handle = sequence(identify, guard, headers);
+
+export const handleError: HandleServerError = ({ error: err, event, status }) => {
+	const requestId = event.locals.requestId ?? randomUUID();
+	if (status >= 500) console.error(`[error] ${requestId} ${event.request.method} ${event.route.id ?? '(no route)'}`, err);
+	return { message: status >= 500 ? 'Something went wrong on our side. Please try again; if it keeps happening, tell the program and quote the request id.' : 'Not found', requestId };
+};

@@ -1,0 +1,139 @@
+/**
+ * The facts a completion certificate states, their canonical byte form (what the Ed25519 signature
+ * covers), and small formatting helpers. Pure: no I/O.
+ */
+
+export interface CertificateFacts {
+	v: 1;
+	/** e.g. RC-2026-000123 */
+	serial: string;
+	program: string;
+	/** e.g. Breaking Free */
+	provider: string;
+	/** legal name, as on the referral */
+	participantName: string;
+	/** YYYY-MM-DD */
+	dateOfBirth: string;
+	court: string;
+	caseNumber: string;
+	offence: string | null;
+	/** e.g. 2026.1 */
+	curriculumVersion: string;
+	/** YYYY-MM-DD */
+	completedAt: string;
+	/** whole seconds */
+	seatSeconds: number;
+	/** signedAt is ISO-8601 UTC */
+	attestation: { name: string; signedAt: string };
+	/** the facilitator's name */
+	signedOffBy: string;
+	/** ISO-8601 UTC */
+	issuedAt: string;
+	/** id of the Ed25519 key that signs these facts */
+	keyId: string;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * Canonical JSON, the exact bytes the Ed25519 signature covers.
+ *
+ * Rule (version 1), for anyone reproducing it outside this software:
+ *   1. Every string (values and object keys) is Unicode-normalised to NFC.
+ *   2. Object keys are sorted in ascending order, recursively at every depth, comparing UTF-16 code
+ *      units (JavaScript's default sort; for the ASCII keys used here that is plain byte order).
+ *   3. Numbers must be integers (safe range); null is kept; undefined, NaN, Infinity, fractions,
+ *      functions and other types are refused, not dropped. Arrays keep their order.
+ *   4. Serialise with no whitespace at all, exactly as ECMAScript `JSON.stringify(value)` does
+ *      (so non-ASCII characters appear as raw characters, not \u escapes), and encode as UTF-8
+ *      without a byte-order mark.
+ * In other words: canonical = UTF-8( JSON.stringify( sortKeysRecursively( nfc(facts) ) ) ).
+ * Example: {"b":1,"a":{"d":null,"c":"é"}} → {"a":{"c":"é","d":null},"b":1}
+ */
+export function canonicalJson(value: unknown): string {
+	return JSON.stringify(normalise(value, '$'));
+}
+
+/** The canonical form of a certificate's facts (see canonicalJson for the rule). */
+export function canonicalFacts(f: CertificateFacts): string {
+	return canonicalJson(f);
+}
+
+function normalise(value: unknown, path: string): Json {
+	if (value === null) return null;
+	switch (typeof value) {
+		case 'string':
+			return value.normalize('NFC');
+		case 'boolean':
+			return value;
+		case 'number':
+			if (!Number.isSafeInteger(value)) {
+				throw new TypeError(`canonical JSON: ${path} must be an integer, got ${value}`);
+			}
+			return value;
+		case 'object': {
+			if (Array.isArray(value)) return value.map((v, i) => normalise(v, `${path}[${i}]`));
+			const proto = Object.getPrototypeOf(value);
+			if (proto !== Object.prototype && proto !== null) {
+				throw new TypeError(`canonical JSON: ${path} must be a plain object`);
+			}
+			const entries = Object.entries(value as Record<string, unknown>).map(
+				([k, v]) => [k.normalize('NFC'), v] as const
+			);
+			entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+			const out: { [key: string]: Json } = {};
+			for (let i = 0; i < entries.length; i++) {
+				const [k, v] = entries[i];
+				if (i > 0 && entries[i - 1][0] === k) {
+					throw new TypeError(`canonical JSON: duplicate key ${path}.${k} after NFC`);
+				}
+				out[k] = normalise(v, `${path}.${k}`);
+			}
+			return out;
+		}
+		default:
+			throw new TypeError(`canonical JSON: ${path} is ${typeof value}, which has no JSON form`);
+	}
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/** Problems with a facts object, as readable sentences; empty when it is well-formed. */
+export function factsProblems(f: CertificateFacts): string[] {
+	const p: string[] = [];
+	if (f.v !== 1) p.push('v must be 1');
+	for (const k of ['serial', 'program', 'provider', 'participantName', 'court', 'caseNumber'] as const) {
+		if (typeof f[k] !== 'string' || f[k].trim() === '') p.push(`${k} is required`);
+	}
+	for (const k of ['curriculumVersion', 'signedOffBy', 'keyId'] as const) {
+		if (typeof f[k] !== 'string' || f[k].trim() === '') p.push(`${k} is required`);
+	}
+	if (f.offence !== null && typeof f.offence !== 'string') p.push('offence must be text or null');
+	if (!ISO_DATE.test(f.dateOfBirth)) p.push('dateOfBirth must be YYYY-MM-DD');
+	if (!ISO_DATE.test(f.completedAt)) p.push('completedAt must be YYYY-MM-DD');
+	if (!Number.isSafeInteger(f.seatSeconds) || f.seatSeconds < 0) {
+		p.push('seatSeconds must be a whole number of seconds');
+	}
+	if (!f.attestation || !f.attestation.name?.trim()) p.push('attestation.name is required');
+	if (!ISO_UTC.test(f.attestation?.signedAt ?? '')) p.push('attestation.signedAt must be ISO-8601 UTC');
+	if (!ISO_UTC.test(f.issuedAt)) p.push('issuedAt must be ISO-8601 UTC');
+	return p;
+}
+
+/** serialNumber('RC', 2026, 123) → "RC-2026-000123" (at least six digits). */
+export function serialNumber(prefix: string, year: number, n: number): string {
+	if (!/^[A-Z][A-Z0-9]{0,9}$/.test(prefix)) {
+		throw new RangeError(`serial prefix must be 1-10 capital letters or digits, got "${prefix}"`);
+	}
+	if (!Number.isInteger(year) || year < 2000 || year > 9999) throw new RangeError(`bad year ${year}`);
+	if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`serial counter must be ≥ 1, got ${n}`);
+	return `${prefix}-${year}-${String(n).padStart(6, '0')}`;
+}
+
+/** formatSeatTime(29100) → "8 h 05 min" (whole minutes, rounded down). */
+export function formatSeatTime(seconds: number): string {
+	if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`bad seat time ${seconds}`);
+	const minutes = Math.floor(seconds / 60);
+	return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}

@@ -1,0 +1,20 @@
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import { migrations } from '../../../../db/migrations/index';
+import type { Db } from './index';
+
+class StaticMigrationProvider implements MigrationProvider {
+	constructor(private readonly record: Record<string, Migration>) {}
+	async getMigrations() {
+		return this.record;
+	}
+}
+
+export async function migrateToLatest(db: Db): Promise<{ applied: string[] }> {
+	const migrator = new Migrator({ db, provider: new StaticMigrationProvider(migrations) });
+	const result: MigrationResultSet = await migrator.migrateToLatest();
+	if (result.error) {
+		const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+		throw new Error(`Migration ${failed} failed: ${String(result.error)}`, { cause: result.error });
+	}
+	return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}

@@ -1,0 +1,30 @@
+import type { Db } from '../db';
+import type { EnrollmentsTable } from '../db/schema';
+import type { UserIdentity } from '../users/users.queries';
+import { loadCourseState, type CourseState, type ModuleState } from './evidence';
+
+/** The participant's own enrollment; a participant never reaches anyone else's. */
+export async function findOwnEnrollment(db: Db, user: UserIdentity): Promise<EnrollmentsTable | undefined> {
+	if (!user.roles.includes('participant')) return undefined;
+	return db
+		.selectFrom('enrollments')
+		.selectAll()
+		.where('user_id', '=', user.id)
+		.where('status', 'in', ['active', 'completed'])
+		.executeTakeFirst();
+}
+
+export type ModuleAccess =
+	| { ok: true; state: CourseState; module: ModuleState }
+	| { ok: false; reason: 'no_enrollment' | 'not_found' | 'locked' };
+
+/** A module of his own curriculum version, and only once the modules before it are complete. */
+export async function ownModule(db: Db, user: UserIdentity, moduleId: string): Promise<ModuleAccess> {
+	const enrollment = await findOwnEnrollment(db, user);
+	if (!enrollment) return { ok: false, reason: 'no_enrollment' };
+	const state = await loadCourseState(db, enrollment);
+	const module = state.modules.find((m) => m.moduleId === moduleId);
+	if (!module) return { ok: false, reason: 'not_found' };
+	if (!module.unlocked) return { ok: false, reason: 'locked' };
+	return { ok: true, state, module };
+}

@@ -1,0 +1,48 @@
+import { fail, redirect } from '@sveltejs/kit';
+import * as v from 'valibot';
+import { setSessionCookie } from '$lib/server/auth/cookie';
+import { login } from '$lib/server/auth/login';
+import { sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session';
+import { getDb } from '$lib/server/db/instance';
+import { clientIp, f, parseForm } from '$lib/server/forms';
+import { findIdentity } from '$lib/server/users/users.queries';
+import type { Actions, PageServerLoad } from './$types';
+
+const schema = v.object({ email: f.email(), password: f.password(), next: v.optional(v.string(), '') });
+
+function homeFor(roles: string[]): string {
+	if (roles.includes('admin')) return '/admin';
+	if (roles.includes('facilitator')) return '/facilitate';
+	if (roles.includes('court')) return '/court';
+	return '/learn';
+}
+
+/** Only same-site paths: never an open redirect. */
+function safeNext(next: string | null | undefined): string | null {
+	return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : null;
+}
+
+export const load: PageServerLoad = ({ locals, url }) => {
+	if (locals.user) redirect(303, safeNext(url.searchParams.get('next')) ?? homeFor(locals.user.roles));
+	return { next: safeNext(url.searchParams.get('next')) ?? '' };
+};
+
+export const actions: Actions = {
+	default: async (event) => {
+		const input = parseForm(schema, await event.request.formData());
+		if (!input.ok) return fail(400, { errors: input.errors, values: input.values });
+		const { db } = await getDb();
+		const result = await login(db, { email: input.data.email, password: input.data.password, ip: clientIp(event) });
+		if (!result.ok) {
+			const message =
+				result.reason === 'rate_limited'
+					? `Too many attempts. Please wait ${Math.ceil(result.retryAfter / 60)} minute(s) and try again.`
+					: 'That e-mail and password do not match an account.';
+			return fail(result.reason === 'rate_limited' ? 429 : 400, { errors: { _form: message }, values: { email: input.data.email } });
+		}
+		const session = (await validateSessionToken(db, result.token))!;
+		setSessionCookie(event.cookies, result.token, sessionExpiresAt(session));
+		const user = (await findIdentity(db, result.userId))!;
+		redirect(303, safeNext(input.data.next) ?? homeFor(user.roles));
+	}
+};

@@ -1,0 +1,15 @@
+import { error, json } from '@sveltejs/kit';
+import { requireRole, requireSameOrigin } from '$lib/server/auth/guards';
+import { getDb } from '$lib/server/db/instance';
+import { heartbeat } from '$lib/server/learning/seat-time.service';
+import type { RequestHandler } from './$types';
+
+// The body is ignored on purpose: the server's clock decides how much time is credited.
+export const POST: RequestHandler = async (event) => {
+	requireSameOrigin(event);
+	const user = requireRole(event.locals, 'participant');
+	const { db } = await getDb();
+	const r = await heartbeat(db, user, event.params.moduleId);
+	if (!r.ok) error(404, 'Not found');
+	return json({ seatSeconds: r.seatSeconds, requiredSeconds: r.requiredSeconds });
+};
