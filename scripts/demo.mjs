@@ -1,0 +1,25 @@
+// `npm run demo`: build, migrate, load the demo program and start the app on SQLite.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const port = process.env.PORT ?? '3000';
+const host = process.env.HOST ?? '127.0.0.1';
+const origin = process.env.ORIGIN ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+const env = { ...process.env, PORT: port, HOST: host, ORIGIN: origin };
+
+function run(cmd, args) {
+	const r = spawnSync(cmd, args, { stdio: 'inherit', env });
+	if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+if (!existsSync('build/index.js') || process.env.REBUILD === '1') {
+	console.log('Building the app…');
+	run('npx', ['vite', 'build', '--logLevel', 'warn']);
+}
+run('npx', ['tsx', 'src/cli/main.ts', 'db:migrate']);
+run('npx', ['tsx', 'src/cli/main.ts', 'demo:load']);
+
+console.log(`\nStarting John School at ${origin}  (Ctrl-C to stop)\n`);
+const server = spawn('node', ['build'], { stdio: 'inherit', env });
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.kill(sig));
+server.on('exit', (code) => process.exit(code ?? 0));

@@ -1,0 +1,74 @@
+import AxeBuilder from '@axe-core/playwright';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { chromium } from 'playwright-core';
+
+export const BASE = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3000';
+export const WORK = process.env.E2E_WORK ?? '/tmp';
+export const SHOTS = 'tests/e2e/screenshots';
+mkdirSync(SHOTS, { recursive: true });
+
+export const accounts = {
+	admin: { email: 'admin@demo.johnschool.test', password: 'violet harbor lantern sixty' },
+	facilitator: { email: 'facilitator@demo.johnschool.test', password: 'copper meadow whistle ninety' },
+	clerk: { email: 'clerk@demo.johnschool.test', password: 'granite willow compass eleven' },
+	participant: { email: 'thomas@demo.johnschool.test', password: 'river stone maple thirty' }
+};
+
+export const PHONE = { width: 360, height: 740 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+export async function launch() {
+	return chromium.launch({
+		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run']
+	});
+}
+
+/** A context whose pages fail the test on any browser console error (a CSP violation, a crash). */
+export async function newPage(browser, viewport = DESKTOP) {
+	const context = await browser.newContext({ viewport, acceptDownloads: true });
+	const page = await context.newPage();
+	page.consoleErrors = [];
+	page.on('console', (m) => {
+		// A refused request (4xx) is logged by the browser as an error; the tests assert those themselves.
+		if (m.type() === 'error' && !/status of (4\d\d)/.test(m.text())) page.consoleErrors.push(m.text());
+	});
+	page.on('pageerror', (e) => page.consoleErrors.push(e.message));
+	return { context, page };
+}
+
+export async function login(page, who) {
+	await page.goto(`${BASE}/login`);
+	await page.fill('#email', who.email);
+	await page.fill('#password', who.password);
+	await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('main button[type=submit]')]);
+}
+
+/** axe-core on the current page: no violations at all. */
+export async function axe(page, label) {
+	const results = await new AxeBuilder({ page }).analyze();
+	const summary = results.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+	assert.deepEqual(summary, [], `axe violations on ${label ?? page.url()}`);
+	assert.deepEqual(page.consoleErrors, [], `console errors on ${label ?? page.url()}`);
+}
+
+export async function shot(page, name) {
+	await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+export function db() {
+	return new Database(process.env.DATABASE_URL, { readonly: true });
+}
+
+/** The correct option ids of the questions on the quiz page (read from the database, as a grader key). */
+export function correctOptions(questionIds) {
+	const d = db();
+	try {
+		const rows = d.prepare(`select question_id, id from quiz_options where is_correct = 1 and question_id in (${questionIds.map(() => '?').join(',')})`).all(...questionIds);
+		return rows;
+	} finally {
+		d.close();
+	}
+}
