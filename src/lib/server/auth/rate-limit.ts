@@ -45,26 +45,25 @@ export async function retryAfterAny(db: Db, keys: string[]): Promise<number> {
 export async function recordFailure(db: Db, key: string, policy: LimitPolicy): Promise<void> {
 	const now = clock.now();
 	const nowIso = now.toISOString();
-	await db.transaction().execute(async (trx) => {
-		const row = await trx.selectFrom('rate_limits').selectAll().where('key', '=', key).executeTakeFirst();
-		const fresh = !row || now.getTime() - Date.parse(row.window_started_at) > policy.windowMs;
-		const failures = fresh ? 1 : Number(row!.failures) + 1;
-		const blockedUntil =
-			failures > policy.freeFailures ? new Date(now.getTime() + policy.blockMs(failures)).toISOString() : null;
-		const values = {
-			failures,
-			window_started_at: fresh ? nowIso : row!.window_started_at,
-			blocked_until: blockedUntil,
-			updated_at: nowIso
-		};
-		if (row) await trx.updateTable('rate_limits').set(values).where('key', '=', key).execute();
-		else
-			await trx
-				.insertInto('rate_limits')
-				.values({ key, ...values })
-				.onConflict((oc) => oc.column('key').doUpdateSet(values))
-				.execute();
-	});
+	const windowStart = new Date(now.getTime() - policy.windowMs).toISOString();
+	// One atomic upsert: parallel failures (PostgreSQL runs them concurrently) are all counted.
+	const row = await db
+		.insertInto('rate_limits')
+		.values({ key, failures: 1, window_started_at: nowIso, blocked_until: null, updated_at: nowIso })
+		.onConflict((oc) =>
+			oc.column('key').doUpdateSet((eb) => ({
+				failures: eb.case().when('rate_limits.window_started_at', '<', windowStart).then(1).else(eb('rate_limits.failures', '+', 1)).end(),
+				window_started_at: eb.case().when('rate_limits.window_started_at', '<', windowStart).then(nowIso).else(eb.ref('rate_limits.window_started_at')).end(),
+				updated_at: nowIso
+			}))
+		)
+		.returning('failures')
+		.executeTakeFirstOrThrow();
+	const failures = Number(row.failures);
+	if (failures > policy.freeFailures) {
+		const until = new Date(now.getTime() + policy.blockMs(failures)).toISOString();
+		await db.updateTable('rate_limits').set({ blocked_until: until }).where('key', '=', key).execute();
+	}
 }
 
 export async function clearFailures(db: Db, key: string): Promise<void> {

@@ -2,6 +2,7 @@ import { serialNumber } from '../../domain/certificate-facts';
 import { readyForAttestation, readyForSignoff, type Requirement } from '../../domain/completion';
 import { canSeeEnrollment } from '../access';
 import { audit } from '../audit/audit';
+import { signingKeys } from '../certificates/certificate-keys';
 import { issueCertificate } from '../certificates/issue';
 import { clock } from '../clock';
 import type { Db } from '../db';
@@ -63,6 +64,8 @@ export async function enrollmentForStaff(db: Db, user: UserIdentity, enrollmentI
 	return e;
 }
 
+const RESUME_AFTER_MS = 2 * 60_000;
+
 export type SignoffResult =
 	| { ok: true; serial: string; certificateId: string }
 	| { ok: false; reason: 'not_found' | 'already_signed' | 'no_keys' }
@@ -78,10 +81,15 @@ export async function signOff(db: Db, facilitator: UserIdentity, enrollmentId: s
 	const existing = await db.selectFrom('signoffs').selectAll().where('enrollment_id', '=', enrollmentId).executeTakeFirst();
 	const issued = existing && (await db.selectFrom('certificates').select('id').where('serial', '=', existing.serial).executeTakeFirst());
 	if (issued) return { ok: false, reason: 'already_signed' };
+	// A claim without a certificate is either being issued right now or was interrupted: resume it
+	// only once it is clearly stale, so two quick clicks never render twice.
+	if (existing && clock.now().getTime() - Date.parse(existing.signed_at) < RESUME_AFTER_MS) return { ok: false, reason: 'already_signed' };
+	if (!existing && enrollment.status !== 'active') return { ok: false, reason: 'not_found' };
 
 	const state = await loadCourseState(db, enrollment);
 	if (!existing && !readyForSignoff(state.requirements)) return { ok: false, reason: 'not_ready', unmet: state.requirements.filter((r) => !r.met) };
 
+	if (!signingKeys().ok) return { ok: false, reason: 'no_keys' };
 	const program = await db.selectFrom('programs').selectAll().where('id', '=', enrollment.program_id).executeTakeFirstOrThrow();
 	let serial = existing?.serial;
 	if (!serial) {
@@ -112,7 +120,9 @@ export async function signOff(db: Db, facilitator: UserIdentity, enrollmentId: s
 		db.selectFrom('courts').select('name').where('id', '=', enrollment.court_id).executeTakeFirstOrThrow(),
 		db.selectFrom('curriculum_versions').select('version').where('id', '=', enrollment.curriculum_version_id!).executeTakeFirstOrThrow()
 	]);
-	const result = await issueCertificate(db, {
+	let result;
+	try {
+		result = await issueCertificate(db, {
 		enrollmentId,
 		programId: program.id,
 		courtId: enrollment.court_id,
@@ -136,7 +146,11 @@ export async function signOff(db: Db, facilitator: UserIdentity, enrollmentId: s
 			attestation: { name: enrollment.attestation_name!, signedAt: enrollment.attested_at! },
 			signedOffBy: signoff.name
 		}
-	});
+		});
+	} catch (e) {
+		if (isUniqueViolation(e)) return { ok: false, reason: 'already_signed' };
+		throw e;
+	}
 	if (!result.ok) return { ok: false, reason: 'no_keys' };
 	return { ok: true, serial: result.serial, certificateId: result.certificateId };
 }

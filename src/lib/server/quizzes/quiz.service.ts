@@ -106,7 +106,7 @@ export async function submitAttempt(db: Db, user: UserIdentity, moduleId: string
 		// Only the first of a double submit or a replay is counted.
 		const res = await trx
 			.updateTable('quiz_attempts')
-			.set({ submitted_at: clock.iso(), answers_json: JSON.stringify(answers), score: score.percent, passed: score.passed ? 1 : 0 })
+			.set({ submitted_at: clock.iso(), answers_json: JSON.stringify(Object.fromEntries(score.results.map((r) => [r.questionId, r.selected]))), score: score.percent, passed: score.passed ? 1 : 0 })
 			.where('id', '=', attemptId)
 			.where('submitted_at', 'is', null)
 			.executeTakeFirst();
