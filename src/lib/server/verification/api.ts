@@ -13,6 +13,8 @@ export function certificateJson(c: VerifiedCertificate) {
 		sha256: c.sha256,
 		keyId: c.keyId,
 		...(c.status === 'revoked' ? { revokedAt: c.revokedAt, revokeReason: c.revokeReason } : {}),
-		...(c.status === 'superseded' ? { supersededBy: c.supersededBy } : {})
+		...(c.status === 'superseded' ? { supersededBy: c.supersededBy } : {}),
+		signature: c.signature,
+		facts: c.facts
 	};
 }

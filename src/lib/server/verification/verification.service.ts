@@ -29,6 +29,9 @@ export interface VerifiedCertificate {
 	revokedAt: string | null;
 	revokeReason: string | null;
 	supersededBy: string | null;
+	/** The signed facts and their Ed25519 signature, so anyone can check them without our software. */
+	facts: CertificateFacts;
+	signature: string;
 }
 
 export type VerifyResult =
@@ -54,7 +57,9 @@ export function publicView(c: CertificatesTable): VerifiedCertificate {
 		keyId: c.ed25519_key_id,
 		revokedAt: c.revoked_at,
 		revokeReason: c.revoke_reason,
-		supersededBy: c.superseded_by
+		supersededBy: c.superseded_by,
+		facts: f,
+		signature: c.ed25519_signature
 	};
 }
 
