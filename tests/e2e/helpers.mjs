@@ -36,14 +36,31 @@ export async function newPage(browser, viewport = DESKTOP) {
 		if (m.type() === 'error' && !/status of (4\d\d)/.test(m.text())) page.consoleErrors.push(m.text());
 	});
 	page.on('pageerror', (e) => page.consoleErrors.push(e.message));
+	// Wait for hydration after every full page load before the test types into the page.
+	const goto = page.goto.bind(page);
+	page.goto = async (url, opts) => {
+		const response = await goto(url, opts);
+		// Error pages thrown by the guard are static HTML with no JavaScript.
+		if (response && response.status() < 400) await hydrated(page);
+		return response;
+	};
 	return { context, page };
+}
+
+/** Waits until the page's JavaScript has taken over (see the marker in +layout.svelte). */
+export async function hydrated(page) {
+	await page.waitForSelector('html[data-hydrated]', { state: 'attached' });
 }
 
 export async function login(page, who) {
 	await page.goto(`${BASE}/login`);
 	await page.fill('#email', who.email);
 	await page.fill('#password', who.password);
-	await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('main button[type=submit]')]);
+	try {
+		await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15_000 }), page.click('main button[type=submit]')]);
+	} catch (e) {
+		throw new Error(`login as ${who.email} stayed on ${page.url()}: ${await page.locator('main').innerText().catch(() => '?')}`, { cause: e });
+	}
 }
 
 /** axe-core on the current page: no violations at all. */

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BASE, DESKTOP, PHONE, WORK, accounts, axe, correctOptions, launch, login, newPage, shot } from './helpers.mjs';
+import { BASE, DESKTOP, PHONE, WORK, accounts, axe, correctOptions, hydrated, launch, login, newPage, shot } from './helpers.mjs';
 
 const caseNumber = `62-CR-26-E${Date.now() % 100000}`;
 const participant = { name: 'Jordan Example', dob: '1988-05-17', email: `jordan${Date.now() % 100000}@e2e.test`, password: 'lantern over the quiet river' };
@@ -94,6 +94,7 @@ describe('the thin path, referral to verified certificate', () => {
 			await page.goto(`${BASE}/learn`);
 			await page.click(`ol.modules li:nth-child(${n}) h3 a`);
 			await page.waitForSelector('#seat-progress');
+			await hydrated(page);
 			await axe(page, `module ${n}`);
 			if (n === 1) await shot(page, 'participant-module-phone');
 			// Heartbeats run every 15 s while the page is visible and he is active.
@@ -104,6 +105,7 @@ describe('the thin path, referral to verified certificate', () => {
 				clearInterval(keepActive);
 			}
 			await page.reload();
+			await hydrated(page);
 			await page.click('text=Take the quiz');
 			await page.waitForSelector('form fieldset');
 			const html = await page.content();
@@ -117,6 +119,7 @@ describe('the thin path, referral to verified certificate', () => {
 			await axe(page, `quiz review ${n}`);
 			if (n === 1) await shot(page, 'participant-quiz-review-phone');
 			await page.click('text=Continue to the reflection');
+			await page.waitForSelector('textarea');
 			const submitButton = page.locator('form:has(textarea) button[type=submit]:not([formaction])').first();
 			await page.locator('textarea').first().fill('Too short.');
 			await submitButton.click();
