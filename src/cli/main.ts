@@ -13,7 +13,8 @@ import { openDatabase, type DbHandle } from '../lib/server/db';
 import { migrateToLatest } from '../lib/server/db/migrate';
 import { ROLES, type Role } from '../lib/server/db/schema';
 import { passwordMessages } from '../lib/domain/password-policy';
-import { createStaffUser } from '../lib/server/users/users.service';
+import { findUserByEmail } from '../lib/server/users/users.queries';
+import { createStaffUser, disableUser } from '../lib/server/users/users.service';
 
 class UsageError extends Error {}
 
@@ -25,6 +26,7 @@ const HELP = `John School operator commands (npm run cli -- <command>)
   user:create --email <e> --name <n> --role <role>[,<role>] [--court <court>] [--program <slug>]
                                 create a staff account; the password is read from standard input
                                 roles: ${ROLES.join(', ')}
+  user:disable --email <e>      disable an account and end its sessions at once
   curriculum:import <folder>    import a curriculum folder as a new published version
   keys:generate [--dir <dir>] [--program-name <name>]
                                 make (or rotate) the certificate signing keys
@@ -110,6 +112,21 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 				throw new UsageError({ email_taken: 'that e-mail address already has an account', bad_role: 'bad role', court_required: 'the court role needs --court', program_required: 'this role needs a program' }[r.reason]);
 			}
 			console.log(`Created ${roles.join(', ')} account ${values.email} (id ${r.id}).`);
+		});
+	},
+
+	async 'user:disable'(args) {
+		const { values } = parseArgs({ args, options: { email: { type: 'string' } } });
+		if (!values.email) throw new UsageError('--email <address> is required');
+		await withDb(async (h) => {
+			const user = await findUserByEmail(h.db, values.email!);
+			if (!user) throw new UsageError(`no account with e-mail ${values.email}`);
+			if (user.disabled_at) {
+				console.log(`${values.email} was already disabled (${user.disabled_at}).`);
+				return;
+			}
+			await disableUser(h.db, null, user.id);
+			console.log(`Disabled ${values.email} and ended its sessions.`);
 		});
 	},
 

@@ -118,5 +118,21 @@ describe('cli on sqlite', () => {
 			expect(second.status).toBe(0);
 			expect(second.stdout).toMatch(/already imported/);
 		});
+
+		it('disables an account and ends its sessions at once', async () => {
+			const raw = new SQLite(demoDb);
+			const user = raw.prepare("select id from users where email = 'clerk@demo.johnschool.test'").get() as { id: string };
+			raw.prepare("insert into sessions (id, secret_hash, user_id, created_at, last_seen_at, two_factor_verified) values ('s-cli', 'x', ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 0)").run(user.id);
+			raw.close();
+			const r = await cli(['user:disable', '--email', 'clerk@demo.johnschool.test']);
+			expect(r.status).toBe(0);
+			expect(r.stdout).toMatch(/Disabled clerk@demo.johnschool.test/);
+			const after = new SQLite(demoDb, { readonly: true });
+			expect(after.prepare('select count(*) as n from sessions where user_id = ?').get(user.id)).toEqual({ n: 0 });
+			after.close();
+			const again = await cli(['user:disable', '--email', 'nobody@nowhere.test']);
+			expect(again.status).not.toBe(0);
+			expect(again.stderr).toMatch(/no account/);
+		});
 	});
 }, 120_000);

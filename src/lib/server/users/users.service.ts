@@ -49,7 +49,7 @@ export async function createStaffUser(db: Db, actorId: string | null, input: New
 	return { ok: true, id };
 }
 
-export async function disableUser(db: Db, actorId: string, userId: string): Promise<void> {
+export async function disableUser(db: Db, actorId: string | null, userId: string): Promise<void> {
 	await db.transaction().execute(async (trx) => {
 		await trx.updateTable('users').set({ disabled_at: clock.iso() }).where('id', '=', userId).execute();
 		await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
