@@ -89,3 +89,22 @@ export function correctOptions(questionIds) {
 		d.close();
 	}
 }
+
+/** One wrong option per question (for a failed attempt). */
+export function wrongOptions(questionIds) {
+	const d = db();
+	try {
+		return questionIds.map((q) => ({ question_id: q, id: d.prepare('select id from quiz_options where is_correct = 0 and question_id = ? order by position limit 1').get(q).id }));
+	} finally {
+		d.close();
+	}
+}
+
+/** Ticks the given options on the quiz page and submits it. */
+export async function answerQuiz(page, pick) {
+	await page.waitForSelector('form fieldset');
+	const ids = await page.$$eval('fieldset input', (els) => els.map((e) => e.id));
+	const qids = [...new Set(ids.map((id) => id.split('-')[0]))];
+	for (const o of pick(qids)) await page.check(`[id="${o.question_id}-${o.id}"]`);
+	await page.click('main button[type=submit]');
+}

@@ -2,6 +2,7 @@ import { compliance } from '../../domain/compliance';
 import { canSeeEnrollment } from '../access';
 import { audit } from '../audit/audit';
 import { clock, today } from '../clock';
+import { newId } from '../ids';
 import type { Db } from '../db';
 import type { FeeStatus } from '../db/schema';
 import { loadCourseState } from '../learning/evidence';
@@ -119,4 +120,23 @@ export async function submissionForGrading(db: Db, user: UserIdentity, submissio
 		.orderBy('reflection_submissions.version', 'desc')
 		.execute();
 	return { ...sub, rubric: JSON.parse(sub.rubric_json) as string[], earlier };
+}
+
+export type UnlockResult = { ok: true } | { ok: false; reason: 'not_found' | 'not_locked' | 'reason_required' };
+
+/** Grants one more attempt at a locked quiz, with the facilitator's reason, audited. */
+export async function unlockQuiz(db: Db, user: UserIdentity, enrollmentId: string, moduleId: string, reason: string, ip?: string): Promise<UnlockResult> {
+	const e = await enrollmentForStaff(db, user, enrollmentId);
+	if (!e) return { ok: false, reason: 'not_found' };
+	if (reason.trim().length < 5) return { ok: false, reason: 'reason_required' };
+	const state = await loadCourseState(db, e);
+	const m = state.modules.find((x) => x.moduleId === moduleId);
+	if (!m) return { ok: false, reason: 'not_found' };
+	if (!m.quizLocked) return { ok: false, reason: 'not_locked' };
+	await db.transaction().execute(async (trx) => {
+		const id = newId();
+		await trx.insertInto('quiz_unlocks').values({ id, enrollment_id: e.id, quiz_id: m.quizId, extra_attempts: 1, reason: reason.trim(), unlocked_by: user.id, created_at: clock.iso() }).execute();
+		await audit(trx, { actorId: user.id, action: 'quiz.unlock', targetType: 'enrollment', targetId: e.id, ip, details: { quizId: m.quizId } });
+	});
+	return { ok: true };
 }

@@ -4,7 +4,7 @@ import { readyForSignoff } from '$lib/domain/completion';
 import { requireRole } from '$lib/server/auth/guards';
 import { signOff } from '$lib/server/completion/completion.service';
 import { getDb } from '$lib/server/db/instance';
-import { participantRecord, recordFee } from '$lib/server/facilitation/facilitation.service';
+import { participantRecord, recordFee, unlockQuiz } from '$lib/server/facilitation/facilitation.service';
 import { clientIp, parseForm } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -18,11 +18,16 @@ export const load: PageServerLoad = async (event) => {
 		participant: { legalName: e.legal_name, caseNumber: e.case_number, dueDate: e.due_date, feeStatus: e.fee_status, attestedAt: e.attested_at, attestationName: e.attestation_name, status: e.status },
 		requirements: r.state.requirements,
 		ready: readyForSignoff(r.state.requirements),
-		modules: r.state.modules.map((m) => ({ id: m.moduleId, position: m.position, title: m.title, seatSeconds: m.seatSeconds, requiredSeconds: m.requiredSeconds, quizPassed: m.quizPassed, bestScore: m.bestScore, attemptsUsed: m.attemptsUsed, attemptsAllowed: m.attemptsAllowed, reflections: m.reflections })),
+		modules: r.state.modules.map((m) => ({ id: m.moduleId, position: m.position, title: m.title, seatSeconds: m.seatSeconds, requiredSeconds: m.requiredSeconds, quizPassed: m.quizPassed, bestScore: m.bestScore, attemptsUsed: m.attemptsUsed, attemptsAllowed: m.attemptsAllowed, quizLocked: m.quizLocked, reflections: m.reflections })),
 		submissions: r.submissions,
 		certificate: r.certificate
 	};
 };
+
+const unlockSchema = v.object({
+	moduleId: v.pipe(v.string(), v.maxLength(64)),
+	reason: v.pipe(v.string('Give a reason.'), v.trim(), v.minLength(5, 'Give a reason (at least 5 characters).'), v.maxLength(500, 'At most 500 characters.'))
+});
 
 const feeSchema = v.object({ fee: v.picklist(['unpaid', 'paid', 'waived'], 'Choose paid, waived or unpaid.') });
 
@@ -35,6 +40,18 @@ export const actions: Actions = {
 		const r = await recordFee(db, user, event.params.id, input.data.fee, clientIp(event));
 		if (!r.ok) error(404, 'Not found');
 		return { feeSaved: true };
+	},
+	unlock: async (event) => {
+		const user = requireRole(event.locals, 'facilitator', 'admin');
+		const input = parseForm(unlockSchema, await event.request.formData());
+		if (!input.ok) return fail(400, { unlockErrors: input.errors, unlockModule: input.values.moduleId });
+		const { db } = await getDb();
+		const r = await unlockQuiz(db, user, event.params.id, input.data.moduleId, input.data.reason, clientIp(event));
+		if (!r.ok) {
+			if (r.reason === 'not_found') error(404, 'Not found');
+			return fail(409, { unlockErrors: { reason: r.reason === 'not_locked' ? 'This quiz is not locked.' : 'Give a reason.' }, unlockModule: input.data.moduleId });
+		}
+		return { unlocked: input.data.moduleId };
 	},
 	signoff: async (event) => {
 		const user = requireRole(event.locals, 'facilitator', 'admin');
