@@ -49,7 +49,12 @@ export async function newPage(browser, viewport = DESKTOP) {
 
 /** Waits until the page's JavaScript has taken over (see the marker in +layout.svelte). */
 export async function hydrated(page) {
-	await page.waitForSelector('html[data-hydrated]', { state: 'attached' });
+	try {
+		await page.waitForSelector('html[data-hydrated]', { state: 'attached', timeout: 10_000 });
+	} catch {
+		// The forms work without JavaScript too; go on, but say so (a lost keystroke would show up next).
+		console.warn(`note: ${page.url()} did not hydrate within 10 s; console: ${page.consoleErrors?.join(' | ') || 'quiet'}`);
+	}
 }
 
 export async function login(page, who) {

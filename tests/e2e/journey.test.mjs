@@ -271,6 +271,31 @@ describe('the thin path, referral to verified certificate', () => {
 	});
 });
 
+describe('revocation and correction', () => {
+	it('an admin corrects the name and reissues; the old serial then verifies as superseded', async () => {
+		const { page, context } = await newPage(browser, DESKTOP);
+		await login(page, accounts.admin);
+		await page.goto(`${BASE}/admin/certificates`);
+		await axe(page, 'certificate registry');
+		await page.click(`a:has-text("${state.serial}")`);
+		await page.waitForSelector('text=Correct and reissue');
+		await hydrated(page);
+		await axe(page, 'certificate admin');
+		await page.fill('#legalName', 'Jordan A. Example');
+		await page.fill('#reissue-reason', 'Middle initial missing on the referral');
+		await page.click('text=Issue corrected certificate');
+		await page.waitForSelector('text=The corrected certificate was issued');
+		const old = await (await fetch(`${BASE}/api/v1/certificates/${state.serial}?code=${state.code}`)).json();
+		assert.equal(old.status, 'superseded');
+		assert.match(old.supersededBy, /^RC-\d{4}-\d{6}$/);
+		await page.fill('#revoke-reason', 'Issued in error during testing');
+		await page.click('text=Revoke certificate');
+		await page.waitForSelector('text=The certificate is revoked');
+		await shot(page, 'admin-certificate-revoked');
+		await context.close();
+	});
+});
+
 describe('denied by default', () => {
 	it('sends a visitor without a session to the login page', async () => {
 		const { page, context } = await newPage(browser, DESKTOP);

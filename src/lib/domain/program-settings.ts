@@ -10,6 +10,8 @@ export const ProgramSettingsSchema = v.object({
 	lateCountsAsPresent: v.optional(v.boolean(), false),
 	feeRequired: v.optional(v.boolean(), true),
 	enrollmentCodeDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 60),
+	/** The program's own time zone: completion dates on certificates are local dates. */
+	timeZone: v.optional(v.pipe(v.string(), v.check((tz) => { try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; } }, 'unknown time zone')), 'America/Chicago'),
 	retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(30)), 7 * 365)
 });
 
@@ -17,6 +19,11 @@ export type ProgramSettings = v.InferOutput<typeof ProgramSettingsSchema>;
 
 export function parseProgramSettings(json: string): ProgramSettings {
 	return v.parse(ProgramSettingsSchema, JSON.parse(json));
+}
+
+/** YYYY-MM-DD of an instant in the given time zone. */
+export function localDate(iso: string, timeZone: string): string {
+	return new Date(iso).toLocaleDateString('en-CA', { timeZone });
 }
 
 export function requiredSeatSeconds(moduleMinSeconds: number, settings: ProgramSettings): number {

@@ -1,4 +1,5 @@
 import { serialNumber } from '../../domain/certificate-facts';
+import { localDate } from '../../domain/program-settings';
 import { readyForAttestation, readyForSignoff, type Requirement } from '../../domain/completion';
 import { canSeeEnrollment } from '../access';
 import { audit } from '../audit/audit';
@@ -141,7 +142,7 @@ export async function signOff(db: Db, facilitator: UserIdentity, enrollmentId: s
 			caseNumber: enrollment.case_number,
 			offence: enrollment.offence,
 			curriculumVersion: version.version,
-			completedAt: signoff.signed_at.slice(0, 10),
+			completedAt: localDate(signoff.signed_at, state.settings.timeZone),
 			seatSeconds: state.totalSeatSeconds,
 			attestation: { name: enrollment.attestation_name!, signedAt: enrollment.attested_at! },
 			signedOffBy: signoff.name

@@ -1,0 +1,61 @@
+import { error, fail, redirect } from '@sveltejs/kit';
+import * as v from 'valibot';
+import { requireRole } from '$lib/server/auth/guards';
+import { certificateForAdmin, reissueCertificate, revokeCertificate } from '$lib/server/certificates/registry.service';
+import { getDb } from '$lib/server/db/instance';
+import { clientIp, f, parseForm } from '$lib/server/forms';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, params }) => {
+	const admin = requireRole(locals, 'admin');
+	const { db } = await getDb();
+	const c = await certificateForAdmin(db, admin, params.id);
+	if (!c) error(404, 'Not found');
+	return {
+		certificate: { id: c.id, serial: c.serial, status: c.status, issuedAt: c.issued_at, revokedAt: c.revoked_at, revokeReason: c.revoke_reason, supersededBy: c.superseded_by, sha256: c.sha256 },
+		facts: c.facts
+	};
+};
+
+const reason = v.pipe(v.string('Give a reason.'), v.trim(), v.minLength(5, 'Give a reason (at least 5 characters).'), v.maxLength(500, 'At most 500 characters.'));
+const revokeSchema = v.object({ reason });
+const reissueSchema = v.object({
+	legalName: f.text('Legal name', 120),
+	dateOfBirth: f.date('Date of birth'),
+	caseNumber: v.pipe(f.text('Case number', 40), v.regex(/^[A-Za-z0-9 .\/-]+$/, 'Case numbers use letters, digits, dashes, dots and slashes only.')),
+	offence: f.optionalText('Offence', 200),
+	reason
+});
+
+export const actions: Actions = {
+	revoke: async (event) => {
+		const admin = requireRole(event.locals, 'admin');
+		const input = parseForm(revokeSchema, await event.request.formData());
+		if (!input.ok) return fail(400, { revokeErrors: input.errors });
+		const { db } = await getDb();
+		const r = await revokeCertificate(db, admin, event.params.id, input.data.reason, clientIp(event));
+		if (!r.ok) {
+			if (r.reason === 'not_found') error(404, 'Not found');
+			return fail(409, { revokeErrors: { reason: r.reason === 'not_valid' ? 'Only a valid certificate can be revoked.' : 'Give a reason.' } });
+		}
+		redirect(303, `/admin/certificates/${event.params.id}?revoked=1`);
+	},
+	reissue: async (event) => {
+		const admin = requireRole(event.locals, 'admin');
+		const input = parseForm(reissueSchema, await event.request.formData());
+		if (!input.ok) return fail(400, { reissueErrors: input.errors, values: input.values });
+		const { db } = await getDb();
+		const r = await reissueCertificate(db, admin, event.params.id, input.data, event.url.origin, clientIp(event));
+		if (!r.ok) {
+			if (r.reason === 'not_found') error(404, 'Not found');
+			const message: Record<string, Record<string, string>> = {
+				not_valid: { _form: 'Only a valid certificate can be corrected and reissued.' },
+				reason_required: { reason: 'Give a reason.' },
+				no_keys: { _form: 'Certificates cannot be issued: the signing keys are not set up on the server.' },
+				duplicate_case: { caseNumber: 'Another referral of this court already has this case number.' }
+			};
+			return fail(409, { reissueErrors: message[r.reason], values: input.values });
+		}
+		redirect(303, `/admin/certificates/${r.certificateId}?reissued=1`);
+	}
+};
