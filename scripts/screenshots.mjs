@@ -11,7 +11,7 @@ const accounts = {
 	finished: ['kevin@demo.johnschool.test', 'autumn ledger bicycle forty', ['/learn', '/learn/complete']],
 	facilitator: ['facilitator@demo.johnschool.test', 'copper meadow whistle ninety', ['/facilitate']],
 	court: ['clerk@demo.johnschool.test', 'granite willow compass eleven', ['/court', '/court/referrals/new']],
-	admin: ['admin@demo.johnschool.test', 'violet harbor lantern sixty', ['/admin']]
+	admin: ['admin@demo.johnschool.test', 'violet harbor lantern sixty', ['/admin', '/admin/certificates']]
 };
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
 for (const [w, h, tag] of [[360, 800, 'phone'], [1280, 900, 'desktop']]) {
@@ -31,6 +31,11 @@ for (const [w, h, tag] of [[360, 800, 'phone'], [1280, 900, 'desktop']]) {
 			await page.goto(base + p);
 			await page.screenshot({ path: `${out}/${name}${p.replace(/\//g, '_')}-${tag}.png`, fullPage: true });
 		}
+		if (name === 'court') {
+			await page.goto(base + '/court');
+			await Promise.all([page.waitForURL(/referrals\//), page.locator('table a').first().click()]);
+			await page.screenshot({ path: `${out}/court_referral-${tag}.png`, fullPage: true });
+		}
 		if (name === 'participant') {
 			const link = page.locator('ol.modules a').last();
 			await link.click();
@@ -38,8 +43,7 @@ for (const [w, h, tag] of [[360, 800, 'phone'], [1280, 900, 'desktop']]) {
 			await page.screenshot({ path: `${out}/participant_module-${tag}.png`, fullPage: false });
 		}
 		if (name === 'facilitator') {
-			const link = page.locator('table a').first();
-			await link.click();
+			await Promise.all([page.waitForURL(/participants/), page.locator('table a').first().click()]);
 			await page.screenshot({ path: `${out}/facilitator_participant-${tag}.png`, fullPage: true });
 		}
 	}

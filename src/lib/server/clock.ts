@@ -20,6 +20,7 @@ export const clock = {
 	}
 };
 
-export function today(): string {
-	return clock.iso().slice(0, 10);
+/** Today's date where the courts are (dates like "due" and "referred" are local dates, not UTC ones). */
+export function today(timeZone = process.env.APP_TIME_ZONE || 'America/Chicago'): string {
+	return clock.now().toLocaleDateString('en-CA', { timeZone });
 }
