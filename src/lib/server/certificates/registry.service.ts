@@ -1,5 +1,4 @@
 import type { CertificateFacts } from '../../domain/certificate-facts';
-import { serialNumber } from '../../domain/certificate-facts';
 import { normaliseCaseNumber } from '../../domain/enrollment-code';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
@@ -8,6 +7,7 @@ import type { UserIdentity } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
 import { signingKeys } from './certificate-keys';
 import { issueCertificate } from './issue';
+import { nextSerial } from './serials';
 
 function isProgramAdmin(user: UserIdentity, programId: string): boolean {
 	return user.roles.includes('admin') && user.programIds.includes(programId);
@@ -84,15 +84,8 @@ export async function reissueCertificate(db: Db, admin: UserIdentity, certificat
 				.set({ legal_name: fix.legalName.trim(), date_of_birth: fix.dateOfBirth, case_number: caseNumber, offence: fix.offence?.trim() || null })
 				.where('id', '=', c.enrollment_id)
 				.execute();
-			const year = clock.now().getUTCFullYear();
-			const counter = await trx
-				.insertInto('serial_counters')
-				.values({ program_id: program.id, year, last_value: 1 })
-				.onConflict((oc) => oc.columns(['program_id', 'year']).doUpdateSet((eb) => ({ last_value: eb('serial_counters.last_value', '+', 1) })))
-				.returning('last_value')
-				.executeTakeFirstOrThrow();
 			await audit(trx, { actorId: admin.id, action: 'enrollment.correct', targetType: 'enrollment', targetId: c.enrollment_id, ip, details: { certificate: c.serial } });
-			return serialNumber(program.serial_prefix, year, Number(counter.last_value));
+			return nextSerial(trx, program);
 		});
 	} catch (e) {
 		if (isUniqueViolation(e)) return { ok: false, reason: 'duplicate_case' };

@@ -1,10 +1,10 @@
-import { serialNumber } from '../../domain/certificate-facts';
 import { localDate } from '../../domain/program-settings';
 import { readyForAttestation, readyForSignoff, type Requirement } from '../../domain/completion';
 import { canSeeEnrollment } from '../access';
 import { audit } from '../audit/audit';
 import { signingKeys } from '../certificates/certificate-keys';
 import { issueCertificate } from '../certificates/issue';
+import { nextSerial } from '../certificates/serials';
 import { clock } from '../clock';
 import type { Db } from '../db';
 import type { EnrollmentsTable } from '../db/schema';
@@ -96,14 +96,7 @@ export async function signOff(db: Db, facilitator: UserIdentity, enrollmentId: s
 	if (!serial) {
 		try {
 			serial = await db.transaction().execute(async (trx) => {
-				const year = clock.now().getUTCFullYear();
-				const counter = await trx
-					.insertInto('serial_counters')
-					.values({ program_id: program.id, year, last_value: 1 })
-					.onConflict((oc) => oc.columns(['program_id', 'year']).doUpdateSet((eb) => ({ last_value: eb('serial_counters.last_value', '+', 1) })))
-					.returning('last_value')
-					.executeTakeFirstOrThrow();
-				const s = serialNumber(program.serial_prefix, year, Number(counter.last_value));
+				const s = await nextSerial(trx, program);
 				await trx
 					.insertInto('signoffs')
 					.values({ enrollment_id: enrollmentId, facilitator_id: facilitator.id, checklist_json: JSON.stringify(state.requirements), signed_at: clock.iso(), serial: s })
