@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDemo } from '../../db/demo/load';
 import { verifyAuditChain } from '../lib/server/audit/audit';
+import { resetTotp } from '../lib/server/auth/totp';
 import { generateKeys } from '../lib/server/certificates/keys';
 import { config } from '../lib/server/config';
 import { importCurriculum } from '../lib/server/curriculum/curriculum.service';
@@ -27,6 +28,7 @@ const HELP = `John School operator commands (npm run cli -- <command>)
                                 create a staff account; the password is read from standard input
                                 roles: ${ROLES.join(', ')}
   user:disable --email <e>      disable an account and end its sessions at once
+  user:reset-2fa --email <e>    turn off an account's two-factor sign-in (lost phone) and end its sessions
   curriculum:import <folder>    import a curriculum folder as a new published version
   keys:generate [--dir <dir>] [--program-name <name>]
                                 make (or rotate) the certificate signing keys
@@ -127,6 +129,20 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 			}
 			await disableUser(h.db, null, user.id);
 			console.log(`Disabled ${values.email} and ended its sessions.`);
+		});
+	},
+
+	async 'user:reset-2fa'(args) {
+		const { values } = parseArgs({ args, options: { email: { type: 'string' } } });
+		if (!values.email) throw new UsageError('--email <address> is required');
+		await withDb(async (h) => {
+			const user = await findUserByEmail(h.db, values.email!);
+			if (!user) throw new UsageError(`no account with e-mail ${values.email}`);
+			if (!(await resetTotp(h.db, null, user.id))) {
+				console.log(`${values.email} has no two-factor sign-in; nothing changed.`);
+				return;
+			}
+			console.log(`Two-factor sign-in turned off for ${values.email}; its sessions are ended. They can set it up again under Account → Sign-in security.`);
 		});
 	},
 

@@ -110,6 +110,24 @@ forEachDb('login, lockout and sessions', (ctx) => {
 		});
 	});
 
+	describe('no account enumeration (ASVS 6.3.8)', () => {
+		it('answers a participant\'s e-mail and an unknown e-mail alike through repeated failures', async () => {
+			clock.set(T0);
+			const { courtId, slug } = await makeProgram(ctx.db);
+			await makeCurriculum(ctx.db, slug, 1);
+			const clerk = await makeStaff(ctx.db, ['court'], { courtId });
+			const p = await makeParticipant(ctx.db, clerk, courtId);
+			const known: unknown[] = [];
+			const unknown: unknown[] = [];
+			for (let i = 0; i < 8; i++) {
+				known.push(await login(ctx.db, { email: p.user.email, password: `wrong guess number ${i}`, ip: '10.8.0.1' }));
+				unknown.push(await login(ctx.db, { email: 'nobody-at-all@nowhere.test', password: `wrong guess number ${i}`, ip: '10.8.0.2' }));
+			}
+			expect(known).toEqual(unknown);
+			expect(known.some((r) => (r as { reason: string }).reason === 'rate_limited')).toBe(true);
+		});
+	});
+
 	describe('sessions', () => {
 		async function loggedIn() {
 			clock.set(T0);

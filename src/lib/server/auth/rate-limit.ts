@@ -22,6 +22,8 @@ export const policies = {
 	},
 	// Per address: generous enough for a shared court office, tight enough to stop spraying.
 	addressLogin: { freeFailures: 30, windowMs: 15 * MIN, blockMs: () => 15 * MIN },
+	// A wrong second-factor code: the same lock as a staff password (the password was already right).
+	secondFactor: { freeFailures: 4, windowMs: 30 * MIN, blockMs: () => 30 * MIN },
 	enrollmentCode: { freeFailures: 9, windowMs: 15 * MIN, blockMs: () => 15 * MIN },
 	verification: { freeFailures: 19, windowMs: 15 * MIN, blockMs: () => 15 * MIN }
 } satisfies Record<string, LimitPolicy>;

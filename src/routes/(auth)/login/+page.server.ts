@@ -3,24 +3,13 @@ import * as v from 'valibot';
 import { setSessionCookie } from '$lib/server/auth/cookie';
 import { login } from '$lib/server/auth/login';
 import { sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session';
+import { homeFor, safeNext } from '$lib/server/auth/redirects';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
 import { findIdentity } from '$lib/server/users/users.queries';
 import type { Actions, PageServerLoad } from './$types';
 
 const schema = v.object({ email: f.email(), password: f.password(), next: v.optional(v.string(), '') });
-
-function homeFor(roles: string[]): string {
-	if (roles.includes('admin')) return '/admin';
-	if (roles.includes('facilitator')) return '/facilitate';
-	if (roles.includes('court')) return '/court';
-	return '/learn';
-}
-
-/** Only same-site paths: never an open redirect. */
-function safeNext(next: string | null | undefined): string | null {
-	return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : null;
-}
 
 export const load: PageServerLoad = ({ locals, url }) => {
 	if (locals.user) redirect(303, safeNext(url.searchParams.get('next')) ?? homeFor(locals.user.roles));
@@ -42,6 +31,10 @@ export const actions: Actions = {
 		}
 		const session = (await validateSessionToken(db, result.token))!;
 		setSessionCookie(event.cookies, result.token, sessionExpiresAt(session));
+		if (result.twoFactor) {
+			const next = safeNext(input.data.next);
+			redirect(303, `/login/two-factor${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+		}
 		const user = (await findIdentity(db, result.userId))!;
 		redirect(303, safeNext(input.data.next) ?? homeFor(user.roles));
 	}

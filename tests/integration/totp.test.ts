@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { login } from '../../src/lib/server/auth/login';
+import { validateSessionToken } from '../../src/lib/server/auth/session';
+import { currentStep, disableTotp, enableTotp, matchingStep, newTotpKey, resetTotp, totpAt, totpKeyUri, verifySecondFactor } from '../../src/lib/server/auth/totp';
+import { clock } from '../../src/lib/server/clock';
+import { makeCurriculum, makeParticipant, makeProgram, makeStaff, TEST_PASSWORD } from '../../src/lib/server/testing/factories';
+import { findIdentity } from '../../src/lib/server/users/users.queries';
+import { forEachDb } from './helpers';
+
+const T0 = new Date('2026-05-04T15:00:10.000Z'); // 10 s into a 30 s step
+const STEP = 30_000;
+
+describe('TOTP codes (RFC 6238, SECURITY #4)', () => {
+	it('matches the RFC 6238 SHA-1 test vector', () => {
+		// RFC 6238 appendix B: key "12345678901234567890", T = 59 s → 94287082 (8 digits); 6 digits: 287082.
+		const key = Buffer.from('12345678901234567890').toString('base64');
+		expect(totpAt(key, currentStep(59_000))).toBe('287082');
+		expect(totpAt(key, currentStep(1111111109_000))).toBe('081804');
+	});
+
+	it('accepts the previous, current and next 30-second step and nothing further', () => {
+		const key = newTotpKey();
+		const now = T0.getTime();
+		const s = currentStep(now);
+		expect(matchingStep(key, totpAt(key, s), now)).toBe(s);
+		expect(matchingStep(key, totpAt(key, s - 1), now)).toBe(s - 1);
+		expect(matchingStep(key, totpAt(key, s + 1), now)).toBe(s + 1);
+		expect(matchingStep(key, totpAt(key, s - 2), now)).toBeNull();
+		expect(matchingStep(key, totpAt(key, s + 2), now)).toBeNull();
+		expect(matchingStep(key, 'abcdef', now)).toBeNull();
+		expect(matchingStep(key, '', now)).toBeNull();
+	});
+
+	it('writes a key URI an authenticator app reads (30 s, 6 digits)', () => {
+		const uri = totpKeyUri('clerk@court.test', newTotpKey());
+		expect(uri).toMatch(/^otpauth:\/\/totp\/John%20School:clerk%40court\.test\?/);
+		expect(uri).toContain('period=30');
+		expect(uri).toContain('digits=6');
+	});
+});
+
+forEachDb('staff two-factor sign-in', (ctx) => {
+	async function staffWithTotp() {
+		clock.set(T0);
+		const { programId } = await makeProgram(ctx.db);
+		const user = await makeStaff(ctx.db, ['facilitator'], { programId });
+		const first = await login(ctx.db, { email: user.email, password: TEST_PASSWORD, ip: '10.7.0.1' });
+		if (!first.ok) throw new Error('login failed');
+		const session = (await validateSessionToken(ctx.db, first.token))!;
+		const key = newTotpKey();
+		expect(await enableTotp(ctx.db, user, session.id, key, totpAt(key, currentStep()))).toEqual({ ok: true });
+		return { user: (await findIdentity(ctx.db, user.id))!, key };
+	}
+
+	async function passwordStep(email: string) {
+		const r = await login(ctx.db, { email, password: TEST_PASSWORD, ip: '10.7.0.2' });
+		if (!r.ok) throw new Error('password step failed');
+		return { ...r, session: (await validateSessionToken(ctx.db, r.token))! };
+	}
+
+	it('is not offered to participants', async () => {
+		const { courtId, slug } = await makeProgram(ctx.db);
+		await makeCurriculum(ctx.db, slug, 1);
+		const clerk = await makeStaff(ctx.db, ['court'], { courtId });
+		const participant = (await makeParticipant(ctx.db, clerk, courtId)).user;
+		const key = newTotpKey();
+		expect(await enableTotp(ctx.db, participant, 'x', key, totpAt(key, currentStep()))).toEqual({ ok: false, reason: 'not_staff' });
+	});
+
+	it('is only turned on by a code made from the new key', async () => {
+		clock.set(T0);
+		const { courtId } = await makeProgram(ctx.db);
+		const user = await makeStaff(ctx.db, ['court'], { courtId });
+		const key = newTotpKey();
+		expect(await enableTotp(ctx.db, user, 'x', key, '000000')).toMatchObject({ ok: false, reason: 'invalid' });
+		expect(await enableTotp(ctx.db, user, 'x', 'not base64!', totpAt(key, currentStep()))).toMatchObject({ ok: false, reason: 'bad_key' });
+		const row = await ctx.db.selectFrom('users').select('totp_key').where('id', '=', user.id).executeTakeFirstOrThrow();
+		expect(row.totp_key).toBeNull();
+	});
+
+	it('leaves the session unverified after the password until a right code is given', async () => {
+		const { user, key } = await staffWithTotp();
+		clock.advance(STEP);
+		const r = await passwordStep(user.email);
+		expect(r.twoFactor).toBe(true);
+		expect(r.session.twoFactorVerified).toBe(false);
+		expect(await verifySecondFactor(ctx.db, r.session.id, user.id, '123456')).toMatchObject({ ok: false });
+		expect((await validateSessionToken(ctx.db, r.token))!.twoFactorVerified).toBe(false);
+		expect(await verifySecondFactor(ctx.db, r.session.id, user.id, totpAt(key, currentStep()))).toEqual({ ok: true });
+		expect((await validateSessionToken(ctx.db, r.token))!.twoFactorVerified).toBe(true);
+		const audits = await ctx.db.selectFrom('audit_log').select(['action', 'outcome']).where('actor_id', '=', user.id).execute();
+		expect(audits).toEqual(expect.arrayContaining([{ action: 'auth.totp.enable', outcome: 'success' }, { action: 'auth.totp', outcome: 'failure' }, { action: 'auth.totp', outcome: 'success' }]));
+	});
+
+	it('accepts each code once: a replay, even in the same step, is refused', async () => {
+		const { user, key } = await staffWithTotp();
+		clock.advance(STEP);
+		const code = totpAt(key, currentStep());
+		const a = await passwordStep(user.email);
+		expect(await verifySecondFactor(ctx.db, a.session.id, user.id, code)).toEqual({ ok: true });
+		const b = await passwordStep(user.email);
+		expect(await verifySecondFactor(ctx.db, b.session.id, user.id, code)).toEqual({ ok: false, reason: 'replayed' });
+		// An older code (the previous step) is refused too once a later one was used.
+		expect(await verifySecondFactor(ctx.db, b.session.id, user.id, totpAt(key, currentStep() - 1))).toEqual({ ok: false, reason: 'replayed' });
+		clock.advance(STEP);
+		expect(await verifySecondFactor(ctx.db, b.session.id, user.id, totpAt(key, currentStep()))).toEqual({ ok: true });
+	});
+
+	it('lets exactly one of two parallel submits of the same code through', async () => {
+		const { user, key } = await staffWithTotp();
+		clock.advance(STEP);
+		const a = await passwordStep(user.email);
+		const b = await passwordStep(user.email);
+		const code = totpAt(key, currentStep());
+		const results = await Promise.all([verifySecondFactor(ctx.db, a.session.id, user.id, code), verifySecondFactor(ctx.db, b.session.id, user.id, code)]);
+		expect(results.filter((r) => r.ok)).toHaveLength(1);
+	});
+
+	it('accepts a code from a phone 30 s behind or ahead, not 60 s', async () => {
+		const { user, key } = await staffWithTotp();
+		clock.advance(3 * STEP);
+		const a = await passwordStep(user.email);
+		expect(await verifySecondFactor(ctx.db, a.session.id, user.id, totpAt(key, currentStep() - 2))).toMatchObject({ ok: false, reason: 'invalid' });
+		expect(await verifySecondFactor(ctx.db, a.session.id, user.id, totpAt(key, currentStep() - 1))).toEqual({ ok: true });
+		clock.advance(3 * STEP);
+		const b = await passwordStep(user.email);
+		expect(await verifySecondFactor(ctx.db, b.session.id, user.id, totpAt(key, currentStep() + 2))).toMatchObject({ ok: false, reason: 'invalid' });
+		expect(await verifySecondFactor(ctx.db, b.session.id, user.id, totpAt(key, currentStep() + 1))).toEqual({ ok: true });
+	});
+
+	it('locks the code step for 30 minutes after 5 wrong codes, then lets the real user in', async () => {
+		const { user, key } = await staffWithTotp();
+		clock.advance(STEP);
+		const a = await passwordStep(user.email);
+		for (let i = 0; i < 5; i++) expect(await verifySecondFactor(ctx.db, a.session.id, user.id, String(100000 + i))).toMatchObject({ ok: false, reason: 'invalid' });
+		const locked = await verifySecondFactor(ctx.db, a.session.id, user.id, totpAt(key, currentStep()));
+		expect(locked).toMatchObject({ ok: false, reason: 'rate_limited' });
+		expect((locked as { retryAfter: number }).retryAfter).toBeGreaterThan(29 * 60);
+		clock.advance(30 * 60_000);
+		expect(await verifySecondFactor(ctx.db, a.session.id, user.id, totpAt(key, currentStep()))).toEqual({ ok: true });
+	});
+
+	it('is turned off only with a current code; an operator reset ends the sessions', async () => {
+		const { user, key } = await staffWithTotp();
+		clock.advance(STEP);
+		expect(await disableTotp(ctx.db, user, '000000')).toMatchObject({ ok: false });
+		expect(await disableTotp(ctx.db, user, totpAt(key, currentStep()))).toEqual({ ok: true });
+		expect((await findIdentity(ctx.db, user.id))!.hasTotp).toBe(false);
+
+		const again = await staffWithTotp();
+		const r = await passwordStep(again.user.email);
+		expect(await resetTotp(ctx.db, null, again.user.id)).toBe(true);
+		expect(await validateSessionToken(ctx.db, r.token)).toBeNull();
+		expect((await findIdentity(ctx.db, again.user.id))!.hasTotp).toBe(false);
+		expect(await resetTotp(ctx.db, null, again.user.id)).toBe(false);
+	});
+});
