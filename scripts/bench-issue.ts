@@ -1,54 +1,81 @@
-// Times certificate issuing work (render + Ed25519 + PDF signature) on warm keys, and how long the
-// event loop is held while it runs. Used by scripts/bench.mjs.
+// Times certificate issuing work (render + Ed25519 + PDF signature) on warm keys, the way the server
+// does it (in the worker thread, worker-pool.ts) and, for comparison, on the main thread; and how long
+// the main thread's event loop is held meanwhile. Used by scripts/bench.mjs; prints one JSON line.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { CertificateFacts } from '../src/lib/domain/certificate-facts';
 import { generateKeys, loadKeys } from '../src/lib/server/certificates/keys';
-import { renderCertificatePdf } from '../src/lib/server/certificates/render-pdf';
-import { signatureFingerprint, signFacts, signPdf } from '../src/lib/server/certificates/sign';
+import { produceCertificate, type ProduceJob } from '../src/lib/server/certificates/produce';
+import { produceInWorker, warmCertificateWorker } from '../src/lib/server/certificates/worker-pool';
 
 const dir = join(mkdtempSync(join(tmpdir(), 'bench-keys-')), 'keys');
 generateKeys(dir, { programName: 'Bench Program' });
 const keys = loadKeys(dir);
-const facts = (n: number): CertificateFacts => ({
-	v: 1,
-	serial: `RC-2026-${String(n).padStart(6, '0')}`,
-	program: 'Offenders Prostitution Program (John School)',
-	provider: 'Breaking Free',
-	participantName: 'Bench Participant',
-	dateOfBirth: '1980-01-01',
-	court: 'Ramsey County District Court (Second Judicial District)',
-	caseNumber: '62-CR-26-0001',
-	offence: null,
-	curriculumVersion: '2026.1',
-	completedAt: '2026-11-22',
-	seatSeconds: 29_000,
-	attestation: { name: 'Bench Participant', signedAt: '2026-11-22T15:00:00.000Z' },
-	signedOffBy: 'Bench Facilitator',
-	issuedAt: '2026-11-22T16:00:00.000Z',
-	keyId: keys.ed25519.keyId
-});
+const job = (n: number): ProduceJob => {
+	const facts: CertificateFacts = {
+		v: 1,
+		serial: `RC-2026-${String(n).padStart(6, '0')}`,
+		program: 'Offenders Prostitution Program (John School)',
+		provider: 'Breaking Free',
+		participantName: 'Bench Participant Nguyễn',
+		dateOfBirth: '1980-01-01',
+		court: 'Ramsey County District Court (Second Judicial District)',
+		caseNumber: '62-CR-26-0001',
+		offence: null,
+		curriculumVersion: '2026.1',
+		completedAt: '2026-11-22',
+		seatSeconds: 29_000,
+		attestation: { name: 'Bench Participant Nguyễn', signedAt: '2026-11-22T15:00:00.000Z' },
+		signedOffBy: 'Bench Facilitator',
+		issuedAt: '2026-11-22T16:00:00.000Z',
+		keyId: keys.ed25519.keyId
+	};
+	return {
+		facts,
+		code: 'abcdefghijklmnopqrstuvwxyz',
+		verifyUrl: `https://example.org/verify/${facts.serial}?code=abcdefghijklmnopqrstuvwxyz`,
+		ed25519PrivateKey: keys.ed25519.privateKey,
+		p12: keys.pdf.p12,
+		passphrase: keys.pdf.passphrase,
+		pdfSignature: { reason: 'bench', name: 'bench', location: 'bench', contactInfo: 'bench' }
+	};
+};
 
-async function issueOnce(n: number): Promise<void> {
-	const f = facts(n);
-	const signature = signFacts(f, keys.ed25519.privateKey);
-	const pdf = await renderCertificatePdf(f, { verifyUrl: `https://example.org/verify/${f.serial}?code=abc`, code: 'abcdefghijklmnopqrstuvwxyz', fingerprint: signatureFingerprint(signature) });
-	await signPdf(pdf, keys.pdf.p12, keys.pdf.passphrase, { reason: 'bench', name: 'bench', location: 'bench', contactInfo: 'bench' });
-}
-
-for (let i = 0; i < 5; i++) await issueOnce(i); // warm up
+const round = (x: number) => +x.toFixed(1);
 const n = 30;
-const times: number[] = [];
-const loop = monitorEventLoopDelay({ resolution: 5 });
-loop.enable();
-for (let i = 0; i < n; i++) {
-	const t = performance.now();
-	await issueOnce(100 + i);
-	times.push(performance.now() - t);
+
+/** n certificates one after another: wall time per certificate, and the main thread's longest stall. */
+async function measure(produce: (j: ProduceJob) => Promise<unknown>) {
+	for (let i = 0; i < 5; i++) await produce(job(i)); // warm up
+	const times: number[] = [];
+	const loop = monitorEventLoopDelay({ resolution: 2 });
+	const elu = performance.eventLoopUtilization();
+	loop.enable();
+	for (let i = 0; i < n; i++) {
+		const t = performance.now();
+		await produce(job(100 + i));
+		times.push(performance.now() - t);
+	}
+	loop.disable();
+	const busy = performance.eventLoopUtilization(elu).active;
+	times.sort((a, b) => a - b);
+	const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
+	return { p50: round(pct(50)), p99: round(pct(99)), maxStallMs: round(loop.max / 1e6), mainThreadMsPerCertificate: round(busy / n) };
 }
-loop.disable();
-times.sort((a, b) => a - b);
-const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
-console.log(JSON.stringify({ issues: n, p50: +pct(50).toFixed(1), p99: +pct(99).toFixed(1), maxEventLoopDelayMs: +(loop.max / 1e6).toFixed(1) }));
+
+/** The same stall measure on an idle loop: the noise floor of a shared machine. */
+async function idleStall(ms: number) {
+	const loop = monitorEventLoopDelay({ resolution: 2 });
+	loop.enable();
+	await new Promise((r) => setTimeout(r, ms));
+	loop.disable();
+	return round(loop.max / 1e6);
+}
+
+await warmCertificateWorker();
+const worker = await measure(produceInWorker);
+const mainThread = await measure(produceCertificate);
+const idle = await idleStall(2000);
+console.log(JSON.stringify({ issues: n, worker, mainThread, idleMaxStallMs: idle }));

@@ -4,6 +4,7 @@ import { config } from '../config';
 import type { Db } from '../db';
 import { getDb } from '../db/instance';
 import { loadKeys, type LoadedKeys } from './keys';
+import { warmCertificateWorker } from './worker-pool';
 
 let keys: LoadedKeys | null = null;
 let problem: string | null = null;
@@ -30,6 +31,8 @@ export async function ensureSigningReady(dir = config.keysDir, db?: Db): Promise
 		keys = loadKeys(resolve(dir));
 		problem = null;
 		await registerPublicKeys(db ?? (await getDb()).db, keys);
+		// Start the worker now, so the first sign-off does not wait for it to load (it never blocks exit).
+		warmCertificateWorker().catch((e) => console.error('[certificates] the certificate worker did not start', e));
 		return true;
 	} catch (e) {
 		keys = null;

@@ -108,6 +108,35 @@ describe('renderCertificatePdf', () => {
 		expect(pages(file)).toBe('1');
 	});
 
+	it('embeds every font it uses (no reader substitutes a font)', async () => {
+		const pdf = await renderCertificatePdf(facts, extra);
+		const text = pdf.toString('latin1');
+		// Each font is a subset TrueType with its program inside the file (FontFile2) …
+		const fonts = [...text.matchAll(/\/BaseFont \/([A-Z]{6}\+[A-Za-z-]+)/g)].map((m) => m[1]);
+		expect(fonts.length).toBeGreaterThanOrEqual(5);
+		expect(text.match(/\/FontFile2 /g)?.length).toBe(new Set(fonts).size);
+		// … and none of the 14 standard fonts, which a reader would substitute, is referenced.
+		expect(text).not.toMatch(/\/BaseFont \/(Helvetica|Times|Courier)/);
+		if (!hasPoppler) return;
+		const file = join(tmp, 'fonts.pdf');
+		writeFileSync(file, pdf);
+		const rows = execFileSync('pdffonts', [file], { encoding: 'utf8' }).trim().split('\n').slice(2);
+		expect(rows.length).toBeGreaterThanOrEqual(5);
+		for (const row of rows) expect(row.split(/\s+/).slice(-5, -2), row).toEqual(['yes', 'yes', 'yes']); // emb sub uni
+	});
+
+	it.skipIf(!hasPoppler)('renders names outside Latin-1, and they read back as the same text', async () => {
+		const names = ['Nguyễn Văn Đặng', 'Łukasz Wójcik', "O'Brien-Müller Søren", 'Ştefan Ţurcanu'];
+		for (const name of names) {
+			const pdf = await renderCertificatePdf({ ...facts, participantName: name, attestation: { ...facts.attestation, name } }, extra);
+			const file = join(tmp, 'name.pdf');
+			writeFileSync(file, pdf);
+			const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).normalize('NFC');
+			expect(text).toContain(name);
+			expect(pages(file)).toBe('1');
+		}
+	});
+
 	it.skipIf(!hasPoppler)('writes a preview PNG to /tmp/cert-preview', async () => {
 		const signed = await signPdf(await renderCertificatePdf(facts, extra), keys.pdf.p12, keys.pdf.passphrase, sigInfo);
 		mkdirSync('/tmp/cert-preview', { recursive: true });

@@ -3,12 +3,14 @@
  * same bytes (CreationDate/ModDate come from facts.issuedAt, and pdfkit derives the file /ID from
  * the info dictionary, so nothing depends on the clock or on randomness).
  *
- * Fonts: pdfkit's built-in Helvetica/Times (not embedded, WinAnsi encoding). Names outside Latin-1
- * (e.g. Vietnamese "ễ") would not render correctly; embed a TTF (e.g. Noto Sans, committed under
- * static/ or assets/) when that matters: about 4× slower to render, see STACK.md.
+ * Fonts: Liberation Sans, Serif and Mono (assets/fonts/, SIL OFL), embedded as subsets, so the page
+ * prints the same everywhere and any Latin, Greek or Cyrillic name renders ("Nguyễn", "Łukasz").
+ * They are metric-compatible with Helvetica, Times and Courier, which this layout was drawn with.
+ * Embedding costs render time (see STACK.md), which is why issuing runs in a worker thread.
  */
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import { certificateFonts, type FontName } from './fonts';
 import { formatSeatTime } from '../../domain/certificate-facts';
 import type { CertificateFacts } from '../../domain/certificate-facts';
 
@@ -68,14 +70,14 @@ export function attestationText(f: CertificateFacts): string {
 type Doc = PDFKit.PDFDocument;
 
 /** Largest font size ≤ max at which text fits in width. */
-function fitSize(doc: Doc, font: string, text: string, width: number, max: number, min: number, spacing = 0) {
+function fitSize(doc: Doc, font: FontName, text: string, width: number, max: number, min: number, spacing = 0) {
 	let size = max;
 	doc.font(font);
 	while (size > min && doc.fontSize(size).widthOfString(text, { characterSpacing: spacing }) > width) size -= 0.5;
 	return size;
 }
 
-function centered(doc: Doc, text: string, y: number, font: string, size: number, color = INK, spacing = 0) {
+function centered(doc: Doc, text: string, y: number, font: FontName, size: number, color = INK, spacing = 0) {
 	doc.font(font).fontSize(size).fillColor(color)
 		.text(text, X, y, { width: CW, align: 'center', characterSpacing: spacing });
 }
@@ -104,7 +106,8 @@ function factRows(f: CertificateFacts): [string, string][] {
 		['Court', f.court],
 		['Case number', f.caseNumber]
 	];
-	if (f.offence) rows.push(['Offence', f.offence]);
+	// "§ 609.324" stays on one line (display only: the signed facts are unchanged).
+	if (f.offence) rows.push(['Offence', f.offence.replace(/§ /g, '§\u00A0')]);
 	rows.push(
 		['Program', `${f.program}, curriculum version ${f.curriculumVersion}`],
 		['Completion date', longDate(f.completedAt)],
@@ -121,7 +124,7 @@ const VALUE_X = X + LABEL_W + 10;
 const VALUE_W = CW - LABEL_W - 10;
 
 function rowHeight(doc: Doc, value: string, size: number): number {
-	doc.font('Helvetica').fontSize(size);
+	doc.font('sans').fontSize(size);
 	return Math.max(doc.heightOfString(value, { width: VALUE_W }), size + 1.5) + 12;
 }
 
@@ -139,9 +142,9 @@ function drawFacts(doc: Doc, f: CertificateFacts, top: number, bottom: number): 
 	doc.moveTo(X, y).lineTo(X + CW, y).lineWidth(0.8).strokeColor(ACCENT).stroke();
 	for (const [label, value] of rows) {
 		const h = rowHeight(doc, value, size);
-		doc.font('Helvetica-Bold').fontSize(7.5).fillColor(MUTED)
+		doc.font('sansBold').fontSize(7.5).fillColor(MUTED)
 			.text(label.toUpperCase(), X, y + 8, { width: LABEL_W, characterSpacing: 0.6 });
-		doc.font('Helvetica').fontSize(size).fillColor(INK).text(value, VALUE_X, y + 6.5, { width: VALUE_W });
+		doc.font('sans').fontSize(size).fillColor(INK).text(value, VALUE_X, y + 6.5, { width: VALUE_W });
 		y += h;
 		doc.moveTo(X, y).lineTo(X + CW, y).lineWidth(0.4).strokeColor(RULE).stroke();
 	}
@@ -153,20 +156,20 @@ function drawVerification(doc: Doc, f: CertificateFacts, extra: RenderExtra, top
 	const qrSize = 104;
 	const qrX = X + CW - qrSize;
 	drawQr(doc, extra.verifyUrl, qrX, top, qrSize);
-	doc.font('Helvetica').fontSize(7).fillColor(MUTED)
+	doc.font('sans').fontSize(7).fillColor(MUTED)
 		.text('Scan to verify', qrX, top + qrSize + 4, { width: qrSize, align: 'center' });
 
 	const w = CW - qrSize - 24;
 	const label = (text: string, y: number) =>
-		doc.font('Helvetica-Bold').fontSize(7.5).fillColor(MUTED)
+		doc.font('sansBold').fontSize(7.5).fillColor(MUTED)
 			.text(text.toUpperCase(), X, y, { width: w, characterSpacing: 0.6 });
 	label('Serial number', top);
-	doc.font('Courier-Bold').fontSize(15).fillColor(INK).text(f.serial, X, top + 11, { width: w });
+	doc.font('monoBold').fontSize(15).fillColor(INK).text(f.serial, X, top + 11, { width: w });
 	label('Verification code', top + 34);
-	doc.font('Courier-Bold').fontSize(15).fillColor(INK).text(groupCode(extra.code), X, top + 45, { width: w });
-	doc.font('Helvetica').fontSize(9).fillColor(INK)
+	doc.font('monoBold').fontSize(15).fillColor(INK).text(groupCode(extra.code), X, top + 45, { width: w });
+	doc.font('sans').fontSize(9).fillColor(INK)
 		.text(`Verify at ${verifyBase(extra.verifyUrl)}`, X, top + 70, { width: w });
-	doc.font('Helvetica').fontSize(8).fillColor(MUTED)
+	doc.font('sans').fontSize(8).fillColor(MUTED)
 		.text(`Signature fingerprint ${extra.fingerprint}  ·  Ed25519 key ${f.keyId}`, X, doc.y + 3, { width: w });
 }
 
@@ -184,6 +187,8 @@ export async function renderCertificatePdf(facts: CertificateFacts, extra: Rende
 	const when = new Date(facts.issuedAt);
 	if (Number.isNaN(when.getTime())) throw new RangeError(`issuedAt is not a date: ${facts.issuedAt}`);
 	const doc = new PDFDocument({
+		// No default font: pdfkit would otherwise load its (unembedded) Helvetica.
+		font: null as unknown as string,
 		size: 'LETTER',
 		layout: 'portrait',
 		margins: { top: 0, bottom: 0, left: 0, right: 0 },
@@ -200,6 +205,8 @@ export async function renderCertificatePdf(facts: CertificateFacts, extra: Rende
 			ModDate: when
 		}
 	});
+	// pdfkit takes a parsed fontkit font where its types say bytes (PDFFontFactory.open checks .layout).
+	for (const [name, font] of Object.entries(certificateFonts())) doc.registerFont(name, font as unknown as Buffer);
 	const chunks: Buffer[] = [];
 	doc.on('data', (c: Buffer) => chunks.push(c));
 	const done = new Promise<Buffer>((resolve, reject) => {
@@ -213,18 +220,18 @@ export async function renderCertificatePdf(facts: CertificateFacts, extra: Rende
 
 	// Heading: program and provider. Positions flow, so a long program name may take two lines.
 	const heading = facts.program.toUpperCase();
-	centered(doc, heading, 52, 'Helvetica-Bold', fitSize(doc, 'Helvetica-Bold', heading, CW, 13, 10, 1), ACCENT, 1);
-	centered(doc, facts.provider, doc.y + 3, 'Helvetica', 10.5, MUTED);
-	centered(doc, 'Certificate of Completion', doc.y + 15, 'Times-Bold', 30, INK, 0.5);
+	centered(doc, heading, 52, 'sansBold', fitSize(doc, 'sansBold', heading, CW, 13, 10, 1), ACCENT, 1);
+	centered(doc, facts.provider, doc.y + 3, 'sans', 10.5, MUTED);
+	centered(doc, 'Certificate of Completion', doc.y + 15, 'serifBold', 30, INK, 0.5);
 
 	// The participant.
-	centered(doc, 'This certifies that', doc.y + 9, 'Times-Italic', 12, MUTED);
+	centered(doc, 'This certifies that', doc.y + 9, 'serifItalic', 12, MUTED);
 	const nameY = doc.y + 6;
-	const nameSize = fitSize(doc, 'Times-Bold', facts.participantName, CW, 26, 12);
-	doc.font('Times-Bold').fontSize(nameSize).fillColor(INK).text(facts.participantName, X,
+	const nameSize = fitSize(doc, 'serifBold', facts.participantName, CW, 26, 12);
+	doc.font('serifBold').fontSize(nameSize).fillColor(INK).text(facts.participantName, X,
 		nameY + (26 - nameSize) / 2, { width: CW, align: 'center', lineBreak: false, ellipsis: true });
 	doc.moveTo(W / 2 - 120, nameY + 34).lineTo(W / 2 + 120, nameY + 34).lineWidth(0.6).strokeColor(RULE).stroke();
-	doc.font('Times-Roman').fontSize(11.5).fillColor(INK).text(
+	doc.font('serif').fontSize(11.5).fillColor(INK).text(
 		`has completed the ${facts.program} on ${longDate(facts.completedAt)}, ` +
 			'meeting every requirement of the curriculum stated below.',
 		X + 20, nameY + 42, { width: CW - 40, align: 'center' }
@@ -234,7 +241,7 @@ export async function renderCertificatePdf(facts: CertificateFacts, extra: Rende
 	const end = drawFacts(doc, facts, Math.max(doc.y + 12, 244), 562);
 	drawVerification(doc, facts, extra, Math.min(Math.max(end + 22, 560), 584));
 
-	doc.font('Helvetica').fontSize(6.8).fillColor(MUTED)
+	doc.font('sans').fontSize(6.8).fillColor(MUTED)
 		.text(smallPrint(facts), X, 706, { width: CW, align: 'justify', lineGap: 0.5 });
 
 	doc.end();

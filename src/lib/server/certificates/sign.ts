@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { SignPdf } from '@signpdf/signpdf';
-import { P12Signer } from '@signpdf/signer-p12';
+import { CachedP12Signer } from './pdf-signer';
 import { canonicalFacts } from '../../domain/certificate-facts';
 import type { CertificateFacts } from '../../domain/certificate-facts';
 
@@ -46,10 +46,7 @@ export interface PdfSignatureInfo {
 	signingTime?: Date;
 }
 
-/**
- * Sign a PDF with the P12's key. A P12Signer consumes its buffer on first use, so a new one is made
- * per call (the P12 is decrypted each time; see the timing note in the README).
- */
+/** Sign a PDF with the P12's key (PKCS#7 detached, SHA-256; see pdf-signer.ts). */
 export async function signPdf(
 	pdf: Buffer | Uint8Array,
 	p12: Buffer,
@@ -68,5 +65,5 @@ export async function signPdf(
 		signatureLength: 8192
 	});
 	const bytes = Buffer.from(await doc.save({ useObjectStreams: false }));
-	return new SignPdf().sign(bytes, new P12Signer(p12, { passphrase }), info.signingTime);
+	return new SignPdf().sign(bytes, new CachedP12Signer(p12, passphrase), info.signingTime);
 }

@@ -1,13 +1,9 @@
 import { compliance } from '../../domain/compliance';
-import { canSeeEnrollment, courtsInScope } from '../access';
+import { canSeeEnrollment, courtRole, courtsInScope } from '../access';
 import { audit } from '../audit/audit';
 import { today } from '../clock';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
-
-function courtRole(user: UserIdentity): 'court' | 'admin' | null {
-	return user.roles.includes('court') ? 'court' : user.roles.includes('admin') ? 'admin' : null;
-}
 
 /** Referrals of the courts this user belongs to (admins: their programs' courts), newest first. */
 export async function listReferrals(db: Db, user: UserIdentity) {
@@ -21,6 +17,7 @@ export async function listReferrals(db: Db, user: UserIdentity) {
 			'enrollments.id',
 			'enrollments.legal_name',
 			'enrollments.case_number',
+			'enrollments.date_of_birth',
 			'enrollments.due_date',
 			'enrollments.referral_date',
 			'enrollments.status',
@@ -42,10 +39,17 @@ export async function viewReferral(db: Db, user: UserIdentity, enrollmentId: str
 	const role = courtRole(user);
 	const e = await db.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirst();
 	if (!e || !role || !canSeeEnrollment(user, e, role)) return undefined;
-	const [court, certificates] = await Promise.all([
+	const [court, certificates, extensions] = await Promise.all([
 		db.selectFrom('courts').select('name').where('id', '=', e.court_id).executeTakeFirstOrThrow(),
-		db.selectFrom('certificates').select(['id', 'serial', 'status', 'issued_at', 'revoke_reason', 'superseded_by']).where('enrollment_id', '=', e.id).orderBy('issued_at', 'desc').execute()
+		db.selectFrom('certificates').select(['id', 'serial', 'status', 'issued_at', 'revoke_reason', 'superseded_by']).where('enrollment_id', '=', e.id).orderBy('issued_at', 'desc').execute(),
+		// Court-approved extensions recorded by the program: the court sees which order moved the date.
+		db
+			.selectFrom('due_date_extensions')
+			.select(['previous_due_date', 'new_due_date', 'order_reference', 'created_at'])
+			.where('enrollment_id', '=', e.id)
+			.orderBy('created_at')
+			.execute()
 	]);
 	await db.transaction().execute((trx) => audit(trx, { actorId: user.id, action: 'record.view', targetType: 'enrollment', targetId: e.id, ip, details: { as: role } }));
-	return { enrollment: e, courtName: court.name, certificates, compliance: compliance(e, today(), !!e.activated_at) };
+	return { enrollment: e, courtName: court.name, certificates, extensions, compliance: compliance(e, today(), !!e.activated_at) };
 }
