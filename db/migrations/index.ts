@@ -7,6 +7,8 @@ import * as m0005 from './0005_enrollments';
 import * as m0006 from './0006_progress_quizzes_reflections';
 import * as m0007 from './0007_live_sessions';
 import * as m0008 from './0008_completion_certificates';
+import * as m0009 from './0009_live_session_form_token';
+import * as m0010 from './0010_unique_serial_prefix';
 
 // A static record rather than a folder read at run time: `vite build` bundles it.
 export const migrations: Record<string, Migration> = {
@@ -17,5 +19,7 @@ export const migrations: Record<string, Migration> = {
 	'0005_enrollments': m0005,
 	'0006_progress_quizzes_reflections': m0006,
 	'0007_live_sessions': m0007,
-	'0008_completion_certificates': m0008
+	'0008_completion_certificates': m0008,
+	'0009_live_session_form_token': m0009,
+	'0010_unique_serial_prefix': m0010
 };

@@ -105,9 +105,17 @@ forEachDb('completion, certificates and verification', (ctx) => {
 			expect(queue[0].requirements.every((r) => r.met)).toBe(true);
 		});
 
+		it('gives every program its own serial prefix, so two programs never mint the same serial', async () => {
+			const a = await makeProgram(ctx.db);
+			const prefix = (await ctx.db.selectFrom('programs').select('serial_prefix').where('id', '=', a.programId).executeTakeFirstOrThrow()).serial_prefix;
+			await expect(
+				ctx.db.insertInto('programs').values({ id: 'p-dup', slug: 'dup', name: 'Duplicate', provider: 'X', serial_prefix: prefix, settings_json: '{}', created_at: new Date().toISOString() }).execute()
+			).rejects.toThrow();
+		});
+
 		it('issues one signed certificate and completes the enrollment', async () => {
 			const s = await signedOff();
-			expect(s.serial).toMatch(/^TP-2026-000001$/);
+			expect(s.serial).toMatch(/^T[A-Z0-9]{6}-2026-000001$/);
 			const cert = await ctx.db.selectFrom('certificates').selectAll().where('id', '=', s.certificateId).executeTakeFirstOrThrow();
 			expect(cert).toMatchObject({ serial: s.serial, status: 'valid', enrollment_id: s.pat.enrollmentId, issued_by: s.facilitator.id });
 			const file = await ctx.db.selectFrom('certificate_files').selectAll().where('certificate_id', '=', s.certificateId).executeTakeFirstOrThrow();

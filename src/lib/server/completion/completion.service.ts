@@ -1,6 +1,6 @@
 import { localDate } from '../../domain/program-settings';
 import { readyForAttestation, readyForSignoff, type Requirement } from '../../domain/completion';
-import { canSeeEnrollment } from '../access';
+import { canSeeEnrollment, staffRole } from '../access';
 import { audit } from '../audit/audit';
 import { signingKeys } from '../certificates/certificate-keys';
 import { issueCertificate } from '../certificates/issue';
@@ -8,7 +8,7 @@ import { nextSerial } from '../certificates/serials';
 import { clock } from '../clock';
 import type { Db } from '../db';
 import type { EnrollmentsTable } from '../db/schema';
-import { loadCourseState } from '../learning/evidence';
+import { loadCourseState, loadCourseStates } from '../learning/evidence';
 import { findOwnEnrollment } from '../learning/participant';
 import type { UserIdentity } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
@@ -35,10 +35,6 @@ export async function attest(db: Db, user: UserIdentity, input: { typedName: str
 	return { ok: true };
 }
 
-function staffRole(user: UserIdentity): 'facilitator' | 'admin' | null {
-	return user.roles.includes('facilitator') ? 'facilitator' : user.roles.includes('admin') ? 'admin' : null;
-}
-
 /** Participants of the facilitator's programs who have met every requirement and await sign-off. */
 export async function reviewQueue(db: Db, user: UserIdentity) {
 	if (!staffRole(user) || user.programIds.length === 0) return [];
@@ -50,12 +46,10 @@ export async function reviewQueue(db: Db, user: UserIdentity) {
 		.where('attested_at', 'is not', null)
 		.orderBy('attested_at')
 		.execute();
-	const out = [];
-	for (const e of candidates) {
-		const state = await loadCourseState(db, e);
-		if (readyForSignoff(state.requirements)) out.push({ enrollment: e, requirements: state.requirements, totalSeatSeconds: state.totalSeatSeconds });
-	}
-	return out;
+	const states = await loadCourseStates(db, candidates);
+	return states
+		.filter((state) => readyForSignoff(state.requirements))
+		.map((state) => ({ enrollment: state.enrollment, requirements: state.requirements, totalSeatSeconds: state.totalSeatSeconds }));
 }
 
 export async function enrollmentForStaff(db: Db, user: UserIdentity, enrollmentId: string): Promise<EnrollmentsTable | undefined> {

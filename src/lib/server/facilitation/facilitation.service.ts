@@ -1,4 +1,3 @@
-import { compliance } from '../../domain/compliance';
 import { canSeeEnrollment } from '../access';
 import { audit } from '../audit/audit';
 import { clock, today } from '../clock';
@@ -8,56 +7,18 @@ import type { FeeStatus } from '../db/schema';
 import { loadCourseState } from '../learning/evidence';
 import type { UserIdentity } from '../users/users.queries';
 import { enrollmentForStaff } from '../completion/completion.service';
+import { caseNotes, dueDateExtensions } from './case-file.service';
+import { lastActivity, participantRow } from './oversight';
+import { participantTimeline } from './timeline';
 
-function programsOf(user: UserIdentity): string[] {
-	return user.roles.includes('facilitator') || user.roles.includes('admin') ? user.programIds : [];
-}
-
-/** Submitted reflections of the facilitator's programs, oldest first. */
-export async function gradingQueue(db: Db, user: UserIdentity) {
-	const programs = programsOf(user);
-	if (!programs.length) return [];
-	return db
-		.selectFrom('reflection_submissions')
-		.innerJoin('enrollments', 'enrollments.id', 'reflection_submissions.enrollment_id')
-		.innerJoin('reflection_prompts', 'reflection_prompts.id', 'reflection_submissions.prompt_id')
-		.innerJoin('modules', 'modules.id', 'reflection_prompts.module_id')
-		.select(['reflection_submissions.id', 'reflection_submissions.version', 'reflection_submissions.submitted_at', 'enrollments.legal_name', 'modules.position', 'modules.title'])
-		.where('enrollments.program_id', 'in', programs)
-		.where('reflection_submissions.status', '=', 'submitted')
-		.orderBy('reflection_submissions.submitted_at')
-		.execute();
-}
-
-export async function participantsOverview(db: Db, user: UserIdentity) {
-	const programs = programsOf(user);
-	if (!programs.length) return [];
-	const enrollments = await db.selectFrom('enrollments').selectAll().where('program_id', 'in', programs).where('status', 'in', ['active', 'completed']).orderBy('due_date').execute();
-	const day = today();
-	const out = [];
-	for (const e of enrollments) {
-		const s = await loadCourseState(db, e);
-		out.push({
-			id: e.id,
-			legalName: e.legal_name,
-			caseNumber: e.case_number,
-			dueDate: e.due_date,
-			status: e.status,
-			compliance: compliance(e, day, !!e.activated_at),
-			modulesDone: s.modules.filter((m) => m.complete).length,
-			modules: s.modules.length,
-			seatSeconds: s.totalSeatSeconds,
-			unmet: s.requirements.filter((r) => !r.met).length
-		});
-	}
-	return out;
-}
-
-/** A participant's record for staff, with the evidence behind each requirement. The view is audited. */
+/**
+ * A participant's record for staff: the evidence behind each requirement, his standing, the whole
+ * timeline, case notes and extensions. The view is audited (a staff view of a participant record).
+ */
 export async function participantRecord(db: Db, user: UserIdentity, enrollmentId: string, ip?: string) {
 	const e = await enrollmentForStaff(db, user, enrollmentId);
 	if (!e) return undefined;
-	const [state, submissions, certificate] = await Promise.all([
+	const [state, submissions, certificate, activity, notes, extensions] = await Promise.all([
 		loadCourseState(db, e),
 		db
 			.selectFrom('reflection_submissions')
@@ -66,10 +27,15 @@ export async function participantRecord(db: Db, user: UserIdentity, enrollmentId
 			.where('reflection_submissions.enrollment_id', '=', e.id)
 			.orderBy('reflection_submissions.submitted_at', 'desc')
 			.execute(),
-		db.selectFrom('certificates').select(['id', 'serial', 'status', 'issued_at']).where('enrollment_id', '=', e.id).orderBy('issued_at', 'desc').executeTakeFirst()
+		db.selectFrom('certificates').select(['id', 'serial', 'status', 'issued_at']).where('enrollment_id', '=', e.id).orderBy('issued_at', 'desc').executeTakeFirst(),
+		lastActivity(db, [e]),
+		caseNotes(db, e.id),
+		dueDateExtensions(db, e.id)
 	]);
+	const timeline = await participantTimeline(db, e, state);
+	const row = participantRow(state, { lastActivityAt: activity.get(e.id) ?? null, extensions: extensions.length, today: today(), now: clock.now() });
 	await db.transaction().execute((trx) => audit(trx, { actorId: user.id, action: 'record.view', targetType: 'enrollment', targetId: e.id, ip, details: { as: 'facilitator' } }));
-	return { enrollment: e, state, submissions, certificate: certificate ?? null };
+	return { enrollment: e, state, row, submissions, certificate: certificate ?? null, timeline, notes, extensions };
 }
 
 export async function recordFee(db: Db, user: UserIdentity, enrollmentId: string, status: FeeStatus, ip?: string) {
@@ -113,13 +79,20 @@ export async function submissionForGrading(db: Db, user: UserIdentity, submissio
 	const earlier = await db
 		.selectFrom('reflection_submissions')
 		.leftJoin('reflection_grades', 'reflection_grades.submission_id', 'reflection_submissions.id')
-		.select(['reflection_submissions.version', 'reflection_submissions.body', 'reflection_submissions.submitted_at', 'reflection_grades.outcome', 'reflection_grades.feedback'])
+		.leftJoin('users', 'users.id', 'reflection_grades.grader_id')
+		.select(['reflection_submissions.version', 'reflection_submissions.body', 'reflection_submissions.submitted_at', 'reflection_grades.outcome', 'reflection_grades.feedback', 'reflection_grades.graded_at', 'users.name as grader'])
 		.where('reflection_submissions.enrollment_id', '=', sub.enrollment_id)
 		.where('reflection_submissions.prompt_id', '=', sub.prompt_id)
 		.where('reflection_submissions.version', '<', sub.version)
 		.orderBy('reflection_submissions.version', 'desc')
 		.execute();
-	return { ...sub, rubric: JSON.parse(sub.rubric_json) as string[], earlier };
+	const grade = await db
+		.selectFrom('reflection_grades')
+		.innerJoin('users', 'users.id', 'reflection_grades.grader_id')
+		.select(['reflection_grades.outcome', 'reflection_grades.feedback', 'reflection_grades.graded_at', 'users.name as grader'])
+		.where('reflection_grades.submission_id', '=', sub.id)
+		.executeTakeFirst();
+	return { ...sub, rubric: JSON.parse(sub.rubric_json) as string[], earlier, grade: grade ?? null };
 }
 
 export type UnlockResult = { ok: true } | { ok: false; reason: 'not_found' | 'not_locked' | 'reason_required' };

@@ -13,6 +13,9 @@ export interface NextStep {
 /** The one next thing the participant should do, from the measured state. */
 export function nextStep(state: CourseState, hasCertificate: boolean): NextStep {
 	if (hasCertificate) return { label: 'Download your certificate', href: '/learn/complete', detail: 'You have completed the program.' };
+	// A returned reflection comes first: the facilitator is waiting on it, and it blocks completion.
+	const revise = state.modules.find((m) => m.reflections.some((r) => r.status === 'needs_revision'));
+	if (revise) return { label: `Revise your module ${revise.position} reflection`, href: `/learn/modules/${revise.moduleId}#reflections`, detail: 'A facilitator asked for a revision. Read the feedback and resubmit.' };
 	for (const m of state.modules) {
 		if (m.complete) continue;
 		const href = `/learn/modules/${m.moduleId}`;
@@ -26,11 +29,9 @@ export function nextStep(state: CourseState, hasCertificate: boolean): NextStep 
 	}
 	const req = (k: string) => state.requirements.find((r) => r.key === k)!;
 	if (!req('reflections').met) {
-		const revise = state.modules.find((m) => m.reflections.some((r) => r.status === 'needs_revision'));
-		if (revise) return { label: `Revise your module ${revise.position} reflection`, href: `/learn/modules/${revise.moduleId}#reflections`, detail: 'A facilitator asked for a revision. Read the feedback and resubmit.' };
 		return { label: 'Wait for your reflections to be graded', href: null, detail: 'A facilitator will read them. Check back soon.' };
 	}
-	if (!req('sessions').met) return { label: 'Attend the required live sessions', href: null, detail: req('sessions').detail };
+	if (!req('sessions').met) return { label: 'Attend the required live sessions', href: '/learn/sessions', detail: req('sessions').detail };
 	if (!req('fee').met) return { label: 'Pay the program fee', href: null, detail: 'Contact the program to pay the fee or ask about a waiver. Staff record it here.' };
 	if (readyForAttestation(state.requirements) && !state.enrollment.attested_at) return { label: 'Sign your attestation', href: '/learn/complete', detail: 'Confirm that you did all the coursework yourself.' };
 	return { label: 'Waiting for facilitator review', href: null, detail: 'A facilitator will review your work and sign off. Your certificate will appear here.' };

@@ -1,3 +1,4 @@
+import { attendanceCounts } from '../../domain/live-sessions';
 import { evaluateCompletion, moduleComplete, type ModuleEvidence, type Requirement } from '../../domain/completion';
 import { parseProgramSettings, requiredSeatSeconds, type ProgramSettings } from '../../domain/program-settings';
 import type { Db } from '../db';
@@ -25,45 +26,116 @@ export interface CourseState {
 
 /** Everything measured about one enrollment, read in a fixed number of queries. */
 export async function loadCourseState(db: Db, enrollment: EnrollmentsTable): Promise<CourseState> {
-	const program = await db.selectFrom('programs').select('settings_json').where('id', '=', enrollment.program_id).executeTakeFirstOrThrow();
-	const settings = parseProgramSettings(program.settings_json);
-	const versionId = enrollment.curriculum_version_id;
-	const modules = versionId
-		? await db
-				.selectFrom('modules')
-				.innerJoin('quizzes', 'quizzes.module_id', 'modules.id')
-				.select(['modules.id', 'modules.position', 'modules.slug', 'modules.title', 'modules.summary', 'modules.min_seat_seconds', 'quizzes.id as quizId', 'quizzes.pass_mark', 'quizzes.max_attempts'])
-				.where('modules.curriculum_version_id', '=', versionId)
-				.orderBy('modules.position')
-				.execute()
-		: [];
+	const [state] = await loadCourseStates(db, [enrollment]);
+	return state;
+}
+
+// Both databases cap bound parameters per statement (SQLite 32766, PostgreSQL 65535): read in chunks.
+const CHUNK = 500;
+
+/**
+ * The same state as loadCourseState for many enrollments at once, in the same fixed number of set
+ * queries per chunk of enrollments (not per enrollment), in the order given.
+ */
+export async function loadCourseStates(db: Db, enrollments: EnrollmentsTable[]): Promise<CourseState[]> {
+	const out: CourseState[] = [];
+	for (let i = 0; i < enrollments.length; i += CHUNK) out.push(...(await loadChunk(db, enrollments.slice(i, i + CHUNK))));
+	return out;
+}
+
+const none = ['-'];
+const orNone = (ids: string[]) => (ids.length ? ids : none);
+
+function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+	const m = new Map<string, T[]>();
+	for (const r of rows) {
+		const k = key(r);
+		const list = m.get(k);
+		if (list) list.push(r);
+		else m.set(k, [r]);
+	}
+	return m;
+}
+
+async function loadChunk(db: Db, enrollments: EnrollmentsTable[]): Promise<CourseState[]> {
+	if (!enrollments.length) return [];
+	const enrollmentIds = enrollments.map((e) => e.id);
+	const programIds = [...new Set(enrollments.map((e) => e.program_id))];
+	const versionIds = [...new Set(enrollments.map((e) => e.curriculum_version_id).filter((v): v is string => !!v))];
+	const [programs, modules] = await Promise.all([
+		db.selectFrom('programs').select(['id', 'settings_json']).where('id', 'in', programIds).execute(),
+		versionIds.length
+			? db
+					.selectFrom('modules')
+					.innerJoin('quizzes', 'quizzes.module_id', 'modules.id')
+					.select(['modules.id', 'modules.curriculum_version_id', 'modules.position', 'modules.slug', 'modules.title', 'modules.summary', 'modules.min_seat_seconds', 'quizzes.id as quizId', 'quizzes.pass_mark', 'quizzes.max_attempts'])
+					.where('modules.curriculum_version_id', 'in', versionIds)
+					.orderBy('modules.position')
+					.execute()
+			: Promise.resolve([])
+	]);
 	const moduleIds = modules.map((m) => m.id);
-	const none = ['-'];
 	const [progress, attempts, unlocks, prompts, submissions, attendance] = await Promise.all([
-		db.selectFrom('module_progress').selectAll().where('enrollment_id', '=', enrollment.id).execute(),
+		db.selectFrom('module_progress').selectAll().where('enrollment_id', 'in', enrollmentIds).execute(),
 		db
 			.selectFrom('quiz_attempts')
-			.select(['quiz_id', 'score', 'passed'])
-			.where('enrollment_id', '=', enrollment.id)
+			.select(['enrollment_id', 'quiz_id', 'score', 'passed'])
+			.where('enrollment_id', 'in', enrollmentIds)
 			.where('submitted_at', 'is not', null)
 			.execute(),
-		db.selectFrom('quiz_unlocks').select(['quiz_id', 'extra_attempts']).where('enrollment_id', '=', enrollment.id).execute(),
-		db.selectFrom('reflection_prompts').select(['id', 'module_id']).where('module_id', 'in', moduleIds.length ? moduleIds : none).orderBy('position').execute(),
+		db.selectFrom('quiz_unlocks').select(['enrollment_id', 'quiz_id', 'extra_attempts']).where('enrollment_id', 'in', enrollmentIds).execute(),
+		db.selectFrom('reflection_prompts').select(['id', 'module_id']).where('module_id', 'in', orNone(moduleIds)).orderBy('position').orderBy('id').execute(),
 		db
 			.selectFrom('reflection_submissions')
-			.select(['prompt_id', 'version', 'status'])
-			.where('enrollment_id', '=', enrollment.id)
+			.select(['enrollment_id', 'prompt_id', 'version', 'status'])
+			.where('enrollment_id', 'in', enrollmentIds)
 			.orderBy('version', 'desc')
 			.execute(),
 		db
 			.selectFrom('session_registrations')
 			.innerJoin('live_sessions', 'live_sessions.id', 'session_registrations.session_id')
-			.select(['live_sessions.kind', 'session_registrations.attendance'])
-			.where('session_registrations.enrollment_id', '=', enrollment.id)
+			.select(['session_registrations.enrollment_id', 'live_sessions.kind', 'session_registrations.attendance'])
+			.where('session_registrations.enrollment_id', 'in', enrollmentIds)
 			.where('session_registrations.cancelled_at', 'is', null)
 			.execute()
 	]);
 
+	const settingsOf = new Map(programs.map((p) => [p.id, parseProgramSettings(p.settings_json)]));
+	const modulesOf = groupBy(modules, (m) => m.curriculum_version_id);
+	const promptsOf = groupBy(prompts, (p) => p.module_id);
+	const progressOf = groupBy(progress, (p) => p.enrollment_id);
+	const attemptsOf = groupBy(attempts, (a) => a.enrollment_id);
+	const unlocksOf = groupBy(unlocks, (u) => u.enrollment_id);
+	const submissionsOf = groupBy(submissions, (s) => s.enrollment_id);
+	const attendanceOf = groupBy(attendance, (a) => a.enrollment_id);
+
+	return enrollments.map((enrollment) =>
+		buildState(enrollment, settingsOf.get(enrollment.program_id)!, {
+			modules: (enrollment.curriculum_version_id && modulesOf.get(enrollment.curriculum_version_id)) || [],
+			promptsOf,
+			progress: progressOf.get(enrollment.id) ?? [],
+			attempts: attemptsOf.get(enrollment.id) ?? [],
+			unlocks: unlocksOf.get(enrollment.id) ?? [],
+			submissions: submissionsOf.get(enrollment.id) ?? [],
+			attendance: attendanceOf.get(enrollment.id) ?? []
+		})
+	);
+}
+
+interface Rows {
+	modules: { id: string; position: number; slug: string; title: string; summary: string; min_seat_seconds: number; quizId: string; pass_mark: number | null; max_attempts: number | null }[];
+	promptsOf: Map<string, { id: string; module_id: string }[]>;
+	progress: { module_id: string; seat_seconds: number }[];
+	attempts: { quiz_id: string; score: number | null; passed: number | null }[];
+	unlocks: { quiz_id: string; extra_attempts: number }[];
+	/** Newest version first. */
+	submissions: { prompt_id: string; version: number; status: 'submitted' | 'satisfactory' | 'needs_revision' }[];
+	attendance: { kind: string; attendance: string | null }[];
+}
+
+/** One enrollment's state from its rows (pure: no I/O). */
+function buildState(enrollment: EnrollmentsTable, settings: ProgramSettings, rows: Rows): CourseState {
+	const { modules, promptsOf, progress, attempts, unlocks, submissions, attendance } = rows;
 	const latestStatus = new Map<string, 'submitted' | 'satisfactory' | 'needs_revision'>();
 	for (const s of submissions) if (!latestStatus.has(s.prompt_id)) latestStatus.set(s.prompt_id, s.status);
 
@@ -72,7 +144,7 @@ export async function loadCourseState(db: Db, enrollment: EnrollmentsTable): Pro
 		const p = progress.find((r) => r.module_id === m.id);
 		const mine = attempts.filter((a) => a.quiz_id === m.quizId);
 		const extra = unlocks.filter((u) => u.quiz_id === m.quizId).reduce((n, u) => n + Number(u.extra_attempts), 0);
-		const quizPassed = mine.some((a) => a.passed === 1);
+		const quizPassed = mine.some((a) => Number(a.passed) === 1);
 		const attemptsAllowed = (m.max_attempts ?? settings.maxAttempts) + extra;
 		const evidence: ModuleEvidence = {
 			moduleId: m.id,
@@ -82,7 +154,7 @@ export async function loadCourseState(db: Db, enrollment: EnrollmentsTable): Pro
 			requiredSeconds: requiredSeatSeconds(m.min_seat_seconds, settings),
 			quizPassed,
 			bestScore: mine.length ? Math.max(...mine.map((a) => Number(a.score ?? 0))) : null,
-			reflections: prompts.filter((r) => r.module_id === m.id).map((r) => ({ promptId: r.id, status: latestStatus.get(r.id) ?? 'none' }))
+			reflections: (promptsOf.get(m.id) ?? []).map((r) => ({ promptId: r.id, status: latestStatus.get(r.id) ?? 'none' }))
 		};
 		const complete = moduleComplete(evidence);
 		const state: ModuleState = {
@@ -102,7 +174,7 @@ export async function loadCourseState(db: Db, enrollment: EnrollmentsTable): Pro
 	});
 
 	const attendedKinds = attendance
-		.filter((a) => a.attendance === 'present' || (settings.lateCountsAsPresent && a.attendance === 'late'))
+		.filter((a) => attendanceCounts(a.attendance, settings.lateCountsAsPresent))
 		.map((a) => a.kind);
 	const requirements = evaluateCompletion({
 		modules: states,

@@ -30,7 +30,9 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 			quizPassed: m.quizPassed,
 			quizLocked: m.quizLocked,
 			unlocked: m.unlocked,
-			complete: m.complete
+			complete: m.complete,
+			revision: m.reflections.some((r) => r.status === 'needs_revision'),
+			awaitingGrade: m.reflections.some((r) => r.status === 'submitted')
 		}))
 	};
 };

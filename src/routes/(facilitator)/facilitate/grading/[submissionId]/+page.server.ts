@@ -3,11 +3,12 @@ import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { submissionForGrading } from '$lib/server/facilitation/facilitation.service';
+import { parseQueueFilters, queueFiltersQuery } from '$lib/server/facilitation/grading-queue';
 import { clientIp, parseForm } from '$lib/server/forms';
 import { gradeReflection } from '$lib/server/reflections/reflection.service';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, params }) => {
+export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const user = requireRole(locals, 'facilitator', 'admin');
 	const { db } = await getDb();
 	const s = await submissionForGrading(db, user, params.submissionId);
@@ -15,7 +16,9 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 	return {
 		submission: { id: s.id, version: s.version, body: s.body, status: s.status, submittedAt: s.submitted_at, legalName: s.legal_name, prompt: s.prompt, module: `${s.position}. ${s.title}`, enrollmentId: s.enrollment_id },
 		rubric: s.rubric,
-		earlier: s.earlier
+		earlier: s.earlier,
+		grade: s.grade,
+		queue: queueFiltersQuery(parseQueueFilters(url.searchParams))
 	};
 };
 
@@ -41,6 +44,7 @@ export const actions: Actions = {
 			const message = r.reason === 'already_graded' ? 'Someone already graded this submission. Nothing was changed.' : 'Write feedback so the participant knows what to revise.';
 			return fail(409, { errors: { [r.reason === 'already_graded' ? '_form' : 'feedback']: message }, values: input.values });
 		}
-		redirect(303, '/facilitate?graded=1');
+		const back = queueFiltersQuery(parseQueueFilters(event.url.searchParams));
+		redirect(303, `/facilitate/grading?${back ? `${back}&` : ''}graded=1`);
 	}
 };

@@ -4,8 +4,9 @@ import { readyForSignoff } from '$lib/domain/completion';
 import { requireRole } from '$lib/server/auth/guards';
 import { signOff } from '$lib/server/completion/completion.service';
 import { getDb } from '$lib/server/db/instance';
+import { addCaseNote, extendDueDate, NOTE_MAX, ORDER_REFERENCE_MAX } from '$lib/server/facilitation/case-file.service';
 import { participantRecord, recordFee, unlockQuiz } from '$lib/server/facilitation/facilitation.service';
-import { clientIp, parseForm } from '$lib/server/forms';
+import { clientIp, f, parseForm } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -15,12 +16,26 @@ export const load: PageServerLoad = async (event) => {
 	if (!r) error(404, 'Not found');
 	const e = r.enrollment;
 	return {
-		participant: { legalName: e.legal_name, caseNumber: e.case_number, dueDate: e.due_date, feeStatus: e.fee_status, attestedAt: e.attested_at, attestationName: e.attestation_name, status: e.status },
+		participant: {
+			legalName: e.legal_name,
+			caseNumber: e.case_number,
+			dueDate: e.due_date,
+			feeStatus: e.fee_status,
+			attestedAt: e.attested_at,
+			attestationName: e.attestation_name,
+			activatedAt: e.activated_at,
+			status: e.status
+		},
+		row: r.row,
+		timeZone: r.state.settings.timeZone,
 		requirements: r.state.requirements,
 		ready: readyForSignoff(r.state.requirements),
 		modules: r.state.modules.map((m) => ({ id: m.moduleId, position: m.position, title: m.title, seatSeconds: m.seatSeconds, requiredSeconds: m.requiredSeconds, quizPassed: m.quizPassed, bestScore: m.bestScore, attemptsUsed: m.attemptsUsed, attemptsAllowed: m.attemptsAllowed, quizLocked: m.quizLocked, reflections: m.reflections })),
-		submissions: r.submissions,
-		certificate: r.certificate
+		waiting: r.submissions.filter((s) => s.status === 'submitted').length,
+		certificate: r.certificate,
+		timeline: r.timeline,
+		notes: r.notes,
+		extensions: r.extensions
 	};
 };
 
@@ -30,6 +45,17 @@ const unlockSchema = v.object({
 });
 
 const feeSchema = v.object({ fee: v.picklist(['unpaid', 'paid', 'waived'], 'Choose paid, waived or unpaid.') });
+const noteSchema = v.object({ body: f.text('The note', NOTE_MAX) });
+const extendSchema = v.object({ newDueDate: f.date('The new due date'), orderReference: f.text('The court order reference', ORDER_REFERENCE_MAX) });
+
+const extendMessages = {
+	not_open: { _form: 'The due date of a completed or withdrawn participant cannot change.' },
+	invalid_date: { newDueDate: 'The new due date is not a real date.' },
+	not_later: { newDueDate: 'The new due date must be after the current due date.' },
+	reference_required: { orderReference: 'The court order reference is required.' },
+	too_long: { orderReference: `At most ${ORDER_REFERENCE_MAX} characters.` },
+	changed: { _form: 'Someone changed the due date meanwhile. Check the new date before recording another extension.' }
+} as const;
 
 export const actions: Actions = {
 	fee: async (event) => {
@@ -52,6 +78,31 @@ export const actions: Actions = {
 			return fail(409, { unlockErrors: { reason: r.reason === 'not_locked' ? 'This quiz is not locked.' : 'Give a reason.' }, unlockModule: input.data.moduleId });
 		}
 		return { unlocked: input.data.moduleId };
+	},
+	note: async (event) => {
+		const user = requireRole(event.locals, 'facilitator', 'admin');
+		const input = parseForm(noteSchema, await event.request.formData());
+		if (!input.ok) return fail(400, { noteError: input.errors.body ?? 'Write the note.', noteTyped: input.values.body ?? '' });
+		const { db } = await getDb();
+		const r = await addCaseNote(db, user, event.params.id, input.data.body, clientIp(event));
+		if (!r.ok) {
+			if (r.reason === 'not_found') error(404, 'Not found');
+			return fail(400, { noteError: r.reason === 'empty' ? 'Write the note.' : `At most ${NOTE_MAX} characters.`, noteTyped: input.values.body ?? '' });
+		}
+		// Post/redirect/get: a reload does not add the note twice.
+		redirect(303, `/facilitate/participants/${event.params.id}?saved=note#notes-title`);
+	},
+	extend: async (event) => {
+		const user = requireRole(event.locals, 'facilitator', 'admin');
+		const input = parseForm(extendSchema, await event.request.formData());
+		if (!input.ok) return fail(400, { extendErrors: input.errors as Record<string, string>, extendValues: input.values });
+		const { db } = await getDb();
+		const r = await extendDueDate(db, user, event.params.id, input.data, clientIp(event));
+		if (!r.ok) {
+			if (r.reason === 'not_found') error(404, 'Not found');
+			return fail(409, { extendErrors: extendMessages[r.reason] as Record<string, string>, extendValues: input.values });
+		}
+		redirect(303, `/facilitate/participants/${event.params.id}?saved=extension#due-title`);
 	},
 	signoff: async (event) => {
 		const user = requireRole(event.locals, 'facilitator', 'admin');

@@ -1,0 +1,53 @@
+// An admin sets which live-session kinds a program requires for completion, and whether a late
+// arrival counts. Only an admin of that program; the whole settings object is validated again.
+import * as v from 'valibot';
+import { SESSION_KINDS } from '../../domain/live-sessions';
+import { ProgramSettingsSchema } from '../../domain/program-settings';
+import { audit } from '../audit/audit';
+import type { Db } from '../db';
+import type { UserIdentity } from '../users/users.queries';
+
+function adminPrograms(user: UserIdentity): string[] {
+	return user.roles.includes('admin') ? user.programIds : [];
+}
+
+/** The programs this admin runs, with their session requirement settings. */
+export async function sessionRequirementSettings(db: Db, user: UserIdentity) {
+	const ids = adminPrograms(user);
+	if (!ids.length) return [];
+	const rows = await db.selectFrom('programs').select(['id', 'name', 'settings_json']).where('id', 'in', ids).orderBy('name').execute();
+	return rows.map((p) => {
+		const s = v.parse(ProgramSettingsSchema, JSON.parse(p.settings_json));
+		return { id: p.id, name: p.name, requiredSessionKinds: s.requiredSessionKinds, lateCountsAsPresent: s.lateCountsAsPresent };
+	});
+}
+
+export type SessionRequirementResult = { ok: true; changed: boolean } | { ok: false; reason: 'not_found' | 'unknown_kind' };
+
+export async function setSessionRequirements(db: Db, user: UserIdentity, programId: string, input: { requiredSessionKinds: string[]; lateCountsAsPresent: boolean }, ip?: string): Promise<SessionRequirementResult> {
+	if (!adminPrograms(user).includes(programId)) return { ok: false, reason: 'not_found' };
+	if (input.requiredSessionKinds.some((k) => !(SESSION_KINDS as readonly string[]).includes(k))) return { ok: false, reason: 'unknown_kind' };
+	// Kept in the list's order, without repeats, so the stored value does not depend on the form.
+	const kinds = SESSION_KINDS.filter((k) => input.requiredSessionKinds.includes(k));
+	return db.transaction().execute(async (trx): Promise<SessionRequirementResult> => {
+		// Lock the program row first (PostgreSQL): another settings change cannot interleave and be lost.
+		const row = await trx.updateTable('programs').set((eb) => ({ settings_json: eb.ref('settings_json') })).where('id', '=', programId).returning('settings_json').executeTakeFirst();
+		if (!row) return { ok: false, reason: 'not_found' };
+		const raw = JSON.parse(row.settings_json) as Record<string, unknown>;
+		const before = v.parse(ProgramSettingsSchema, raw);
+		if (before.lateCountsAsPresent === input.lateCountsAsPresent && before.requiredSessionKinds.join(',') === kinds.join(',')) return { ok: true, changed: false };
+		// Only these two keys change; the others stay exactly as stored (defaults are not written out).
+		const next = { ...raw, requiredSessionKinds: kinds, lateCountsAsPresent: input.lateCountsAsPresent };
+		v.parse(ProgramSettingsSchema, next);
+		await trx.updateTable('programs').set({ settings_json: JSON.stringify(next) }).where('id', '=', programId).execute();
+		await audit(trx, {
+			actorId: user.id,
+			action: 'program.settings',
+			targetType: 'program',
+			targetId: programId,
+			ip,
+			details: { requiredSessionKinds: kinds.join(','), lateCountsAsPresent: input.lateCountsAsPresent, was: before.requiredSessionKinds.join(',') }
+		});
+		return { ok: true, changed: true };
+	});
+}

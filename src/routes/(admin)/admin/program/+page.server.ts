@@ -1,0 +1,41 @@
+import { error, fail, redirect } from '@sveltejs/kit';
+import * as v from 'valibot';
+import { SESSION_KINDS } from '$lib/domain/live-sessions';
+import { sessionRequirementSettings, setSessionRequirements } from '$lib/server/admin/program-settings.service';
+import { requireRole } from '$lib/server/auth/guards';
+import { getDb } from '$lib/server/db/instance';
+import { clientIp, f, parseForm } from '$lib/server/forms';
+import { oneOrMany } from '$lib/server/sessions/session-forms';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, url }) => {
+	const admin = requireRole(locals, 'admin');
+	const { db } = await getDb();
+	const programs = await sessionRequirementSettings(db, admin);
+	if (!programs.length) error(403, 'Your account is not attached to a program.');
+	const wanted = url.searchParams.get('program');
+	const program = wanted ? programs.find((p) => p.id === wanted) : programs[0];
+	if (!program) error(404, 'Not found');
+	return { program, programs: programs.map((p) => ({ id: p.id, name: p.name })), saved: url.searchParams.has('saved') };
+};
+
+const schema = v.object({
+	programId: v.pipe(v.string(), v.regex(/^[a-z0-9]{1,64}$/, 'Choose a program.')),
+	requiredSessionKinds: v.optional(oneOrMany(v.picklist(SESSION_KINDS, 'Choose kinds from the list.'), SESSION_KINDS.length), []),
+	lateCountsAsPresent: f.checkbox()
+});
+
+export const actions: Actions = {
+	default: async (event) => {
+		const admin = requireRole(event.locals, 'admin');
+		const input = parseForm(schema, await event.request.formData());
+		if (!input.ok) return fail(400, { errors: input.errors });
+		const { db } = await getDb();
+		const r = await setSessionRequirements(db, admin, input.data.programId, input.data, clientIp(event));
+		if (!r.ok) {
+			if (r.reason === 'not_found') error(404, 'Not found');
+			return fail(400, { errors: { requiredSessionKinds: 'Choose kinds from the list.' } });
+		}
+		redirect(303, `/admin/program?program=${input.data.programId}&saved=1`);
+	}
+};
