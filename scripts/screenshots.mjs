@@ -7,11 +7,11 @@ const base = process.argv[2] ?? 'http://127.0.0.1:3000';
 const out = process.argv[3] ?? 'tests/e2e/screenshots';
 mkdirSync(out, { recursive: true });
 const accounts = {
-	participant: ['thomas@demo.johnschool.test', 'river stone maple thirty', ['/learn']],
+	participant: ['thomas@demo.johnschool.test', 'river stone maple thirty', ['/learn', '/learn/sessions']],
 	finished: ['kevin@demo.johnschool.test', 'autumn ledger bicycle forty', ['/learn', '/learn/complete']],
-	facilitator: ['facilitator@demo.johnschool.test', 'copper meadow whistle ninety', ['/facilitate']],
-	court: ['clerk@demo.johnschool.test', 'granite willow compass eleven', ['/court', '/court/referrals/new']],
-	admin: ['admin@demo.johnschool.test', 'violet harbor lantern sixty', ['/admin', '/admin/certificates']]
+	facilitator: ['facilitator@demo.johnschool.test', 'copper meadow whistle ninety', ['/facilitate', '/facilitate/grading', '/facilitate/participants', '/facilitate/sessions', '/account/security']],
+	court: ['clerk@demo.johnschool.test', 'granite willow compass eleven', ['/court', '/court/referrals/new', '/court/certificates']],
+	admin: ['admin@demo.johnschool.test', 'violet harbor lantern sixty', ['/admin', '/admin/certificates', '/admin/program']]
 };
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
 for (const [w, h, tag] of [[360, 800, 'phone'], [1280, 900, 'desktop']]) {
@@ -37,12 +37,14 @@ for (const [w, h, tag] of [[360, 800, 'phone'], [1280, 900, 'desktop']]) {
 			await page.screenshot({ path: `${out}/court_referral-${tag}.png`, fullPage: true });
 		}
 		if (name === 'participant') {
+			await page.goto(base + '/learn');
 			const link = page.locator('ol.modules a').last();
 			await link.click();
 			await page.waitForLoadState('networkidle');
 			await page.screenshot({ path: `${out}/participant_module-${tag}.png`, fullPage: false });
 		}
 		if (name === 'facilitator') {
+			await page.goto(base + '/facilitate/participants');
 			await Promise.all([page.waitForURL(/participants/), page.locator('table a').first().click()]);
 			await page.screenshot({ path: `${out}/facilitator_participant-${tag}.png`, fullPage: true });
 		}

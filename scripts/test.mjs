@@ -1,5 +1,5 @@
 // `npm test`: every test — unit and integration (vitest, on SQLite and PostgreSQL) and the browser
-// journeys (playwright-core in Debian's Chromium). Says clearly what was skipped; under CI a skipped
+// journeys (playwright-core in Debian's Chromium) and a kill -9 crash-safety run. Says clearly what was skipped; under CI a skipped
 // PostgreSQL run or browser run is a failure.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -64,13 +64,20 @@ if (existsSync(chromium)) {
 	e2eCode = e2e.code;
 	const num = (k) => Number(e2e.tail.match(new RegExp(`ℹ ${k} (\\d+)`))?.[1] ?? 0);
 	passed += num('pass');
-	failed += num('fail') + (e2e.code !== 0 && num('fail') === 0 ? 1 : 0);
+	// A failed before() hook cancels its tests: those count as failures too.
+	failed += num('fail') + num('cancelled') + (e2e.code !== 0 && num('fail') + num('cancelled') === 0 ? 1 : 0);
 	skippedTests += num('skipped');
 }
+
+// Crash safety: kill -9 under write load, on the build the browser tests just made.
+console.log('\n== Crash safety (kill -9 under write load)');
+const chaos = await run('node', ['scripts/chaos.mjs', '--rounds', '6', '--no-build']);
+if (chaos.code === 0) passed += 1;
+else failed += 1;
 
 console.log('');
 for (const s of skipped) console.log(`NOTE: ${s}`);
 const ciProblem = ci && skipped.length > 0;
 if (ciProblem) console.log('CI requires every suite to run: failing because something was skipped.');
 console.log(`Total: ${passed} passed, ${failed + (ciProblem ? 1 : 0)} failed, ${skippedTests} skipped`);
-process.exit(unit.code !== 0 || e2eCode !== 0 || failed > 0 || ciProblem ? 1 : 0);
+process.exit(unit.code !== 0 || e2eCode !== 0 || chaos.code !== 0 || failed > 0 || ciProblem ? 1 : 0);

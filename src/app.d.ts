@@ -6,6 +6,8 @@ declare global {
 		interface Locals {
 			user: UserIdentity | null;
 			session: Session | null;
+			/** The session's password step is done but its TOTP step is not. */
+			pendingTwoFactor: boolean;
 			requestId: string;
 		}
 		interface Error {

@@ -17,6 +17,7 @@ const identify: Handle = async ({ event, resolve }) => {
 	event.locals.requestId = randomUUID();
 	event.locals.user = null;
 	event.locals.session = null;
+	event.locals.pendingTwoFactor = false;
 	const token = event.cookies.get(sessionCookieName());
 	if (token) {
 		const { db } = await getDb();
@@ -24,7 +25,9 @@ const identify: Handle = async ({ event, resolve }) => {
 		const user = session ? await findIdentity(db, session.userId) : undefined;
 		if (session && user) {
 			event.locals.session = session;
-			event.locals.user = user;
+			// Password right, code not yet given: signed out for every purpose but the second step.
+			if (user.hasTotp && !session.twoFactorVerified) event.locals.pendingTwoFactor = true;
+			else event.locals.user = user;
 			setSessionCookie(event.cookies, token, sessionExpiresAt(session));
 		} else {
 			deleteSessionCookie(event.cookies);
@@ -36,7 +39,8 @@ const identify: Handle = async ({ event, resolve }) => {
 const guard: Handle = async ({ event, resolve }) => {
 	const access = accessFor(event.route.id, event.locals.user);
 	if (access.kind === 'login') {
-		if (event.request.method === 'GET') redirect(303, `/login?next=${encodeURIComponent(event.url.pathname)}`);
+		const step = event.locals.pendingTwoFactor ? '/login/two-factor' : '/login';
+		if (event.request.method === 'GET') redirect(303, `${step}?next=${encodeURIComponent(event.url.pathname)}`);
 		error(401, 'Your session has ended. Please sign in again.');
 	}
 	if (access.kind === 'forbidden') error(403, 'You do not have access to this page.');

@@ -16,7 +16,10 @@ import { openAttempt, submitAttempt } from '../../src/lib/server/quizzes/quiz.se
 import { gradeReflection, submitReflection } from '../../src/lib/server/reflections/reflection.service';
 import { findIdentity, type UserIdentity } from '../../src/lib/server/users/users.queries';
 import { createStaffUser } from '../../src/lib/server/users/users.service';
-import { demoCourt, demoParticipants, demoProgram, demoStaff } from './demo-data';
+import { demoCourt, demoParticipants, demoProgram, demoSessions, demoStaff } from './demo-data';
+import { scheduleSession } from '../../src/lib/server/sessions/sessions.service';
+import { utcToZoned, zonedToUtc } from '../../src/lib/domain/local-time';
+import { parseProgramSettings } from '../../src/lib/domain/program-settings';
 import { existsSync } from 'node:fs';
 
 export interface DemoSummary {
@@ -106,6 +109,9 @@ export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: s
 	if (!so.ok) throw new Error(`demo sign-off: ${so.reason}`);
 	log(`participant ${demoParticipants.finished.email}: ${total} modules done, certificate ${so.serial}`);
 
+	await addDemoSessions(db, programId, facilitator, kevinEnrollment.id);
+	log(`live sessions: ${demoSessions.upcoming.length} upcoming; ${demoParticipants.finished.email} attended a past survivor panel`);
+
 	const pending = await enrol(demoParticipants.notActivated);
 	return {
 		alreadyLoaded: false,
@@ -166,4 +172,41 @@ async function passQuiz(db: Db, participant: UserIdentity, moduleId: string): Pr
 
 function demoReflection(title: string): string {
 	return `Reading "${title}" made me think about the choices I made and who they affected. I did not think about the women as people with families and histories. I was thinking only about myself. I understand now that there is no such thing as a victimless purchase, and that my money kept a harmful market going. What I will do differently is to be honest with the people close to me and to get help when I notice the old patterns.`;
+}
+
+/** "YYYY-MM-DD" `days` after (or before) today where the program is. */
+function localDay(timeZone: string, days: number): string {
+	const today = utcToZoned(clock.iso(), timeZone).slice(0, 10);
+	return new Date(Date.parse(`${today}T12:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Two upcoming sessions (scheduled through the service, as a facilitator would), and a past survivor
+ * panel that the finished participant attended. The past one is written directly: nothing may be
+ * scheduled in the past, and this is history being loaded, not a facilitator's action.
+ */
+async function addDemoSessions(db: Db, programId: string, facilitator: UserIdentity, attendeeEnrollmentId: string): Promise<void> {
+	const program = await db.selectFrom('programs').select('settings_json').where('id', '=', programId).executeTakeFirstOrThrow();
+	const { timeZone } = parseProgramSettings(program.settings_json);
+	for (const s of demoSessions.upcoming) {
+		const day = localDay(timeZone, s.inDays);
+		const r = await scheduleSession(db, facilitator, { programId, title: s.title, kind: s.kind, mode: s.mode, location: s.location, url: s.url, startsLocal: `${day}T${s.start}`, endsLocal: `${day}T${s.end}`, capacity: s.capacity });
+		if (!r.ok) throw new Error(`demo session: ${JSON.stringify(r)}`);
+	}
+	const p = demoSessions.past;
+	const day = localDay(timeZone, -p.daysAgo);
+	const startsAt = zonedToUtc(`${day}T${p.start}`, timeZone)!;
+	const endsAt = zonedToUtc(`${day}T${p.end}`, timeZone)!;
+	const id = newId();
+	await db.transaction().execute(async (trx) => {
+		await trx
+			.insertInto('live_sessions')
+			.values({ id, program_id: programId, title: p.title, kind: p.kind, mode: 'in_person', location: p.location, url: null, starts_at: startsAt, ends_at: endsAt, capacity: p.capacity, created_by: facilitator.id, created_at: startsAt })
+			.execute();
+		await trx
+			.insertInto('session_registrations')
+			.values({ session_id: id, enrollment_id: attendeeEnrollmentId, registered_at: startsAt, attendance: 'present', participation_grade: 'adequate', participation_note: null, marked_by: facilitator.id, marked_at: endsAt })
+			.execute();
+		await audit(trx, { actorId: null, action: 'demo.session', targetType: 'live_session', targetId: id });
+	});
 }

@@ -18,3 +18,25 @@ export function dateTime(iso: string): string {
 export function daysUntil(isoDate: string, today = new Date().toISOString().slice(0, 10)): number {
 	return Math.round((Date.parse(isoDate) - Date.parse(today)) / 86_400_000);
 }
+
+/** e.g. "Jun 10, 2026, 10:00 AM CDT" in the given IANA zone. */
+export function zonedDateTime(iso: string, timeZone: string): string {
+	return new Date(iso).toLocaleString('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' });
+}
+
+/** How long something has waited, in the largest sensible unit ("45 min", "5 h", "3 days"). */
+export function waited(seconds: number): string {
+	const m = Math.floor(seconds / 60);
+	if (m < 60) return `${Math.max(m, 1)} min`;
+	const h = Math.floor(m / 60);
+	if (h < 48) return `${h} h`;
+	return `${Math.floor(h / 24)} days`;
+}
+
+/** "due today", "in 3 days", "2 days overdue". */
+export function dueIn(daysLeft: number): string {
+	if (daysLeft === 0) return 'due today';
+	if (daysLeft === 1) return 'due tomorrow';
+	if (daysLeft > 1) return `in ${daysLeft} days`;
+	return daysLeft === -1 ? '1 day overdue' : `${-daysLeft} days overdue`;
+}

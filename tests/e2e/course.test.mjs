@@ -52,6 +52,7 @@ describe('quizzes and reflections (the demo participant, on module 2)', () => {
 	it('a facilitator unlocks it with a reason, and he passes on the next attempt', async () => {
 		const { page, context } = await newPage(browser, DESKTOP);
 		await login(page, accounts.facilitator);
+		await page.goto(`${BASE}/facilitate/participants`);
 		await page.click('table a:has-text("Thomas Brandt")');
 		await page.waitForSelector('text=Module 2 quiz is locked');
 		await axe(page, 'participant record with a locked quiz');

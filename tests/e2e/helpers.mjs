@@ -59,6 +59,8 @@ export async function hydrated(page) {
 
 export async function login(page, who) {
 	await page.goto(`${BASE}/login`);
+	// Someone still signed in is sent on from /login; say so rather than wait for a form that never comes.
+	if (new URL(page.url()).pathname !== '/login') throw new Error(`login as ${who.email}: /login sent this page on to ${page.url()}`);
 	await page.fill('#email', who.email);
 	await page.fill('#password', who.password);
 	try {
@@ -74,6 +76,14 @@ export async function axe(page, label) {
 	const summary = results.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
 	assert.deepEqual(summary, [], `axe violations on ${label ?? page.url()}`);
 	assert.deepEqual(page.consoleErrors, [], `console errors on ${label ?? page.url()}`);
+	// Nothing wider than the screen: on a phone a page must never scroll sideways.
+	const overflow = await page.evaluate(() => {
+		const width = document.documentElement.clientWidth;
+		if (document.documentElement.scrollWidth <= width + 1) return null;
+		const wide = [...document.querySelectorAll('main *')].find((el) => el.getBoundingClientRect().right > width + 1);
+		return `${document.documentElement.scrollWidth}px > ${width}px; first: <${wide?.tagName.toLowerCase()} class="${wide?.className}">${wide?.textContent?.slice(0, 40)}`;
+	});
+	assert.equal(overflow, null, `the page scrolls sideways on ${label ?? page.url()}`);
 }
 
 export async function shot(page, name) {

@@ -143,11 +143,11 @@ describe('the thin path, referral to verified certificate', () => {
 		const { page, context } = await newPage(browser, DESKTOP);
 		await login(page, accounts.facilitator);
 		await axe(page, 'facilitator workspace');
-		await page.goto(`${BASE}/facilitate`);
+		await page.goto(`${BASE}/facilitate/grading`);
 		const pending = await page.locator(`a:has-text("${participant.name}: module")`).count();
 		assert.ok(pending >= 2, 'his reflections are in the grading queue');
 		for (let i = 0; i < pending; i++) {
-			await page.goto(`${BASE}/facilitate`);
+			await page.goto(`${BASE}/facilitate/grading`);
 			await page.click(`a:has-text("${participant.name}: module")`);
 			await page.waitForSelector('text=Grade a reflection');
 			await axe(page, 'grading');
@@ -155,12 +155,12 @@ describe('the thin path, referral to verified certificate', () => {
 			await page.check('#o-sat');
 			await page.fill('#feedback', 'Specific and honest. Thank you.');
 			await page.click('main button[type=submit]');
-			await page.waitForURL(/\/facilitate\?graded=1/);
+			await page.waitForURL(/\/facilitate\/grading\?graded=1/);
 		}
 		// The rest of the eight modules are completed outside the browser (see support/complete-rest.ts).
 		const r = spawnSync('npx', ['tsx', 'tests/e2e/support/complete-rest.ts', participant.email, accounts.facilitator.email], { env: process.env, encoding: 'utf8' });
 		assert.equal(r.status, 0, r.stderr);
-		await page.goto(`${BASE}/facilitate`);
+		await page.goto(`${BASE}/facilitate/participants`);
 		await page.click(`table a:has-text("${participant.name}")`);
 		await page.waitForSelector('text=Completion checklist');
 		assert.equal(await page.isDisabled('text=Sign off and issue certificate'), true, 'sign-off is not offered before every requirement is met');
@@ -307,10 +307,11 @@ describe('denied by default', () => {
 	});
 
 	it('answers 403 to a participant in staff areas and to court staff in the facilitator area', async () => {
+		const participant = await newPage(browser, DESKTOP);
+		await participant.context.addCookies(state.participantCookies);
+		for (const p of ['/facilitate', '/court', '/admin']) assert.equal((await participant.page.goto(`${BASE}${p}`)).status(), 403, p);
+		await participant.context.close();
 		const { page, context } = await newPage(browser, DESKTOP);
-		await context.addCookies(state.participantCookies);
-		for (const p of ['/facilitate', '/court', '/admin']) assert.equal((await page.goto(`${BASE}${p}`)).status(), 403, p);
-		await context.clearCookies();
 		await login(page, accounts.clerk);
 		for (const p of ['/facilitate', '/admin', '/learn']) assert.equal((await page.goto(`${BASE}${p}`)).status(), 403, p);
 		await axe(page, '403 page');

@@ -62,3 +62,23 @@ describe('by keyboard alone', () => {
 		await context.close();
 	});
 });
+
+describe('on a slow connection', () => {
+	it('keeps what was typed before the page’s JavaScript arrived', async () => {
+		const context = await browser.newContext({ viewport: PHONE });
+		const page = await context.newPage();
+		// Hold back every script for 1.5 s, as a slow phone connection would.
+		await page.route('**/_app/immutable/**/*.js', async (route) => {
+			await new Promise((r) => setTimeout(r, 1500));
+			await route.continue();
+		});
+		await page.goto(`${BASE}/login`, { waitUntil: 'domcontentloaded' });
+		assert.equal(await page.evaluate(() => document.documentElement.dataset.hydrated), undefined, 'typed before hydration');
+		await page.fill('#email', accounts.clerk.email);
+		await page.fill('#password', accounts.clerk.password);
+		await page.waitForSelector('html[data-hydrated]', { state: 'attached', timeout: 15_000 });
+		assert.equal(await page.inputValue('#email'), accounts.clerk.email);
+		assert.equal(await page.inputValue('#password'), accounts.clerk.password);
+		await context.close();
+	});
+});

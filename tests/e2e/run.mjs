@@ -2,7 +2,7 @@
 // then run the journeys (node's test runner) in Debian's Chromium through playwright-core.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../scripts/free-port.mjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,15 +15,7 @@ if (!existsSync(CHROMIUM)) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'js-e2e-'));
-// A port the OS says is free (fixed ranges collide with the machine's own services).
-const port = await new Promise((resolve, reject) => {
-	const probe = createServer();
-	probe.once('error', reject);
-	probe.listen(0, '127.0.0.1', () => {
-		const { port } = probe.address();
-		probe.close(() => resolve(port));
-	});
-});
+const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const env = { ...process.env, DATABASE_URL: join(work, 'e2e.sqlite'), KEYS_DIR: join(work, 'keys'), ORIGIN: base, PORT: String(port), HOST: '127.0.0.1', E2E_BASE_URL: base, E2E_WORK: work };
 

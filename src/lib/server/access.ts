@@ -18,6 +18,21 @@ export function canSeeEnrollment(user: UserIdentity, e: EnrollmentScope, as: 'pa
 	}
 }
 
+/** The role a staff member acts in on a program's records (facilitator first), or null. */
+export function staffRole(user: UserIdentity): 'facilitator' | 'admin' | null {
+	return user.roles.includes('facilitator') ? 'facilitator' : user.roles.includes('admin') ? 'admin' : null;
+}
+
+/** Programs whose records this user works on as staff: a facilitator's or an admin's own; nobody else's. */
+export function staffProgramIds(user: UserIdentity): string[] {
+	return staffRole(user) ? user.programIds : [];
+}
+
+/** The role a user acts in on court referrals (court staff first), or null. */
+export function courtRole(user: UserIdentity): 'court' | 'admin' | null {
+	return user.roles.includes('court') ? 'court' : user.roles.includes('admin') ? 'admin' : null;
+}
+
 /** Courts this user may create referrals for or see. */
 export async function courtsInScope(db: Db, user: UserIdentity) {
 	const ids = new Set<string>(user.roles.includes('court') ? user.courtIds : []);

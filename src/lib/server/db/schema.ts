@@ -246,6 +246,8 @@ export interface LiveSessionsTable {
 	created_by: string;
 	created_at: string;
 	cancelled_at: string | null;
+	/** One-time token of the schedule form that created it (double-submit guard); null for older rows. */
+	form_token: string | null;
 }
 export interface SessionRegistrationsTable {
 	session_id: string;

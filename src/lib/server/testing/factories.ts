@@ -21,7 +21,7 @@ export async function makeProgram(db: Db, settings: Record<string, unknown> = {}
 	const courtId = newId();
 	await db
 		.insertInto('programs')
-		.values({ id: programId, slug, name: 'Test Program', provider: 'Test Provider', serial_prefix: 'TP', settings_json: JSON.stringify({ seatTimePercent: 0, ...settings }), created_at: clock.iso() })
+		.values({ id: programId, slug, name: 'Test Program', provider: 'Test Provider', serial_prefix: `T${newId().slice(0, 6).toUpperCase()}`, settings_json: JSON.stringify({ seatTimePercent: 0, ...settings }), created_at: clock.iso() })
 		.execute();
 	await db.insertInto('courts').values({ id: courtId, program_id: programId, name: 'Test District Court', county: 'Test', created_at: clock.iso() }).execute();
 	return { programId, courtId, slug };

@@ -1,0 +1,176 @@
+// Crash safety (SECURITY #19): start the built server on a scratch SQLite database, put it under
+// write load, kill -9 it at a random moment, restart it, and repeat. Afterwards every write the
+// server acknowledged must still be there, `PRAGMA integrity_check` must say ok, the audit chain
+// must verify, and no enrollment may hold two valid certificates.
+//
+//   node scripts/chaos.mjs [--rounds 10] [--no-build]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { freePort } from './free-port.mjs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+
+const { values: opts } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, 'no-build': { type: 'boolean', default: false } } });
+const rounds = Number(opts.rounds);
+const work = mkdtempSync(join(tmpdir(), 'js-chaos-'));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const env = { ...process.env, DATABASE_URL: join(work, 'chaos.sqlite'), KEYS_DIR: join(work, 'keys'), ORIGIN: base, PORT: String(port), HOST: '127.0.0.1' };
+const participant = { email: 'thomas@demo.johnschool.test', password: 'river stone maple thirty' };
+
+function run(cmd, args) {
+	const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env, encoding: 'utf8' });
+	if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stdout}`);
+	return r.stdout;
+}
+
+async function startServer() {
+	const server = spawn('node', ['build'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+	let stderr = '';
+	server.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+	for (let i = 0; ; i++) {
+		try {
+			if ((await fetch(`${base}/healthz`)).ok) return server;
+		} catch {}
+		if (server.exitCode !== null || i > 150) throw new Error(`the server did not start: ${stderr}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+function killHard(server) {
+	return new Promise((resolve) => {
+		if (server.exitCode !== null) return resolve();
+		server.once('exit', resolve);
+		server.kill('SIGKILL');
+	});
+}
+
+async function loginOnce() {
+	const res = await fetch(`${base}/login`, {
+		method: 'POST',
+		redirect: 'manual',
+		headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: base },
+		body: new URLSearchParams(participant)
+	});
+	const cookie = res.headers.get('set-cookie')?.match(/(?:^|,\s*)((?:__Host-)?session=[^;]+)/)?.[1];
+	return res.status === 303 && cookie ? cookie : null;
+}
+
+if (!opts['no-build'] || !existsSync('build')) run('npx', ['vite', 'build', '--logLevel', 'error']);
+run('npx', ['tsx', 'src/cli/main.ts', 'demo:load']);
+
+// An open module and its first reflection prompt for the demo participant: the draft endpoint is
+// the write that is retried most (autosave), so each acknowledged counter value must survive.
+const setup = new Database(env.DATABASE_URL, { readonly: true });
+const target = setup
+	.prepare(
+		`select m.id as moduleId, rp.id as promptId from enrollments e
+		 join users u on u.id = e.user_id
+		 join modules m on m.curriculum_version_id = e.curriculum_version_id
+		 join reflection_prompts rp on rp.module_id = m.id
+		 where u.email = ? order by m.position limit 1`
+	)
+	.get(participant.email);
+setup.close();
+if (!target) throw new Error('no module found for the demo participant');
+
+const acknowledgedSessions = [];
+let lastAckedDraft = 0;
+let nextDraft = 1;
+let attempts = 0;
+let refused = 0;
+
+async function load(state, cookie) {
+	const writers = [];
+	// Logins: each acknowledged one created a session row and an audit entry.
+	writers.push(
+		(async () => {
+			while (!state.killed) {
+				attempts++;
+				const c = await loginOnce().catch(() => null);
+				if (c) acknowledgedSessions.push(c);
+				else if (!state.killed) throw new Error('a login was refused while the server was up');
+			}
+		})()
+	);
+	// Draft autosaves with a rising counter, three at a time.
+	for (let w = 0; w < 3; w++) {
+		writers.push(
+			(async () => {
+				while (!state.killed) {
+					const n = nextDraft++;
+					attempts++;
+					try {
+						const res = await fetch(`${base}/learn/modules/${target.moduleId}/draft`, {
+							method: 'POST',
+							headers: { 'content-type': 'application/json', origin: base, cookie },
+							body: JSON.stringify({ promptId: target.promptId, body: `chaos draft ${n}` })
+						});
+						// Writes are serialised by SQLite; a later acknowledged one may overwrite an earlier.
+						if (res.ok) lastAckedDraft = Math.max(lastAckedDraft, n);
+						else refused++;
+					} catch {
+						refused++;
+					}
+				}
+			})()
+		);
+	}
+	await Promise.all(writers);
+}
+
+let failures = [];
+let server;
+try {
+	for (let round = 1; round <= rounds; round++) {
+		server = await startServer();
+		const cookie = await loginOnce();
+		if (!cookie) throw new Error('could not log in after a restart');
+		acknowledgedSessions.push(cookie);
+		const runFor = 400 + Math.floor(Math.random() * 1200);
+		const state = { killed: false };
+		const loadDone = load(state, cookie);
+		await new Promise((r) => setTimeout(r, runFor));
+		state.killed = true;
+		await killHard(server);
+		await loadDone;
+		process.stdout.write(`round ${round}/${rounds}: killed after ${runFor} ms; acknowledged so far: ${acknowledgedSessions.length} logins, draft #${lastAckedDraft}\n`);
+	}
+
+	server = await startServer();
+	let lost = 0;
+	for (const c of acknowledgedSessions) {
+		const res = await fetch(`${base}/learn`, { redirect: 'manual', headers: { cookie: c } });
+		if (res.status !== 200) lost++;
+	}
+	if (lost) failures.push(`${lost} of ${acknowledgedSessions.length} acknowledged logins lost their session`);
+	await killHard(server);
+	server = null;
+
+	const db = new Database(env.DATABASE_URL);
+	const integrity = db.pragma('integrity_check', { simple: true });
+	if (integrity !== 'ok') failures.push(`integrity_check: ${integrity}`);
+	const draft = db.prepare('select body from reflection_drafts where prompt_id = ?').get(target.promptId);
+	const saved = Number(draft?.body.match(/chaos draft (\d+)/)?.[1] ?? 0);
+	if (saved < lastAckedDraft) failures.push(`the draft went back: #${saved} stored, #${lastAckedDraft} was acknowledged`);
+	const dupes = db.prepare("select enrollment_id, count(*) n from certificates where status = 'valid' group by enrollment_id having count(*) > 1").all();
+	if (dupes.length) failures.push(`${dupes.length} enrollment(s) with two valid certificates`);
+	db.close();
+	const audit = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'audit:verify'], { env, encoding: 'utf8' });
+	if (audit.status !== 0) failures.push(`audit:verify: ${audit.stdout.trim()} ${audit.stderr.trim()}`);
+
+	console.log(`\n${rounds} kill -9 rounds, ${attempts} write requests (${refused} cut off by a kill).`);
+	console.log(`Checked: ${acknowledgedSessions.length} acknowledged logins still signed in, draft #${saved} stored (last acknowledged #${lastAckedDraft}), integrity_check ${integrity}, audit chain ${audit.status === 0 ? 'verified' : 'BROKEN'}, ${dupes.length} duplicate certificates.`);
+} catch (e) {
+	failures.push(String(e?.stack ?? e));
+} finally {
+	if (server) await killHard(server);
+	rmSync(work, { recursive: true, force: true });
+}
+if (failures.length) {
+	console.log(`CHAOS FAILED:\n- ${failures.join('\n- ')}`);
+	process.exit(1);
+}
+console.log('CHAOS OK');
