@@ -1,11 +1,13 @@
 // Crash safety (SECURITY #19): start the built server on a scratch SQLite database, put it under
 // write load, kill -9 it at a random moment, restart it, and repeat. Afterwards every write the
 // server acknowledged must still be there, `PRAGMA integrity_check` must say ok, the audit chain
-// must verify, and no enrollment may hold two valid certificates.
+// must verify, and no enrollment may hold two valid certificates. Last, a graceful stop: SIGTERM
+// while requests are in hand; each is answered, new ones are refused, the database is closed.
 //
 //   node scripts/chaos.mjs [--rounds 10] [--no-build]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { freePort } from './free-port.mjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +29,11 @@ function run(cmd, args) {
 }
 
 async function startServer() {
-	const server = spawn('node', ['build'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+	const server = spawn('node', ['build'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 	let stderr = '';
+	server.stdout.setEncoding('utf8');
+	server.output = '';
+	server.stdout.on('data', (d) => (server.output = (server.output + d).slice(-4000)));
 	server.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
 	for (let i = 0; ; i++) {
 		try {
@@ -45,6 +50,68 @@ function killHard(server) {
 		server.once('exit', resolve);
 		server.kill('SIGKILL');
 	});
+}
+
+/** One POST on a connection of its own (no keep-alive pool): resolves to the status and cookie, or the error. */
+function postAlone(path, headers, body) {
+	return new Promise((resolve) => {
+		const req = http.request(`${base}${path}`, { method: 'POST', agent: false, headers: { origin: base, ...headers } }, (res) => {
+			res.resume();
+			res.on('end', () => resolve({ status: res.statusCode, cookie: res.headers['set-cookie']?.join(', ').match(/((?:__Host-)?session=[^;]+)/)?.[1] }));
+		});
+		req.on('error', (e) => resolve({ error: e.code ?? e.message }));
+		req.end(body);
+	});
+}
+
+function exited(server, ms) {
+	return new Promise((resolve) => {
+		if (server.exitCode !== null) return resolve(server.exitCode);
+		const t = setTimeout(() => resolve('still running'), ms);
+		server.once('exit', (code, signal) => {
+			clearTimeout(t);
+			resolve(code ?? signal);
+		});
+	});
+}
+
+/**
+ * SIGTERM while logins (argon2: slow) and autosaves are in hand. Every request the server had
+ * received is answered, a request soon after the signal is refused, the process exits 0 and closes the
+ * database (SQLite then checkpoints and removes its WAL file).
+ */
+async function gracefulStop(server, cookie) {
+	const problems = [];
+	const form = new URLSearchParams(participant).toString();
+	const inHand = [
+		...Array.from({ length: 6 }, () => postAlone('/login', { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, form)),
+		// One number for all four: they may commit in any order, and each must leave it stored.
+		...Array.from({ length: 4 }, () =>
+			postAlone(`/learn/modules/${target.moduleId}/draft`, { 'content-type': 'application/json', cookie }, JSON.stringify({ promptId: target.promptId, body: `chaos draft ${nextDraft}` }))
+		)
+	];
+	const draftNumber = nextDraft++;
+	await new Promise((r) => setTimeout(r, 60));
+	server.kill('SIGTERM');
+	// Not at once: a request that arrives before the server's event loop takes the signal is served.
+	await new Promise((r) => setTimeout(r, 300));
+	const late = await postAlone('/login', { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, form);
+	const answers = await Promise.all(inHand);
+	const code = await exited(server, 15_000);
+	answers.slice(0, 6).forEach((a) => {
+		if (a.status === 303 && a.cookie) acknowledgedSessions.push(a.cookie);
+		else problems.push(`a login in hand at SIGTERM got ${a.error ?? a.status}`);
+	});
+	answers.slice(6).forEach((a) => {
+		if (a.status === 200) lastAckedDraft = Math.max(lastAckedDraft, draftNumber);
+		else problems.push(`an autosave in hand at SIGTERM got ${a.error ?? a.status}`);
+	});
+	if (!late.error) problems.push(`a request after SIGTERM was answered (${late.status}) instead of refused`);
+	if (code !== 0) problems.push(`after SIGTERM the server ended with ${code}, not 0`);
+	if (!server.output.includes('[shutdown]')) problems.push('the server did not report closing its database');
+	if (existsSync(`${env.DATABASE_URL}-wal`)) problems.push('the WAL file is still there: the database was not closed');
+	console.log(`graceful stop: SIGTERM with ${inHand.length} requests in hand; ${answers.filter((a) => a.status === 200 || a.status === 303).length} answered, the late one ${late.error ? `refused (${late.error})` : `answered ${late.status}`}, exit ${code}`);
+	return problems;
 }
 
 async function loginOnce() {
@@ -139,6 +206,8 @@ try {
 		process.stdout.write(`round ${round}/${rounds}: killed after ${runFor} ms; acknowledged so far: ${acknowledgedSessions.length} logins, draft #${lastAckedDraft}\n`);
 	}
 
+	server = await startServer();
+	failures.push(...(await gracefulStop(server, acknowledgedSessions.at(-1))));
 	server = await startServer();
 	let lost = 0;
 	for (const c of acknowledgedSessions) {
