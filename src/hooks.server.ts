@@ -7,14 +7,17 @@ import { sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session
 import { closeDb, getDb } from '$lib/server/db/instance';
 import { findIdentity } from '$lib/server/users/users.queries';
 import { ensureSigningReady } from '$lib/server/certificates/certificate-keys';
+import { scheduleDailyPurge } from '$lib/server/privacy/retention';
 
 export const init: ServerInit = async () => {
 	await getDb();
 	await ensureSigningReady();
+	const stopPurge = scheduleDailyPurge(async () => (await getDb()).db);
 	// adapter-node answers SIGTERM/SIGINT by refusing new connections and letting the requests in
 	// hand finish (SHUTDOWN_TIMEOUT, 30 s); then it emits this. Closing the database checkpoints
 	// SQLite's WAL and ends PostgreSQL's pool, so the process exits at once and cleanly.
 	process.once('sveltekit:shutdown', (reason: string) => {
+		stopPurge();
 		closeDb().then(
 			() => console.log(`[shutdown] ${reason}: requests finished, database closed`),
 			(e) => console.error('[shutdown] could not close the database', e)

@@ -14,6 +14,7 @@ import { openDatabase, type DbHandle } from '../lib/server/db';
 import { migrateToLatest } from '../lib/server/db/migrate';
 import { ROLES, type Role } from '../lib/server/db/schema';
 import { passwordMessages } from '../lib/domain/password-policy';
+import { purgeCandidates, purgeEnrollment } from '../lib/server/privacy/retention';
 import { findUserByEmail } from '../lib/server/users/users.queries';
 import { createStaffUser, disableUser } from '../lib/server/users/users.service';
 
@@ -34,6 +35,10 @@ const HELP = `John School operator commands (npm run cli -- <command>)
                                 make (or rotate) the certificate signing keys
   db:backup <file>              copy the SQLite database to <file> while it is in use
   audit:verify                  check the audit log's hash chain end to end
+  data:purge [--dry-run] [--within <days>]
+                                remove the personal data of enrollments past their program's retention
+                                period (the server also does this daily); --dry-run only lists them,
+                                --within also lists those due in the next <days> days
 
 The database is DATABASE_URL (a postgres:// URL) or, by default, ${'db/data/john-school.sqlite'}.`;
 
@@ -183,6 +188,33 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 			if (!h.sqlite) throw new UsageError('db:backup copies the embedded SQLite database; for PostgreSQL use pg_dump');
 			await h.sqlite.backup(file);
 			console.log(`Backed up ${h.location} to ${file}.`);
+		});
+	},
+
+	async 'data:purge'(args) {
+		const { values } = parseArgs({ args, options: { 'dry-run': { type: 'boolean', default: false }, within: { type: 'string' } } });
+		const within = values.within === undefined ? 0 : Number(values.within);
+		if (!Number.isInteger(within) || within < 0 || within > 3650) throw new UsageError('--within takes a whole number of days (0 to 3650)');
+		if (within > 0 && !values['dry-run']) throw new UsageError('--within only previews: use it with --dry-run');
+		await withDb(async (h) => {
+			const now = new Date();
+			const due = await purgeCandidates(h.db, now, within);
+			// Ids and dates only: an operator's terminal and its scrollback are not the place for names.
+			for (const c of due) console.log(`  enrollment ${c.enrollmentId}: case ended ${c.caseEndedAt.slice(0, 10)}, retention ${c.retentionDays} days, due ${c.dueAt.slice(0, 10)}`);
+			if (values['dry-run']) {
+				console.log(`${due.length} enrollment(s) ${within ? `due for removal by ${new Date(now.getTime() + within * 86_400_000).toISOString().slice(0, 10)}` : 'due for removal now'}; nothing was changed (--dry-run).`);
+				return;
+			}
+			let purged = 0;
+			let certificates = 0;
+			for (const c of due) {
+				const r = await purgeEnrollment(h.db, c);
+				if (r.purged) {
+					purged++;
+					certificates += r.certificates;
+				}
+			}
+			console.log(`Removed the personal data of ${purged} enrollment(s) (${certificates} certificate(s) now verify without it); each removal is in the audit log.`);
 		});
 	},
 

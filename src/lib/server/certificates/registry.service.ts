@@ -24,15 +24,15 @@ export async function listCertificates(db: Db, admin: UserIdentity) {
 		.limit(500)
 		.execute();
 	return rows.map(({ facts_json, ...r }) => {
-		const f = JSON.parse(facts_json) as CertificateFacts;
-		return { ...r, participantName: f.participantName, caseNumber: f.caseNumber };
+		const f = JSON.parse(facts_json) as CertificateFacts & { purgedAt?: string };
+		return { ...r, participantName: f.purgedAt ? '(personal data removed)' : f.participantName, caseNumber: f.purgedAt ? '' : f.caseNumber };
 	});
 }
 
 export async function certificateForAdmin(db: Db, admin: UserIdentity, certificateId: string) {
 	const c = await db.selectFrom('certificates').selectAll().where('id', '=', certificateId).executeTakeFirst();
 	if (!c || !isProgramAdmin(admin, c.program_id)) return undefined;
-	return { ...c, facts: JSON.parse(c.facts_json) as CertificateFacts };
+	return { ...c, facts: JSON.parse(c.facts_json) as CertificateFacts & { purgedAt?: string } };
 }
 
 export type RevokeResult = { ok: true } | { ok: false; reason: 'not_found' | 'not_valid' | 'reason_required' };
@@ -62,7 +62,7 @@ export interface Correction {
 	reason: string;
 }
 
-export type ReissueResult = { ok: true; serial: string; certificateId: string } | { ok: false; reason: 'not_found' | 'not_valid' | 'reason_required' | 'no_keys' | 'duplicate_case' };
+export type ReissueResult = { ok: true; serial: string; certificateId: string } | { ok: false; reason: 'not_found' | 'not_valid' | 'purged' | 'reason_required' | 'no_keys' | 'duplicate_case' };
 
 /**
  * Corrects the referral's facts and issues a new certificate; the old serial then verifies as
@@ -72,6 +72,8 @@ export async function reissueCertificate(db: Db, admin: UserIdentity, certificat
 	const c = await certificateForAdmin(db, admin, certificateId);
 	if (!c) return { ok: false, reason: 'not_found' };
 	if (c.status !== 'valid') return { ok: false, reason: 'not_valid' };
+	// The completion facts a reissue carries over include the attestation's name: gone after a purge.
+	if (c.facts.purgedAt) return { ok: false, reason: 'purged' };
 	if (fix.reason.trim().length < 5) return { ok: false, reason: 'reason_required' };
 	if (!signingKeys().ok) return { ok: false, reason: 'no_keys' };
 	const program = await db.selectFrom('programs').select(['id', 'serial_prefix']).where('id', '=', c.program_id).executeTakeFirstOrThrow();

@@ -30,6 +30,8 @@ export interface VerifiedCertificate {
 	revokedAt: string | null;
 	revokeReason: string | null;
 	supersededBy: string | null;
+	/** Set once the retention period has run: name, date of birth and case number are then empty. */
+	personalDataRemovedAt: string | null;
 	/** The signed facts and their Ed25519 signature, so anyone can check them without our software. */
 	facts: CertificateFacts;
 	signature: string;
@@ -40,7 +42,7 @@ export type VerifyResult =
 	| { outcome: 'rate_limited'; retryAfter: number };
 
 export function publicView(c: CertificatesTable): VerifiedCertificate {
-	const f = JSON.parse(c.facts_json) as CertificateFacts;
+	const f = JSON.parse(c.facts_json) as CertificateFacts & { purgedAt?: string };
 	return {
 		serial: c.serial,
 		status: c.status,
@@ -59,6 +61,7 @@ export function publicView(c: CertificatesTable): VerifiedCertificate {
 		revokedAt: c.revoked_at,
 		revokeReason: c.revoke_reason,
 		supersededBy: c.superseded_by,
+		personalDataRemovedAt: f.purgedAt ?? null,
 		facts: f,
 		signature: c.ed25519_signature
 	};

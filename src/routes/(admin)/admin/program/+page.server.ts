@@ -5,6 +5,7 @@ import { sessionRequirementSettings, setSessionRequirements } from '$lib/server/
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
+import { retentionSummary } from '$lib/server/privacy/retention';
 import { oneOrMany } from '$lib/server/sessions/session-forms';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -16,7 +17,8 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 	const wanted = url.searchParams.get('program');
 	const program = wanted ? programs.find((p) => p.id === wanted) : programs[0];
 	if (!program) error(404, 'Not found');
-	return { program, programs: programs.map((p) => ({ id: p.id, name: p.name })), saved: url.searchParams.has('saved') };
+	const retention = await retentionSummary(db, program.id);
+	return { program, programs: programs.map((p) => ({ id: p.id, name: p.name })), saved: url.searchParams.has('saved'), retention };
 };
 
 const schema = v.object({

@@ -50,6 +50,7 @@ export const actions: Actions = {
 			if (r.reason === 'not_found') error(404, 'Not found');
 			const message: Record<string, Record<string, string>> = {
 				not_valid: { _form: 'Only a valid certificate can be corrected and reissued.' },
+				purged: { _form: "This participant's personal data was removed when the retention period ended; the certificate can no longer be reissued." },
 				reason_required: { reason: 'Give a reason.' },
 				no_keys: { _form: 'Certificates cannot be issued: the signing keys are not set up on the server.' },
 				duplicate_case: { caseNumber: 'Another referral of this court already has this case number.' }
