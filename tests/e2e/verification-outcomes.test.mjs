@@ -59,6 +59,21 @@ describe('verification outcomes', () => {
 		});
 	}
 
+	it('still shows "Valid certificate" for a file whose participant data the retention period removed, without the person', async () => {
+		const { page, context } = await newPage(browser, PHONE);
+		await page.goto(`${BASE}/verify`);
+		await page.setInputFiles('#pdf', c.purgedPdf);
+		await page.click('text=Check the file');
+		await page.waitForSelector('#result-title');
+		assert.equal(await page.textContent('#result-title'), 'Valid certificate');
+		const text = await page.textContent('main');
+		assert.match(text, /retention period ended/);
+		assert.ok(!text.includes(c.purgedName), 'the name is not shown');
+		await axe(page, 'verify result: personal data removed');
+		await shot(page, 'verify-purged-phone');
+		await context.close();
+	});
+
 	it('says a file that is not a PDF is not a PDF', async () => {
 		const { page, context } = await newPage(browser, PHONE);
 		await page.goto(`${BASE}/verify`);
@@ -79,6 +94,9 @@ describe('verification outcomes', () => {
 			if (label === 'revoked') assert.equal(body.revokeReason, 'Completion recorded in error');
 			if (!match) assert.ok(body.reason, `${label} says why`);
 		}
+		const purged = await (await fetch(`${BASE}/api/v1/certificates/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: readFileSync(c.purgedPdf) })).json();
+		assert.deepEqual({ status: purged.status, match: purged.match, participantName: purged.participantName, facts: purged.facts }, { status: 'valid', match: true, participantName: null, facts: null });
+		assert.ok(purged.personalDataRemovedAt);
 		const notPdf = await fetch(`${BASE}/api/v1/certificates/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: readFileSync(c.notPdf) });
 		assert.deepEqual({ status: (await notPdf.json()).status, http: notPdf.status }, { status: 'unknown', http: 404 });
 	});

@@ -1,5 +1,6 @@
-// Test support for the verification browser test: in a program of its own, three certificates that
-// verify as valid, superseded (corrected and reissued) and revoked. Writes each issued PDF to a file
+// Test support for the verification browser test: in a program of its own, certificates that verify
+// as valid, superseded (corrected and reissued) and revoked, and one whose participant's personal
+// data the retention period has removed. Writes each issued PDF to a file
 // and prints their paths and serials as JSON.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { reissueCertificate, revokeCertificate } from '../../../src/lib/server/c
 import { attest, signOff } from '../../../src/lib/server/completion/completion.service';
 import { openDatabase } from '../../../src/lib/server/db';
 import { recordFee } from '../../../src/lib/server/facilitation/facilitation.service';
+import { purgeEnrollment } from '../../../src/lib/server/privacy/retention';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff } from '../../../src/lib/server/testing/factories';
 
 const h = openDatabase(process.env.DATABASE_URL);
@@ -51,5 +53,13 @@ const revokedPdf = await saved(second.certificateId, 'outcome-revoked');
 const r = await revokeCertificate(db, admin, second.certificateId, 'Completion recorded in error');
 if (!r.ok) throw new Error(`revoke: ${r.reason}`);
 
-console.log(JSON.stringify({ validPdf, validSerial: fix.serial, supersededPdf, supersededSerial: first.serial, revokedPdf, revokedSerial: second.serial }));
+const third = await certified();
+const purgedPdf = await saved(third.certificateId, 'outcome-purged');
+const now = new Date().toISOString();
+const purge = await purgeEnrollment(db, { enrollmentId: third.enrollmentId, programId, caseEndedAt: now, retentionDays: 365, dueAt: now });
+if (!purge.purged) throw new Error('purge: nothing purged');
+
+console.log(
+	JSON.stringify({ validPdf, validSerial: fix.serial, supersededPdf, supersededSerial: first.serial, revokedPdf, revokedSerial: second.serial, purgedPdf, purgedSerial: third.serial, purgedName: third.legalName })
+);
 await h.close();
