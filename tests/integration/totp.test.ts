@@ -155,3 +155,45 @@ forEachDb('staff two-factor sign-in', (ctx) => {
 		expect(await resetTotp(ctx.db, null, again.user.id)).toBe(false);
 	});
 });
+
+forEachDb('two-factor keys at rest', (ctx) => {
+	async function enrolled() {
+		clock.set(T0);
+		const { programId } = await makeProgram(ctx.db);
+		const user = await makeStaff(ctx.db, ['facilitator'], { programId });
+		const key = newTotpKey();
+		expect(await enableTotp(ctx.db, user, 'no-session', key, totpAt(key, currentStep()))).toEqual({ ok: true });
+		clock.advance(STEP);
+		return { user, key, stored: (await ctx.db.selectFrom('users').select('totp_key').where('id', '=', user.id).executeTakeFirstOrThrow()).totp_key! };
+	}
+
+	it('stores the key sealed, never as the key itself, and still accepts its codes', async () => {
+		const { user, key, stored } = await enrolled();
+		expect(stored.startsWith('v1:')).toBe(true);
+		expect(stored).not.toContain(key);
+		expect(Buffer.from(stored.slice(3), 'base64').includes(Buffer.from(key, 'base64'))).toBe(false);
+		expect(await verifySecondFactor(ctx.db, 'no-session', user.id, totpAt(key, currentStep()))).toEqual({ ok: true });
+	});
+
+	it('does not open a sealed key copied to another account, or an altered one: no code is accepted', async () => {
+		const a = await enrolled();
+		const { programId } = await makeProgram(ctx.db);
+		const b = await makeStaff(ctx.db, ['facilitator'], { programId });
+		await ctx.db.updateTable('users').set({ totp_key: a.stored }).where('id', '=', b.id).execute();
+		expect(await verifySecondFactor(ctx.db, 'no-session', b.id, totpAt(a.key, currentStep()))).toEqual({ ok: false, reason: 'invalid' });
+		const raw = Buffer.from(a.stored.slice(3), 'base64');
+		raw[raw.length - 1] ^= 1;
+		await ctx.db.updateTable('users').set({ totp_key: `v1:${raw.toString('base64')}` }).where('id', '=', a.user.id).execute();
+		expect(await verifySecondFactor(ctx.db, 'no-session', a.user.id, totpAt(a.key, currentStep()))).toEqual({ ok: false, reason: 'invalid' });
+	});
+
+	it('seals a key stored before sealing existed on its first use', async () => {
+		const { user, key } = await enrolled();
+		await ctx.db.updateTable('users').set({ totp_key: key }).where('id', '=', user.id).execute();
+		expect(await verifySecondFactor(ctx.db, 'no-session', user.id, totpAt(key, currentStep()))).toEqual({ ok: true });
+		const after = (await ctx.db.selectFrom('users').select('totp_key').where('id', '=', user.id).executeTakeFirstOrThrow()).totp_key!;
+		expect(after.startsWith('v1:')).toBe(true);
+		clock.advance(STEP);
+		expect(await verifySecondFactor(ctx.db, 'no-session', user.id, totpAt(key, currentStep()))).toEqual({ ok: true });
+	});
+});

@@ -6,6 +6,7 @@ import { clock } from '../clock';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 import { clearFailures, policies, recordFailure, retryAfter } from './rate-limit';
+import { isSealed, open, seal } from './secret-box';
 
 // RFC 6238 with the usual authenticator-app parameters: 30-second steps, 6 digits, HMAC-SHA1.
 export const TOTP_STEP_SECONDS = 30;
@@ -44,6 +45,22 @@ export function matchingStep(keyB64: string, code: string, nowMs = clock.now().g
 export type TotpResult = { ok: true } | { ok: false; reason: 'invalid' | 'replayed' | 'not_enabled' } | { ok: false; reason: 'rate_limited'; retryAfter: number };
 
 const limitKey = (userId: string) => `totp:user:${userId}`;
+const sealContext = (userId: string) => `totp:${userId}`;
+
+/**
+ * The account's TOTP key from its stored form. Keys stored before sealing existed are plain base64:
+ * they are sealed in place on first use. A sealed key that does not open (altered, or the keys
+ * folder's data key lost) fails closed: no code is accepted, and the log says what to do.
+ */
+async function storedKey(db: Db, userId: string, stored: string): Promise<string | null> {
+	if (!isSealed(stored)) {
+		await db.updateTable('users').set({ totp_key: seal(stored, sealContext(userId)) }).where('id', '=', userId).where('totp_key', '=', stored).execute();
+		return stored;
+	}
+	const key = open(stored, sealContext(userId));
+	if (key === null) console.error(`[totp] the two-factor key of user ${userId} cannot be opened (altered, or KEYS_DIR/data-secret.key changed); reset it with user:reset-2fa`);
+	return key;
+}
 
 /**
  * Checks a code for the account and consumes its step, so each code is accepted once: the update
@@ -57,7 +74,8 @@ async function consumeCode(db: Db, userId: string, code: string, ip: string | un
 	}
 	const user = await db.selectFrom('users').select(['totp_key', 'totp_last_step']).where('id', '=', userId).executeTakeFirst();
 	if (!user?.totp_key) return { ok: false, reason: 'not_enabled' };
-	const step = matchingStep(user.totp_key, code);
+	const key = await storedKey(db, userId, user.totp_key);
+	const step = key === null ? null : matchingStep(key, code);
 	let reason: 'invalid' | 'replayed' = 'invalid';
 	if (step !== null) {
 		const r = await db
@@ -107,7 +125,7 @@ export async function enableTotp(db: Db, user: UserIdentity, sessionId: string, 
 	const step = matchingStep(keyB64, code);
 	if (step === null) return { ok: false, reason: 'invalid' };
 	return db.transaction().execute(async (trx) => {
-		const r = await trx.updateTable('users').set({ totp_key: keyB64, totp_last_step: step }).where('id', '=', user.id).where('totp_key', 'is', null).executeTakeFirst();
+		const r = await trx.updateTable('users').set({ totp_key: seal(keyB64, sealContext(user.id)), totp_last_step: step }).where('id', '=', user.id).where('totp_key', 'is', null).executeTakeFirst();
 		if (Number(r.numUpdatedRows) !== 1) return { ok: false as const, reason: 'already_enabled' as const };
 		await trx.updateTable('sessions').set({ two_factor_verified: 1 }).where('id', '=', sessionId).execute();
 		await audit(trx, { actorId: user.id, action: 'auth.totp.enable', targetType: 'user', targetId: user.id, ip });
