@@ -57,6 +57,12 @@ const guard: Handle = async ({ event, resolve }) => {
 	}
 	if (access.kind === 'forbidden') error(403, 'You do not have access to this page.');
 	if (access.kind === 'unknown') error(404, 'Not found');
+	const user = event.locals.user;
+	// A program that requires staff two-factor: until it is set up, only the account pages open.
+	if (user?.twoFactorRequired && !user.hasTotp && !twoFactorSetupAllowed(event.route.id)) {
+		if (event.request.method === 'GET') redirect(303, '/account/security?required=1');
+		error(403, 'Your program requires two-factor sign-in for staff. Set it up under Account → Sign-in security first.');
+	}
 	return resolve(event);
 };
 
@@ -75,6 +81,12 @@ const headers: Handle = async ({ event, resolve }) => {
 	}
 	return response;
 };
+
+/** Where a staff member who must still set up two-factor may go: the set-up page, sign-out and public pages. */
+function twoFactorSetupAllowed(routeId: string | null): boolean {
+	if (routeId === null) return true;
+	return routeId.startsWith('/(account)/account/') || routeId.startsWith('/(auth)/') || routeId.startsWith('/(public)/') || routeId.startsWith('/api/') || routeId === '/healthz';
+}
 
 export const handle = sequence(identify, guard, headers);
 

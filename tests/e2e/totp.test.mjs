@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { generateHOTP } from '@oslojs/otp';
-import { BASE, PHONE, axe, launch, login, newPage, shot } from './helpers.mjs';
+import Database from 'better-sqlite3';
+import { BASE, DESKTOP, PHONE, axe, launch, login, newPage, shot } from './helpers.mjs';
 
 const who = { email: 'two-factor.clerk@demo.johnschool.test', password: 'quartz orchard ladder seventy' };
 let browser;
@@ -17,13 +18,39 @@ function codeFor(base32, stepOffset = 0) {
 	return generateHOTP(bytes, BigInt(Math.floor(Date.now() / 30_000) + stepOffset), 6);
 }
 
-before(async () => {
-	const r = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'user:create', '--email', who.email, '--name', 'Dana Two-Factor', '--role', 'court', '--court', 'Ramsey County District Court (Second Judicial District)'], { input: `${who.password}\n`, encoding: 'utf8' });
+const COURT = 'Ramsey County District Court (Second Judicial District)';
+const admin = { email: 'two-factor.admin@demo.johnschool.test', password: 'meadow lantern copper ninety one' };
+const clerk = { email: 'two-factor.required@demo.johnschool.test', password: 'harbor violet ledger twenty two' };
+
+function createUser(person, ...args) {
+	const r = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'user:create', '--email', person.email, ...args], { input: `${person.password}\n`, encoding: 'utf8' });
 	assert.equal(r.status, 0, r.stderr + r.stdout);
+}
+
+/** Sets two-factor up on the account page the browser is on; returns the key as the page shows it. */
+async function setUpTwoFactor(page) {
+	const secret = (await page.textContent('.totp-secret')).trim();
+	await page.fill('#enable-code', codeFor(secret));
+	await page.click('button:has-text("Turn on")');
+	await page.waitForSelector('text=Two-factor sign-in is on');
+	return secret;
+}
+
+before(async () => {
+	createUser(who, '--name', 'Dana Two-Factor', '--role', 'court', '--court', COURT);
+	createUser(admin, '--name', 'Ari Admin', '--role', 'admin', '--program', 'ramsey-opp');
+	createUser(clerk, '--name', 'Casey Clerk', '--role', 'court', '--court', COURT);
 	browser = await launch();
 });
 after(async () => {
 	await browser?.close();
+	// Whatever happened above, the other browser tests sign in without a second factor.
+	const db = new Database(process.env.DATABASE_URL);
+	const row = db.prepare("select settings_json from programs where slug = 'ramsey-opp'").get();
+	const settings = JSON.parse(row.settings_json);
+	delete settings.staffTwoFactorRequired;
+	db.prepare("update programs set settings_json = ? where slug = 'ramsey-opp'").run(JSON.stringify(settings));
+	db.close();
 });
 
 describe('staff two-factor sign-in', () => {
@@ -67,5 +94,41 @@ describe('staff two-factor sign-in', () => {
 		await Promise.all([page.waitForURL(/\/court/), page.click('main button[type=submit]')]);
 		assert.match(await page.textContent('main'), /Referrals of your courts/);
 		await context.close();
+	});
+
+	it('can be required of all staff by an admin who uses it; a clerk without it is taken to set it up first', async () => {
+		const a = await newPage(browser, DESKTOP);
+		await login(a.page, admin);
+		await a.page.goto(`${BASE}/admin/program`);
+		await a.page.check('input[name=staffTwoFactorRequired]');
+		await a.page.click('button:has-text("Save sign-in setting")');
+		await a.page.waitForSelector('text=Turn on two-factor sign-in for your own account first');
+		await a.page.goto(`${BASE}/account/security`);
+		await setUpTwoFactor(a.page);
+		await a.page.goto(`${BASE}/admin/program`);
+		await a.page.check('input[name=staffTwoFactorRequired]');
+		await a.page.click('button:has-text("Save sign-in setting")');
+		await a.page.waitForSelector('text=Settings saved');
+		await axe(a.page, 'program settings with two-factor required');
+
+		const c = await newPage(browser, PHONE);
+		await login(c.page, clerk);
+		assert.match(c.page.url(), /\/account\/security\?required=1/);
+		assert.match(await c.page.textContent('main'), /requires two-factor sign-in for all staff/);
+		await axe(c.page, 'two-factor required');
+		await shot(c.page, 'totp-required-phone');
+		await c.page.goto(`${BASE}/court`);
+		assert.match(c.page.url(), /\/account\/security/, 'no other page opens before set-up');
+		await setUpTwoFactor(c.page);
+		await Promise.all([c.page.waitForURL(/\/court$/), c.page.click('text=Continue to your work')]);
+		assert.match(await c.page.textContent('main'), /Referrals of your courts/);
+		await c.context.close();
+
+		await a.page.goto(`${BASE}/admin/program`);
+		await a.page.uncheck('input[name=staffTwoFactorRequired]');
+		await a.page.click('button:has-text("Save sign-in setting")');
+		await a.page.waitForSelector('text=Settings saved');
+		assert.equal(await a.page.isChecked('input[name=staffTwoFactorRequired]'), false);
+		await a.context.close();
 	});
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { login } from '../../src/lib/server/auth/login';
 import { validateSessionToken } from '../../src/lib/server/auth/session';
 import { currentStep, disableTotp, enableTotp, matchingStep, newTotpKey, resetTotp, totpAt, totpKeyUri, verifySecondFactor } from '../../src/lib/server/auth/totp';
+import { setStaffTwoFactor } from '../../src/lib/server/admin/program-settings.service';
 import { clock } from '../../src/lib/server/clock';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff, TEST_PASSWORD } from '../../src/lib/server/testing/factories';
 import { findIdentity } from '../../src/lib/server/users/users.queries';
@@ -195,5 +196,58 @@ forEachDb('two-factor keys at rest', (ctx) => {
 		expect(after.startsWith('v1:')).toBe(true);
 		clock.advance(STEP);
 		expect(await verifySecondFactor(ctx.db, 'no-session', user.id, totpAt(key, currentStep()))).toEqual({ ok: true });
+	});
+});
+
+forEachDb('two-factor required by program setting', (ctx) => {
+	async function world() {
+		clock.set(T0);
+		const p = await makeProgram(ctx.db);
+		await makeCurriculum(ctx.db, p.slug, 1);
+		const other = await makeProgram(ctx.db);
+		const admin = await makeStaff(ctx.db, ['admin'], { programId: p.programId });
+		const key = newTotpKey();
+		expect(await enableTotp(ctx.db, admin, 'no-session', key, totpAt(key, currentStep()))).toEqual({ ok: true });
+		const clerk = await makeStaff(ctx.db, ['court'], { courtId: p.courtId });
+		const facilitator = await makeStaff(ctx.db, ['facilitator'], { programId: p.programId });
+		const outsider = await makeStaff(ctx.db, ['facilitator'], { programId: other.programId });
+		const participant = (await makeParticipant(ctx.db, clerk, p.courtId)).user;
+		const otherAdmin = await makeStaff(ctx.db, ['admin'], { programId: other.programId });
+		return { ...p, other, admin: (await findIdentity(ctx.db, admin.id))!, key, clerk, facilitator, outsider, participant, otherAdmin };
+	}
+	const required = async (id: string) => (await findIdentity(ctx.db, id))!.twoFactorRequired;
+
+	it('may be set only by an admin of that program, and by him only once he uses two-factor himself', async () => {
+		const w = await world();
+		expect(await setStaffTwoFactor(ctx.db, w.facilitator, w.programId, true)).toEqual({ ok: false, reason: 'not_found' });
+		expect(await setStaffTwoFactor(ctx.db, w.otherAdmin, w.programId, true)).toEqual({ ok: false, reason: 'not_found' });
+		expect(await setStaffTwoFactor(ctx.db, w.participant, w.programId, true)).toEqual({ ok: false, reason: 'not_found' });
+		const bare = await makeStaff(ctx.db, ['admin'], { programId: w.programId });
+		expect(await setStaffTwoFactor(ctx.db, bare, w.programId, true)).toEqual({ ok: false, reason: 'own_two_factor_first' });
+		expect(await required(w.facilitator.id)).toBe(false);
+	});
+
+	it('applies to the staff of the program and of its courts, not to participants or other programs; it is audited', async () => {
+		const w = await world();
+		expect(await setStaffTwoFactor(ctx.db, w.admin, w.programId, true, '10.0.0.9')).toEqual({ ok: true, changed: true });
+		expect(await setStaffTwoFactor(ctx.db, w.admin, w.programId, true)).toEqual({ ok: true, changed: false });
+		expect(await required(w.facilitator.id)).toBe(true);
+		expect(await required(w.clerk.id)).toBe(true);
+		expect(await required(w.admin.id)).toBe(true);
+		expect(await required(w.participant.id)).toBe(false);
+		expect(await required(w.outsider.id)).toBe(false);
+		const audits = await ctx.db.selectFrom('audit_log').select(['action', 'details_json']).where('target_id', '=', w.programId).where('action', '=', 'program.settings').execute();
+		expect(audits.map((a) => JSON.parse(a.details_json!))).toEqual([{ staffTwoFactorRequired: true }]);
+		expect(await setStaffTwoFactor(ctx.db, w.admin, w.programId, false)).toEqual({ ok: true, changed: true });
+		expect(await required(w.clerk.id)).toBe(false);
+	});
+
+	it('refuses to turn two-factor off while the program requires it', async () => {
+		const w = await world();
+		await setStaffTwoFactor(ctx.db, w.admin, w.programId, true);
+		clock.advance(STEP);
+		const admin = (await findIdentity(ctx.db, w.admin.id))!;
+		expect(await disableTotp(ctx.db, admin, totpAt(w.key, currentStep()))).toEqual({ ok: false, reason: 'required' });
+		expect((await findIdentity(ctx.db, w.admin.id))!.hasTotp).toBe(true);
 	});
 });

@@ -12,7 +12,9 @@ export const ProgramSettingsSchema = v.object({
 	enrollmentCodeDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 60),
 	/** The program's own time zone: completion dates on certificates are local dates. */
 	timeZone: v.optional(v.pipe(v.string(), v.check((tz) => { try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; } }, 'unknown time zone')), 'America/Chicago'),
-	retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(30)), 7 * 365)
+	retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(30)), 7 * 365),
+	/** Every staff member of the program (its courts' staff too) must sign in with a second factor. */
+	staffTwoFactorRequired: v.optional(v.boolean(), false)
 });
 
 export type ProgramSettings = v.InferOutput<typeof ProgramSettingsSchema>;

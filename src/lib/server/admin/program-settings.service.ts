@@ -18,7 +18,7 @@ export async function sessionRequirementSettings(db: Db, user: UserIdentity) {
 	const rows = await db.selectFrom('programs').select(['id', 'name', 'settings_json']).where('id', 'in', ids).orderBy('name').execute();
 	return rows.map((p) => {
 		const s = v.parse(ProgramSettingsSchema, JSON.parse(p.settings_json));
-		return { id: p.id, name: p.name, requiredSessionKinds: s.requiredSessionKinds, lateCountsAsPresent: s.lateCountsAsPresent };
+		return { id: p.id, name: p.name, requiredSessionKinds: s.requiredSessionKinds, lateCountsAsPresent: s.lateCountsAsPresent, staffTwoFactorRequired: s.staffTwoFactorRequired };
 	});
 }
 
@@ -48,6 +48,29 @@ export async function setSessionRequirements(db: Db, user: UserIdentity, program
 			ip,
 			details: { requiredSessionKinds: kinds.join(','), lateCountsAsPresent: input.lateCountsAsPresent, was: before.requiredSessionKinds.join(',') }
 		});
+		return { ok: true, changed: true };
+	});
+}
+
+export type StaffTwoFactorResult = { ok: true; changed: boolean } | { ok: false; reason: 'not_found' | 'own_two_factor_first' };
+
+/**
+ * Requires (or stops requiring) two-factor sign-in of every staff member of the program and its
+ * courts. The admin turning it on must already use it: otherwise the next page would lock him out
+ * of this one until he set it up.
+ */
+export async function setStaffTwoFactor(db: Db, user: UserIdentity, programId: string, required: boolean, ip?: string): Promise<StaffTwoFactorResult> {
+	if (!adminPrograms(user).includes(programId)) return { ok: false, reason: 'not_found' };
+	if (required && !user.hasTotp) return { ok: false, reason: 'own_two_factor_first' };
+	return db.transaction().execute(async (trx): Promise<StaffTwoFactorResult> => {
+		const row = await trx.updateTable('programs').set((eb) => ({ settings_json: eb.ref('settings_json') })).where('id', '=', programId).returning('settings_json').executeTakeFirst();
+		if (!row) return { ok: false, reason: 'not_found' };
+		const raw = JSON.parse(row.settings_json) as Record<string, unknown>;
+		if (v.parse(ProgramSettingsSchema, raw).staffTwoFactorRequired === required) return { ok: true, changed: false };
+		const next = { ...raw, staffTwoFactorRequired: required };
+		v.parse(ProgramSettingsSchema, next);
+		await trx.updateTable('programs').set({ settings_json: JSON.stringify(next) }).where('id', '=', programId).execute();
+		await audit(trx, { actorId: user.id, action: 'program.settings', targetType: 'program', targetId: programId, ip, details: { staffTwoFactorRequired: required } });
 		return { ok: true, changed: true };
 	});
 }

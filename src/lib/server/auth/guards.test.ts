@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { accessFor } from './guards';
 import type { UserIdentity } from '../users/users.queries';
 
-const user = (...roles: UserIdentity['roles']): UserIdentity => ({ id: 'u', email: 'e', name: 'n', roles, programIds: [], courtIds: [], hasTotp: false });
+const user = (...roles: UserIdentity['roles']): UserIdentity => ({ id: 'u', email: 'e', name: 'n', roles, programIds: [], courtIds: [], hasTotp: false, twoFactorRequired: false });
 
 describe('route-group guard (deny by default)', () => {
 	it('refuses a route in a group that has no rule', () => {

@@ -134,7 +134,8 @@ export async function enableTotp(db: Db, user: UserIdentity, sessionId: string, 
 }
 
 /** Turning two-factor off needs a current code, so a borrowed session alone cannot do it. */
-export async function disableTotp(db: Db, user: UserIdentity, code: string, ip?: string): Promise<TotpResult> {
+export async function disableTotp(db: Db, user: UserIdentity, code: string, ip?: string): Promise<TotpResult | { ok: false; reason: 'required' }> {
+	if (user.twoFactorRequired) return { ok: false, reason: 'required' };
 	const r = await consumeCode(db, user.id, code, ip, 'auth.totp.disable');
 	if (!r.ok) return r;
 	await db.transaction().execute(async (trx) => {

@@ -9,6 +9,8 @@ export interface UserIdentity {
 	programIds: string[];
 	courtIds: string[];
 	hasTotp: boolean;
+	/** Staff of a program that requires two-factor sign-in (see the program setting). */
+	twoFactorRequired: boolean;
 }
 
 export function normaliseEmail(email: string): string {
@@ -35,13 +37,32 @@ export async function findIdentity(db: Db, userId: string): Promise<UserIdentity
 			.where('user_id', '=', userId)
 			.execute()
 	]);
-	return {
+	const identity = {
 		id: user.id,
 		email: user.email,
 		name: user.name,
 		roles: roles.map((r) => r.role),
 		programIds: programs.map((p) => p.program_id),
 		courtIds: courts.map((c) => c.court_id),
-		hasTotp: !!user.totp_key
+		hasTotp: !!user.totp_key,
+		twoFactorRequired: false
 	};
+	if (identity.roles.some((r) => r !== 'participant')) identity.twoFactorRequired = await staffTwoFactorRequired(db, identity.programIds, identity.courtIds);
+	return identity;
+}
+
+/** Whether any program the person works for, directly or through one of its courts, requires two-factor. */
+async function staffTwoFactorRequired(db: Db, programIds: string[], courtIds: string[]): Promise<boolean> {
+	if (!programIds.length && !courtIds.length) return false;
+	const rows = await db
+		.selectFrom('programs')
+		.select('settings_json')
+		.where((eb) =>
+			eb.or([
+				eb('id', 'in', programIds.length ? programIds : ['']),
+				eb('id', 'in', eb.selectFrom('courts').select('program_id').where('id', 'in', courtIds.length ? courtIds : ['']))
+			])
+		)
+		.execute();
+	return rows.some((r) => (JSON.parse(r.settings_json) as { staffTwoFactorRequired?: unknown }).staffTwoFactorRequired === true);
 }

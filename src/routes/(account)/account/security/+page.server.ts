@@ -2,6 +2,7 @@ import { error, fail } from '@sveltejs/kit';
 import QRCode from 'qrcode';
 import * as v from 'valibot';
 import { requireUser } from '$lib/server/auth/guards';
+import { homeFor } from '$lib/server/auth/redirects';
 import { disableTotp, enableTotp, mayUseTotp, newTotpKey, totpKeyUri } from '$lib/server/auth/totp';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, parseForm } from '$lib/server/forms';
@@ -14,13 +15,15 @@ const disableSchema = v.object({ code });
 export const load: PageServerLoad = async ({ locals }) => {
 	const user = requireUser(locals);
 	if (!mayUseTotp(user)) error(404, 'Not found');
-	if (user.hasTotp) return { enabled: true as const };
+	const required = user.twoFactorRequired;
+	const home = homeFor(user.roles);
+	if (user.hasTotp) return { enabled: true as const, required, home };
 	// The new key travels in the form and is stored only when a code made from it comes back.
 	const key = newTotpKey();
 	const uri = totpKeyUri(user.email, key);
 	const qr = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 220 });
 	const secret = uri.match(/secret=([A-Z2-7]+)/)?.[1] ?? '';
-	return { enabled: false as const, key, qr, secret: secret.replace(/(.{4})/g, '$1 ').trim() };
+	return { enabled: false as const, required, home, key, qr, secret: secret.replace(/(.{4})/g, '$1 ').trim() };
 };
 
 export const actions: Actions = {
@@ -49,6 +52,7 @@ export const actions: Actions = {
 		const { db } = await getDb();
 		const r = await disableTotp(db, user, input.data.code, clientIp(event));
 		if (!r.ok) {
+			if (r.reason === 'required') return fail(409, { disableError: 'Your program requires two-factor sign-in for staff, so it cannot be turned off.' });
 			const message =
 				r.reason === 'rate_limited'
 					? `Too many wrong codes. Please wait ${Math.ceil(r.retryAfter / 60)} minute(s).`

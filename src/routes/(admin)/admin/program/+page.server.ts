@@ -1,7 +1,7 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import * as v from 'valibot';
 import { SESSION_KINDS } from '$lib/domain/live-sessions';
-import { sessionRequirementSettings, setSessionRequirements } from '$lib/server/admin/program-settings.service';
+import { sessionRequirementSettings, setSessionRequirements, setStaffTwoFactor } from '$lib/server/admin/program-settings.service';
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
@@ -27,8 +27,13 @@ const schema = v.object({
 	lateCountsAsPresent: f.checkbox()
 });
 
+const securitySchema = v.object({
+	programId: v.pipe(v.string(), v.regex(/^[a-z0-9]{1,64}$/, 'Choose a program.')),
+	staffTwoFactorRequired: f.checkbox()
+});
+
 export const actions: Actions = {
-	default: async (event) => {
+	sessions: async (event) => {
 		const admin = requireRole(event.locals, 'admin');
 		const input = parseForm(schema, await event.request.formData());
 		if (!input.ok) return fail(400, { errors: input.errors });
@@ -37,6 +42,18 @@ export const actions: Actions = {
 		if (!r.ok) {
 			if (r.reason === 'not_found') error(404, 'Not found');
 			return fail(400, { errors: { requiredSessionKinds: 'Choose kinds from the list.' } });
+		}
+		redirect(303, `/admin/program?program=${input.data.programId}&saved=1`);
+	},
+	security: async (event) => {
+		const admin = requireRole(event.locals, 'admin');
+		const input = parseForm(securitySchema, await event.request.formData());
+		if (!input.ok) return fail(400, { securityError: 'Choose a program.' });
+		const { db } = await getDb();
+		const r = await setStaffTwoFactor(db, admin, input.data.programId, input.data.staffTwoFactorRequired, clientIp(event));
+		if (!r.ok) {
+			if (r.reason === 'not_found') error(404, 'Not found');
+			return fail(409, { securityError: 'Turn on two-factor sign-in for your own account first (Account → Sign-in security), then require it of all staff.' });
 		}
 		redirect(303, `/admin/program?program=${input.data.programId}&saved=1`);
 	}
