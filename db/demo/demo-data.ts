@@ -50,6 +50,8 @@ export const demoSessions = {
 		{ title: 'Survivor panel', kind: 'survivor_panel', mode: 'in_person', location: 'Community room, program office (demo address)', url: '', inDays: 7, start: '18:00', end: '20:30', capacity: 20 },
 		{ title: 'Group discussion: accountability and next steps', kind: 'group_discussion', mode: 'virtual', location: '', url: 'https://meet.example.org/john-school-demo', inDays: 14, start: '18:00', end: '19:30', capacity: 12 }
 	],
+	/** Thomas (part-way) registered for the group discussion, which was then moved: his dashboard shows the notice. */
+	moved: { title: 'Group discussion: accountability and next steps', inDays: 15, start: '18:30', end: '20:00' },
 	/** Kevin (finished) attended this one. */
 	past: { title: 'Survivor panel', kind: 'survivor_panel', location: 'Community room, program office (demo address)', daysAgo: 10, start: '18:00', end: '20:30', capacity: 20 }
 } as const;

@@ -17,7 +17,7 @@ import { gradeReflection, submitReflection } from '../../src/lib/server/reflecti
 import { findIdentity, type UserIdentity } from '../../src/lib/server/users/users.queries';
 import { createStaffUser } from '../../src/lib/server/users/users.service';
 import { demoCourt, demoParticipants, demoProgram, demoSessions, demoStaff } from './demo-data';
-import { scheduleSession } from '../../src/lib/server/sessions/sessions.service';
+import { editSession, register, scheduleSession } from '../../src/lib/server/sessions/sessions.service';
 import { utcToZoned, zonedToUtc } from '../../src/lib/domain/local-time';
 import { parseProgramSettings } from '../../src/lib/domain/program-settings';
 import { existsSync } from 'node:fs';
@@ -109,8 +109,8 @@ export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: s
 	if (!so.ok) throw new Error(`demo sign-off: ${so.reason}`);
 	log(`participant ${demoParticipants.finished.email}: ${total} modules done, certificate ${so.serial}`);
 
-	await addDemoSessions(db, programId, facilitator, kevinEnrollment.id);
-	log(`live sessions: ${demoSessions.upcoming.length} upcoming; ${demoParticipants.finished.email} attended a past survivor panel`);
+	await addDemoSessions(db, programId, facilitator, kevinEnrollment.id, thomas);
+	log(`live sessions: ${demoSessions.upcoming.length} upcoming; ${demoParticipants.finished.email} attended a past survivor panel; ${demoParticipants.partWay.email} registered for one that was then moved`);
 
 	const pending = await enrol(demoParticipants.notActivated);
 	return {
@@ -185,13 +185,22 @@ function localDay(timeZone: string, days: number): string {
  * panel that the finished participant attended. The past one is written directly: nothing may be
  * scheduled in the past, and this is history being loaded, not a facilitator's action.
  */
-async function addDemoSessions(db: Db, programId: string, facilitator: UserIdentity, attendeeEnrollmentId: string): Promise<void> {
+async function addDemoSessions(db: Db, programId: string, facilitator: UserIdentity, attendeeEnrollmentId: string, registrant: UserIdentity): Promise<void> {
 	const program = await db.selectFrom('programs').select('settings_json').where('id', '=', programId).executeTakeFirstOrThrow();
 	const { timeZone } = parseProgramSettings(program.settings_json);
 	for (const s of demoSessions.upcoming) {
 		const day = localDay(timeZone, s.inDays);
-		const r = await scheduleSession(db, facilitator, { programId, title: s.title, kind: s.kind, mode: s.mode, location: s.location, url: s.url, startsLocal: `${day}T${s.start}`, endsLocal: `${day}T${s.end}`, capacity: s.capacity });
+		const input = { title: s.title, kind: s.kind, mode: s.mode, location: s.location, url: s.url, startsLocal: `${day}T${s.start}`, endsLocal: `${day}T${s.end}`, capacity: s.capacity };
+		const r = await scheduleSession(db, facilitator, { programId, ...input });
 		if (!r.ok) throw new Error(`demo session: ${JSON.stringify(r)}`);
+		const m = demoSessions.moved;
+		if (s.title !== m.title) continue;
+		// Registered, then moved a day later by the facilitator, as it would happen (a later instant than the registration).
+		if (!(await register(db, registrant, r.id)).ok) throw new Error('demo registration');
+		await new Promise((done) => setTimeout(done, 5));
+		const movedDay = localDay(timeZone, m.inDays);
+		const e = await editSession(db, facilitator, r.id, { ...input, startsLocal: `${movedDay}T${m.start}`, endsLocal: `${movedDay}T${m.end}` });
+		if (!e.ok) throw new Error(`demo session change: ${JSON.stringify(e)}`);
 	}
 	const p = demoSessions.past;
 	const day = localDay(timeZone, -p.daysAgo);

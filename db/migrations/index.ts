@@ -9,6 +9,7 @@ import * as m0007 from './0007_live_sessions';
 import * as m0008 from './0008_completion_certificates';
 import * as m0009 from './0009_live_session_form_token';
 import * as m0010 from './0010_unique_serial_prefix';
+import * as m0011 from './0011_live_session_changes';
 
 // A static record rather than a folder read at run time: `vite build` bundles it.
 export const migrations: Record<string, Migration> = {
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
 	'0007_live_sessions': m0007,
 	'0008_completion_certificates': m0008,
 	'0009_live_session_form_token': m0009,
-	'0010_unique_serial_prefix': m0010
+	'0010_unique_serial_prefix': m0010,
+	'0011_live_session_changes': m0011
 };

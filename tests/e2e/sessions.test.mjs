@@ -1,6 +1,8 @@
 // A live session from scheduling to attendance: an admin makes a survivor panel required (late counts),
 // a facilitator schedules one on a tablet, the demo participant registers on a phone, the facilitator
-// takes attendance on the tablet, and the participant's requirement then shows as met.
+// takes attendance on the tablet, and the participant's requirement then shows as met. Then a session
+// changes: the facilitator moves one on the tablet and the participant finds the notice on his phone;
+// and a walk-in is added at the door and marked present.
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
@@ -186,6 +188,137 @@ describe('a live session, from scheduling to attendance', () => {
 		await page.click('main button[type=submit]');
 		await page.waitForSelector('text=Settings saved');
 		assert.equal(await page.isChecked('input[name=requiredSessionKinds][value=survivor_panel]'), false);
+		await context.close();
+	});
+});
+
+describe('a session changes, and a walk-in', () => {
+	const moved = `Group discussion ${Date.now() % 100000}`;
+	const doorTitle = `Walk-in group ${Date.now() % 100000}`;
+
+	it('the facilitator schedules a session three days ahead and the participant registers on a phone', async () => {
+		const fac = await newPage(browser, TABLET);
+		await login(fac.page, accounts.facilitator);
+		await fac.page.goto(`${BASE}/facilitate/sessions`);
+		await fac.page.fill('#title', moved);
+		await fac.page.selectOption('#kind', 'group_discussion');
+		await fac.page.fill('#location', 'Community room, 2nd floor');
+		state.movedStart = localIn(3 * 24 * 60);
+		await fac.page.fill('#startsLocal', state.movedStart);
+		await fac.page.fill('#endsLocal', localIn(3 * 24 * 60 + 90));
+		await fac.page.fill('#capacity', '8');
+		await fac.page.click('text=Schedule session');
+		await fac.page.waitForURL(/\/facilitate\/sessions\/[a-z0-9]+\?scheduled=1$/);
+		state.movedUrl = fac.page.url().split('?')[0];
+		await fac.context.close();
+
+		const pat = await newPage(browser, PHONE);
+		await login(pat.page, accounts.participant);
+		await pat.page.goto(`${BASE}/learn/sessions`);
+		const card = pat.page.locator(`li.session:has(h3:text-is("${moved}"))`);
+		await card.locator('button:has-text("Register")').click();
+		await pat.page.waitForSelector(`text=You are registered for ${moved}`);
+		assert.doesNotMatch(await card.textContent(), /Changed/);
+		await pat.page.goto(`${BASE}/learn`);
+		assert.equal(await pat.page.locator(`.session-change:has-text("${moved}")`).count(), 0, 'no notice before a change');
+		await pat.context.close();
+	});
+
+	it('the facilitator moves it a day later on a tablet; an end before the start is refused, keeping what he typed', async () => {
+		const { page, context } = await newPage(browser, TABLET);
+		await login(page, accounts.facilitator);
+		await page.goto(state.movedUrl);
+		await axe(page, 'session page with the edit form closed');
+		await page.click('summary:has-text("Change the title")');
+		assert.equal(await page.inputValue('#title'), moved, 'the form is prefilled');
+		assert.equal(await page.inputValue('#startsLocal'), state.movedStart);
+		await axe(page, 'edit form open');
+		const start = localIn(4 * 24 * 60);
+		await page.fill('#startsLocal', start);
+		await page.fill('#endsLocal', localIn(4 * 24 * 60 - 30));
+		await page.click('text=Save changes');
+		await page.waitForSelector('#endsLocal-error');
+		assert.match(await page.textContent('#endsLocal-error'), /end must be after the start/);
+		assert.equal(await page.inputValue('#startsLocal'), start, 'the new start is kept');
+		await axe(page, 'edit form with an error');
+		await page.fill('#endsLocal', localIn(4 * 24 * 60 + 90));
+		await page.click('text=Save changes');
+		await page.waitForSelector('text=Changes saved. Registered participants see a notice');
+		assert.equal(await page.isVisible('text=Save changes'), false, 'the form is folded away again');
+		await axe(page, 'session edited');
+		await shot(page, 'facilitator-session-edited-tablet');
+		await context.close();
+	});
+
+	it('the participant sees the new time at the top of his dashboard and on his sessions page, on a phone', async () => {
+		const { page, context } = await newPage(browser, PHONE);
+		await login(page, accounts.participant);
+		await page.goto(`${BASE}/learn`);
+		// (The demo participant also has the demo's own moved group discussion.)
+		const notice = page.locator(`.session-change:has-text("${moved}")`);
+		assert.equal(await notice.count(), 1);
+		assert.match(await notice.textContent(), new RegExp(`Changed: ${moved} is now `));
+		await axe(page, 'dashboard with a change notice');
+		await shot(page, 'participant-change-notice-phone');
+		await notice.locator('a:has-text("See your sessions")').click();
+		await page.waitForURL(/\/learn\/sessions$/);
+		const card = page.locator(`li.session:has(h3:text-is("${moved}"))`);
+		assert.match(await card.textContent(), new RegExp(`Changed: ${moved} is now `));
+		await axe(page, 'sessions page with a change notice');
+		await shot(page, 'participant-sessions-changed-phone');
+		await context.close();
+	});
+
+	it('a walk-in is added at the door and marked present', async () => {
+		const { page, context } = await newPage(browser, TABLET);
+		await login(page, accounts.facilitator);
+		await page.goto(`${BASE}/facilitate/sessions`);
+		await page.fill('#title', doorTitle);
+		await page.selectOption('#kind', 'group_discussion');
+		await page.fill('#location', 'Community room, 2nd floor');
+		await page.fill('#startsLocal', localIn(-5));
+		await page.fill('#endsLocal', localIn(60));
+		await page.fill('#capacity', '1');
+		await page.click('text=Schedule session');
+		await page.waitForURL(/\?scheduled=1$/);
+		await page.waitForSelector('text=Nobody has registered yet');
+		await axe(page, 'walk-in form');
+		const option = page.locator('#walkin-enrollment option', { hasText: 'Thomas Brandt' });
+		await page.selectOption('#walkin-enrollment', await option.getAttribute('value'));
+		await page.click('text=Add to roster');
+		await page.waitForSelector('text=Walk-in added to the roster');
+		const row = page.locator('fieldset.roster-row:has(legend:has-text("Thomas Brandt"))');
+		assert.match(await row.locator(':scope > legend').textContent(), /Walk-in/);
+		assert.equal(await page.locator('#walkin-enrollment option', { hasText: 'Thomas Brandt' }).count(), 0, 'no longer offered');
+		await axe(page, 'walk-in on the roster');
+		await row.locator('label.choice:has-text("Present")').click();
+		await page.click('text=Save attendance');
+		await page.waitForSelector('text=Attendance saved (1 change)');
+		await page.reload();
+		assert.equal(await page.locator('fieldset.roster-row:has(legend:has-text("Thomas Brandt")) input[value=present]').isChecked(), true);
+		// Attendance is taken: the time is fixed, the place can still change.
+		await page.click('summary:has-text("Change the title, place or meeting link")');
+		assert.equal(await page.locator('#startsLocal').count(), 0);
+		await axe(page, 'edit form after attendance');
+		await shot(page, 'facilitator-walk-in-tablet');
+		await context.close();
+	});
+
+	it('without JavaScript, the edit form offers both place and link, and saves', async () => {
+		const context = await browser.newContext({ viewport: TABLET, javaScriptEnabled: false });
+		const page = await context.newPage();
+		await page.goto(`${BASE}/login`);
+		await page.fill('#email', accounts.facilitator.email);
+		await page.fill('#password', accounts.facilitator.password);
+		await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('main button[type=submit]')]);
+		await page.goto(state.movedUrl);
+		await page.click('summary:has-text("Change the title")');
+		assert.equal(await page.locator('#location').count(), 1);
+		assert.equal(await page.locator('#url').count(), 1);
+		await page.fill('#title', `${moved} (room 4)`);
+		await page.fill('#location', 'Room 4, 2nd floor');
+		await Promise.all([page.waitForURL(/\?edited=told$/), page.click('text=Save changes')]);
+		assert.match(await page.textContent('h1'), /room 4/);
 		await context.close();
 	});
 });

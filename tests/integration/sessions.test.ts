@@ -1,21 +1,26 @@
 // Live sessions: who may not (a participant, court staff, a facilitator of another program), then
 // scheduling, registration with its capacity (also under concurrent requests for the last seat),
-// attendance, and what attendance does for completion.
+// attendance, what attendance does for completion, editing a session, walk-ins, and the notices a
+// registrant gets of a change.
 import { describe, expect, it } from 'vitest';
 import { setSessionRequirements, sessionRequirementSettings } from '../../src/lib/server/admin/program-settings.service';
 import { verifyAuditChain } from '../../src/lib/server/audit/audit';
 import { clock } from '../../src/lib/server/clock';
+import { participantDashboard } from '../../src/lib/server/learning/dashboard';
 import { loadCourseState } from '../../src/lib/server/learning/evidence';
 import { findOwnEnrollment } from '../../src/lib/server/learning/participant';
 import {
+	addWalkIn,
 	cancelRegistration,
 	cancelSession,
+	editSession,
 	markAttendance,
 	participantSessions,
 	register,
 	scheduleSession,
 	sessionForStaff,
 	staffSessions,
+	type EditInput,
 	type ScheduleInput
 } from '../../src/lib/server/sessions/sessions.service';
 import type { UserIdentity } from '../../src/lib/server/users/users.queries';
@@ -65,6 +70,16 @@ forEachDb('live sessions', (ctx) => {
 		return r.id;
 	}
 
+	/** The session as scheduled by `plan`, with changes: what the edit form sends back. */
+	function edit(over: Partial<EditInput> = {}): EditInput {
+		const { programId: _p, formToken: _t, ...rest } = plan('-');
+		return { ...rest, ...over };
+	}
+
+	async function auditActions(prefix = 'session.') {
+		return (await ctx.db.selectFrom('audit_log').select('action').where('action', 'like', `${prefix}%`).orderBy('seq').execute()).map((a) => a.action);
+	}
+
 	async function sessionsRequirement(user: UserIdentity) {
 		const state = await loadCourseState(ctx.db, (await findOwnEnrollment(ctx.db, user))!);
 		return state.requirements.find((r) => r.key === 'sessions')!;
@@ -101,6 +116,20 @@ forEachDb('live sessions', (ctx) => {
 			}
 			const reg = await ctx.db.selectFrom('session_registrations').selectAll().executeTakeFirstOrThrow();
 			expect(reg.attendance).toBeNull();
+		});
+
+		it('refuses to edit a session or add a walk-in for a participant, court staff and a facilitator of another program', async () => {
+			const s = await setup();
+			const id = await scheduled(s);
+			clock.set(new Date('2026-11-13T00:30:00Z')); // under way: walk-ins are open
+			for (const who of [s.pat.user, s.clerk, s.outsider, s.outsiderAdmin]) {
+				expect(await editSession(ctx.db, who, id, edit({ title: 'Taken over', capacity: 3 }))).toEqual({ ok: false, reason: 'not_found' });
+				expect(await addWalkIn(ctx.db, who, id, s.pat.enrollmentId)).toEqual({ ok: false, reason: 'not_found' });
+			}
+			const row = await ctx.db.selectFrom('live_sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+			expect(row).toMatchObject({ title: 'Survivor panel, November', capacity: 10, time_changed_at: null, place_changed_at: null });
+			expect(await ctx.db.selectFrom('session_registrations').selectAll().execute()).toEqual([]);
+			expect(await auditActions()).toEqual(['session.schedule']);
 		});
 
 		it('refuses registration to staff and to a participant of another program, and shows them nothing', async () => {
@@ -377,6 +406,230 @@ forEachDb('live sessions', (ctx) => {
 			clock.set(new Date('2026-11-13T01:00:00Z'));
 			await markAttendance(ctx.db, s.facilitator, id, [{ enrollmentId: s.pat.enrollmentId, attendance: 'present', grade: 'strong', note: '' }]);
 			expect(await sessionsRequirement(s.pat.user)).toMatchObject({ met: false });
+		});
+	});
+	describe('editing a session', () => {
+		it('saves a new time and place in the program’s zone, and audits which fields changed, old → new', async () => {
+			const s = await setup({ timeZone: 'America/Chicago' });
+			const id = await scheduled(s);
+			await register(ctx.db, s.pat.user, id);
+			clock.set(new Date('2026-11-10T16:00:00Z'));
+			const r = await editSession(ctx.db, s.facilitator, id, edit({ title: 'Survivor panel (moved)', location: 'Room 3, 555 Cedar St, St. Paul', startsLocal: '2026-11-17T18:30', endsLocal: '2026-11-17T20:30' }));
+			expect(r).toEqual({ ok: true, changed: ['title', 'location', 'startsAt', 'endsAt'], registrantsTold: true });
+			const row = await ctx.db.selectFrom('live_sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+			expect(row).toMatchObject({
+				title: 'Survivor panel (moved)',
+				starts_at: '2026-11-18T00:30:00.000Z',
+				ends_at: '2026-11-18T02:30:00.000Z',
+				location: 'Room 3, 555 Cedar St, St. Paul',
+				time_changed_at: '2026-11-10T16:00:00.000Z',
+				place_changed_at: '2026-11-10T16:00:00.000Z'
+			});
+			const entry = await ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'session.edit').executeTakeFirstOrThrow();
+			expect(entry).toMatchObject({ actor_id: s.facilitator.id, target_type: 'live_session', target_id: id });
+			expect(JSON.parse(entry.details_json)).toEqual({
+				changed: 'title,location,startsAt,endsAt',
+				location: 'Room 2, 555 Cedar St, St. Paul → Room 3, 555 Cedar St, St. Paul',
+				startsAt: '2026-11-13T00:00:00.000Z → 2026-11-18T00:30:00.000Z',
+				endsAt: '2026-11-13T02:00:00.000Z → 2026-11-18T02:30:00.000Z',
+				registered: 1
+			});
+			expect(entry.details_json).not.toContain('moved'); // the title is free text: only that it changed
+
+			// The form sent back as shown changes nothing and writes nothing.
+			const detail = (await sessionForStaff(ctx.db, s.facilitator, id))!;
+			expect(detail.editValues).toMatchObject({ startsLocal: '2026-11-17T18:30', endsLocal: '2026-11-17T20:30', capacity: '10', mode: 'in_person' });
+			const again = await editSession(ctx.db, s.facilitator, id, { ...edit(), ...detail.editValues, capacity: 10 });
+			expect(again).toEqual({ ok: true, changed: [], registrantsTold: false });
+			// An admin of the program edits too; a virtual session keeps no place.
+			expect(await editSession(ctx.db, s.admin, id, { ...edit(), ...detail.editValues, capacity: 10, mode: 'virtual', url: 'https://meet.example.org/moved' })).toMatchObject({ ok: true, changed: ['mode', 'location', 'url'] });
+			expect(await ctx.db.selectFrom('live_sessions').select(['location', 'url']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ location: null, url: 'https://meet.example.org/moved' });
+			expect(await auditActions('session.edit')).toHaveLength(2);
+			expect((await verifyAuditChain(ctx.db)).ok).toBe(true);
+		});
+
+		it('validates like scheduling', async () => {
+			const s = await setup();
+			const id = await scheduled(s);
+			expect(await editSession(ctx.db, s.facilitator, id, edit({ endsLocal: '2026-11-12T17:00' }))).toEqual({ ok: false, reason: 'invalid', field: 'endsAt', problem: 'end_before_start' });
+			expect(await editSession(ctx.db, s.facilitator, id, edit({ mode: 'virtual', url: 'http://meet.example.org' }))).toEqual({ ok: false, reason: 'invalid', field: 'url', problem: 'link_not_https' });
+			expect(await editSession(ctx.db, s.facilitator, id, edit({ location: ' ' }))).toEqual({ ok: false, reason: 'invalid', field: 'location', problem: 'place_required' });
+			expect(await editSession(ctx.db, s.facilitator, id, edit({ startsLocal: '2026-11-09T18:00', endsLocal: '2026-11-09T20:00' }))).toEqual({ ok: false, reason: 'invalid', field: 'endsAt', problem: 'already_over' });
+			expect(await auditActions('session.edit')).toEqual([]);
+		});
+
+		it('refuses a session that has ended or was cancelled', async () => {
+			const s = await setup();
+			const id = await scheduled(s);
+			const gone = await scheduled(s, { title: 'Cancelled panel' });
+			await cancelSession(ctx.db, s.facilitator, gone);
+			expect(await editSession(ctx.db, s.facilitator, gone, edit({ title: 'Back on' }))).toEqual({ ok: false, reason: 'refused', problem: 'cancelled' });
+			expect((await sessionForStaff(ctx.db, s.facilitator, gone))!.canEdit).toBe(false);
+			clock.set(new Date('2026-11-13T02:00:00Z')); // the end
+			expect(await editSession(ctx.db, s.facilitator, id, edit({ title: 'Renamed afterwards' }))).toEqual({ ok: false, reason: 'refused', problem: 'ended' });
+			expect((await sessionForStaff(ctx.db, s.facilitator, id))!).toMatchObject({ canEdit: false, editValues: null });
+			expect(await auditActions('session.edit')).toEqual([]);
+		});
+
+		it('refuses a capacity below the number on the roster, and says how many', async () => {
+			const s = await setup();
+			const id = await scheduled(s);
+			for (const p of [s.pat, await makeParticipant(ctx.db, s.clerk, s.courtId), await makeParticipant(ctx.db, s.clerk, s.courtId)]) await register(ctx.db, p.user, id);
+			expect(await editSession(ctx.db, s.facilitator, id, edit({ capacity: 2 }))).toEqual({ ok: false, reason: 'refused', problem: 'capacity_below_registered', registered: 3 });
+			expect(await editSession(ctx.db, s.facilitator, id, edit({ capacity: 3 }))).toEqual({ ok: true, changed: ['capacity'], registrantsTold: false });
+			expect(JSON.parse((await ctx.db.selectFrom('audit_log').select('details_json').where('action', '=', 'session.edit').executeTakeFirstOrThrow()).details_json)).toEqual({ changed: 'capacity', capacity: '10 → 3', registered: 3 });
+			expect((await participantSessions(ctx.db, s.pat.user))!.upcoming[0]).toMatchObject({ seatsLeft: 0, changeNotice: null });
+		});
+
+		it('keeps the kind, format, times and capacity once attendance is marked; the title, place and link still change', async () => {
+			const s = await setup();
+			const id = await scheduled(s);
+			await register(ctx.db, s.pat.user, id);
+			clock.set(new Date('2026-11-13T00:20:00Z'));
+			expect((await sessionForStaff(ctx.db, s.facilitator, id))!).toMatchObject({ canEdit: true, fixedAfterAttendance: false });
+			// Before anyone is marked, a session under way may still be moved (it started late).
+			expect(await editSession(ctx.db, s.facilitator, id, edit({ startsLocal: '2026-11-12T18:15' }))).toMatchObject({ ok: true, changed: ['startsAt'] });
+			await markAttendance(ctx.db, s.facilitator, id, [{ enrollmentId: s.pat.enrollmentId, attendance: 'present', grade: null, note: '' }]);
+			expect((await sessionForStaff(ctx.db, s.facilitator, id))!).toMatchObject({ canEdit: true, fixedAfterAttendance: true });
+			const now = { startsLocal: '2026-11-12T18:15' };
+			for (const [over, field] of [
+				[{ kind: 'group_discussion' }, 'kind'],
+				[{ endsLocal: '2026-11-12T21:00' }, 'endsAt'],
+				[{ startsLocal: '2026-11-12T18:00' }, 'startsAt'],
+				[{ capacity: 12 }, 'capacity'],
+				[{ mode: 'virtual', url: 'https://meet.example.org/x' }, 'mode']
+			] as const) {
+				expect(await editSession(ctx.db, s.facilitator, id, edit({ ...now, ...over })), field).toEqual({ ok: false, reason: 'refused', problem: 'fixed_after_attendance', field });
+			}
+			expect(await editSession(ctx.db, s.facilitator, id, edit({ ...now, title: 'Survivor panel (room change)', location: 'Room 5' }))).toEqual({ ok: true, changed: ['title', 'location'], registrantsTold: true });
+			const row = await ctx.db.selectFrom('live_sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+			expect(row).toMatchObject({ kind: 'survivor_panel', starts_at: '2026-11-13T00:15:00.000Z', capacity: 10, location: 'Room 5' });
+		});
+
+		it('never leaves more registered than the capacity when an edit lowers it during a rush of registrations', async () => {
+			const s = await setup();
+			const id = await scheduled(s);
+			await register(ctx.db, s.pat.user, id);
+			const racers = [];
+			for (let i = 0; i < 6; i++) racers.push(await makeParticipant(ctx.db, s.clerk, s.courtId));
+			const [edited] = await Promise.all([editSession(ctx.db, s.facilitator, id, edit({ capacity: 3 })), ...racers.map((p) => register(ctx.db, p.user, id))]);
+			const row = await ctx.db.selectFrom('live_sessions').select('capacity').where('id', '=', id).executeTakeFirstOrThrow();
+			const seats = await ctx.db.selectFrom('session_registrations').select((eb) => eb.fn.countAll<number>().as('n')).where('session_id', '=', id).where('cancelled_at', 'is', null).executeTakeFirstOrThrow();
+			expect(Number(seats.n)).toBeLessThanOrEqual(Number(row.capacity));
+			expect(Number(row.capacity)).toBe(edited.ok ? 3 : 10);
+			if (!edited.ok) expect(edited).toMatchObject({ problem: 'capacity_below_registered' });
+		});
+	});
+
+	describe('walk-ins', () => {
+		it('refuses someone of another program, an enrollment not active, someone already on the roster, a cancelled session, and before the session’s day', async () => {
+			const s = await setup();
+			const id = await scheduled(s);
+			const left = await makeParticipant(ctx.db, s.clerk, s.courtId);
+			await ctx.db.updateTable('enrollments').set({ status: 'withdrawn' }).where('id', '=', left.enrollmentId).execute();
+			const other = await makeParticipant(ctx.db, s.clerk, s.courtId);
+			await register(ctx.db, s.pat.user, id);
+			// Tuesday 09:00 in Chicago; the session is on Thursday evening.
+			expect(await addWalkIn(ctx.db, s.facilitator, id, other.enrollmentId)).toEqual({ ok: false, reason: 'too_early' });
+			expect((await sessionForStaff(ctx.db, s.facilitator, id))!).toMatchObject({ canAddWalkIn: false, walkInCandidates: [] });
+			clock.set(new Date('2026-11-12T14:00:00Z')); // Thursday 08:00 in Chicago
+			expect(await addWalkIn(ctx.db, s.facilitator, id, s.stranger.enrollmentId)).toEqual({ ok: false, reason: 'not_eligible' });
+			expect(await addWalkIn(ctx.db, s.facilitator, id, left.enrollmentId)).toEqual({ ok: false, reason: 'not_eligible' });
+			expect(await addWalkIn(ctx.db, s.facilitator, id, 'nosuchenrollment')).toEqual({ ok: false, reason: 'not_eligible' });
+			expect(await addWalkIn(ctx.db, s.facilitator, id, s.pat.enrollmentId)).toEqual({ ok: false, reason: 'already_on_roster' });
+			const gone = await scheduled(s, { title: 'Cancelled panel' });
+			await cancelSession(ctx.db, s.facilitator, gone);
+			expect(await addWalkIn(ctx.db, s.facilitator, gone, other.enrollmentId)).toEqual({ ok: false, reason: 'cancelled' });
+			// Only this program's active enrollments not on the roster are offered.
+			const offered = (await sessionForStaff(ctx.db, s.facilitator, id))!.walkInCandidates.map((c) => c.enrollmentId);
+			expect(offered).toEqual([other.enrollmentId]);
+			expect(await auditActions('session.walk_in')).toEqual([]);
+		});
+
+		it('adds him even when the session is full, audits it, and his attendance can then be marked', async () => {
+			const s = await setup({ requiredSessionKinds: ['survivor_panel'] });
+			const id = await scheduled(s, { capacity: 1 });
+			const other = await makeParticipant(ctx.db, s.clerk, s.courtId);
+			await register(ctx.db, other.user, id);
+			// He had registered and given his seat back; now he turns up at the door.
+			expect(await register(ctx.db, s.pat.user, id)).toEqual({ ok: false, reason: 'full' });
+			clock.set(new Date('2026-11-13T00:10:00Z'));
+			expect(await addWalkIn(ctx.db, s.facilitator, id, s.pat.enrollmentId)).toEqual({ ok: true });
+			expect(await addWalkIn(ctx.db, s.facilitator, id, s.pat.enrollmentId)).toEqual({ ok: false, reason: 'already_on_roster' });
+			const detail = (await sessionForStaff(ctx.db, s.facilitator, id))!;
+			expect(detail.session).toMatchObject({ registered: 2, capacity: 1 });
+			expect(detail.roster.find((r) => r.enrollmentId === s.pat.enrollmentId)).toMatchObject({ walkIn: true, attendance: null });
+			expect(detail.roster.find((r) => r.enrollmentId === other.enrollmentId)).toMatchObject({ walkIn: false });
+			const entry = await ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'session.walk_in').executeTakeFirstOrThrow();
+			expect(entry).toMatchObject({ actor_id: s.facilitator.id, target_type: 'live_session', target_id: id });
+			expect(JSON.parse(entry.details_json)).toEqual({ enrollmentId: s.pat.enrollmentId, status: 'in_progress' });
+			expect(await markAttendance(ctx.db, s.facilitator, id, [{ enrollmentId: s.pat.enrollmentId, attendance: 'present', grade: 'adequate', note: '' }])).toEqual({ ok: true, changed: 1 });
+			expect((await sessionsRequirement(s.pat.user)).met).toBe(true);
+			// Added at the door is not a registration he made: no notice, and the row is his history.
+			expect((await participantDashboard(ctx.db, s.pat.user))!.sessionNotices).toEqual([]);
+		});
+
+		it('reuses a registration he had given back', async () => {
+			const s = await setup();
+			const id = await scheduled(s);
+			await register(ctx.db, s.pat.user, id);
+			await cancelRegistration(ctx.db, s.pat.user, id);
+			clock.set(new Date('2026-11-12T23:00:00Z')); // Thursday 17:00 in Chicago, an hour before
+			expect(await addWalkIn(ctx.db, s.admin, id, s.pat.enrollmentId)).toEqual({ ok: true });
+			const rows = await ctx.db.selectFrom('session_registrations').selectAll().execute();
+			expect(rows).toHaveLength(1);
+			expect(rows[0]).toMatchObject({ cancelled_at: null, walk_in_by: s.admin.id, registered_at: '2026-11-12T23:00:00.000Z' });
+			expect(await auditActions()).toEqual(['session.schedule', 'session.register', 'session.unregister', 'session.walk_in']);
+		});
+	});
+
+	describe('participants learn of changes', () => {
+		it('tells a registrant of a new time or place and of a cancellation, on his dashboard and his sessions page, until the session has passed', async () => {
+			const s = await setup({ timeZone: 'America/Chicago' });
+			const moved = await scheduled(s);
+			const dropped = await scheduled(s, { title: 'Group discussion', kind: 'group_discussion', startsLocal: '2026-11-19T18:00', endsLocal: '2026-11-19T19:30' });
+			for (const id of [moved, dropped]) await register(ctx.db, s.pat.user, id);
+			expect((await participantDashboard(ctx.db, s.pat.user))!.sessionNotices).toEqual([]);
+			clock.set(new Date('2026-11-10T17:00:00Z'));
+			await editSession(ctx.db, s.facilitator, moved, edit({ startsLocal: '2026-11-17T18:00', endsLocal: '2026-11-17T20:00', location: 'Room 3' }));
+			await cancelSession(ctx.db, s.facilitator, dropped);
+
+			const notices = (await participantDashboard(ctx.db, s.pat.user))!.sessionNotices;
+			expect(notices).toEqual([
+				{ sessionId: moved, cancelled: false, text: 'Changed: Survivor panel, November is now Tue, Nov 17, 2026, 6:00 – 8:00 PM CST, at Room 3.' },
+				{ sessionId: dropped, cancelled: true, text: 'Cancelled: Group discussion (Thu, Nov 19, 2026, 6:00 – 7:30 PM CST) was cancelled by the program.' }
+			]);
+			const view = (await participantSessions(ctx.db, s.pat.user))!;
+			expect(view.upcoming.find((u) => u.id === moved)).toMatchObject({ changeNotice: notices[0].text, status: 'upcoming' });
+			expect(view.upcoming.find((u) => u.id === dropped)).toMatchObject({ status: 'cancelled', changeNotice: null });
+
+			clock.set(new Date('2026-11-18T02:00:00Z')); // the moved one is over
+			expect((await participantDashboard(ctx.db, s.pat.user))!.sessionNotices.map((n) => n.sessionId)).toEqual([dropped]);
+			clock.set(new Date('2026-11-20T02:00:00Z'));
+			expect((await participantDashboard(ctx.db, s.pat.user))!.sessionNotices).toEqual([]);
+		});
+
+		it('tells nobody who registered after the change or gave his seat back, and nothing of a new title or capacity', async () => {
+			const s = await setup();
+			const id = await scheduled(s);
+			const late = await makeParticipant(ctx.db, s.clerk, s.courtId);
+			const gaveBack = await makeParticipant(ctx.db, s.clerk, s.courtId);
+			await register(ctx.db, s.pat.user, id);
+			await register(ctx.db, gaveBack.user, id);
+			await cancelRegistration(ctx.db, gaveBack.user, id);
+			clock.set(new Date('2026-11-10T16:00:00Z'));
+			expect(await editSession(ctx.db, s.facilitator, id, edit({ title: 'Survivor panel, renamed', capacity: 12 }))).toMatchObject({ ok: true, registrantsTold: false });
+			expect((await participantDashboard(ctx.db, s.pat.user))!.sessionNotices).toEqual([]);
+			await editSession(ctx.db, s.facilitator, id, edit({ title: 'Survivor panel, renamed', capacity: 12, mode: 'virtual', url: 'https://meet.example.org/new' }));
+			clock.set(new Date('2026-11-10T17:00:00Z'));
+			await register(ctx.db, late.user, id);
+			expect((await participantDashboard(ctx.db, s.pat.user))!.sessionNotices).toEqual([
+				{ sessionId: id, cancelled: false, text: 'Changed: Survivor panel, renamed (Thu, Nov 12, 2026, 6:00 – 8:00 PM CST) is online: use the meeting link on your sessions page.' }
+			]);
+			expect((await participantDashboard(ctx.db, late.user))!.sessionNotices).toEqual([]);
+			expect((await participantDashboard(ctx.db, gaveBack.user))!.sessionNotices).toEqual([]);
+			expect((await participantSessions(ctx.db, late.user))!.upcoming[0]).toMatchObject({ registered: true, changeNotice: null });
+			expect((await participantSessions(ctx.db, gaveBack.user))!.upcoming[0]).toMatchObject({ registered: false, changeNotice: null });
 		});
 	});
 });

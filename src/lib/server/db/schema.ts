@@ -248,6 +248,10 @@ export interface LiveSessionsTable {
 	cancelled_at: string | null;
 	/** One-time token of the schedule form that created it (double-submit guard); null for older rows. */
 	form_token: string | null;
+	/** When the start or end last changed (participants registered before it see a notice). */
+	time_changed_at: string | null;
+	/** When the place, the meeting link or the format last changed. */
+	place_changed_at: string | null;
 }
 export interface SessionRegistrationsTable {
 	session_id: string;
@@ -259,6 +263,8 @@ export interface SessionRegistrationsTable {
 	participation_note: string | null;
 	marked_by: string | null;
 	marked_at: string | null;
+	/** The staff member who added him at the door without a registration of his own; null otherwise. */
+	walk_in_by: string | null;
 }
 export interface SignoffsTable {
 	enrollment_id: string;

@@ -1,5 +1,6 @@
 import { readyForAttestation } from '../../domain/completion';
 import type { Db } from '../db';
+import { sessionNotices } from '../sessions/registrations.service';
 import type { UserIdentity } from '../users/users.queries';
 import { loadCourseState, type CourseState } from './evidence';
 import { findOwnEnrollment } from './participant';
@@ -45,5 +46,6 @@ export async function participantDashboard(db: Db, user: UserIdentity) {
 		db.selectFrom('certificates').select(['id', 'serial', 'issued_at']).where('enrollment_id', '=', enrollment.id).where('status', '=', 'valid').executeTakeFirst(),
 		db.selectFrom('courts').select('name').where('id', '=', enrollment.court_id).executeTakeFirstOrThrow()
 	]);
-	return { state, certificate: certificate ?? null, courtName: court.name, next: nextStep(state, !!certificate) };
+	const notices = await sessionNotices(db, enrollment.id, state.settings.timeZone);
+	return { state, certificate: certificate ?? null, courtName: court.name, next: nextStep(state, !!certificate), sessionNotices: notices };
 }

@@ -2,13 +2,14 @@
 // participant reaches only his own enrollment; anyone else (staff included) gets "not found".
 import { ATTENDANCE_LABELS, attendanceCounts, sessionKindLabel, sessionStatus } from '../../domain/live-sessions';
 import { formatSessionTime } from '../../domain/local-time';
+import { changeNotice, changeSinceRegistration } from '../../domain/session-changes';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import type { Db } from '../db';
 import { loadCourseState } from '../learning/evidence';
 import { findOwnEnrollment } from '../learning/participant';
 import type { UserIdentity } from '../users/users.queries';
-import { activeRegistrationCount, enrollmentRegistrations, findRegistration, findSession, lockSession, registrationCounts } from './sessions.queries';
+import { activeRegistrationCount, changedRegistrations, enrollmentRegistrations, findRegistration, findSession, lockSession, registrationCounts } from './sessions.queries';
 
 /** His program's sessions that have not ended, the ones he signed up for, and his requirement. */
 export async function participantSessions(db: Db, user: UserIdentity) {
@@ -33,6 +34,9 @@ export async function participantSessions(db: Db, user: UserIdentity) {
 			const registered = mine.has(s.id);
 			const status = sessionStatus(s, now);
 			const seatsLeft = Math.max(0, Number(s.capacity) - (counts.get(s.id)?.registered ?? 0));
+			const when = formatSessionTime(s.starts_at, s.ends_at, timeZone);
+			// A change made after he registered is spelled out on his card (a cancellation shows as its badge).
+			const change = registered ? changeSinceRegistration(s, mine.get(s.id)!.registered_at) : null;
 			return {
 				id: s.id,
 				title: s.title,
@@ -43,8 +47,9 @@ export async function participantSessions(db: Db, user: UserIdentity) {
 				location: s.location,
 				// The link is for those who hold a seat.
 				url: registered && status !== 'cancelled' ? s.url : null,
-				when: formatSessionTime(s.starts_at, s.ends_at, timeZone),
+				when,
 				status,
+				changeNotice: change && !change.cancelled ? changeNotice({ ...change, title: s.title, when, mode: s.mode, location: s.location }) : null,
 				seatsLeft,
 				registered,
 				canRegister: active && !registered && status !== 'cancelled' && seatsLeft > 0,
@@ -88,6 +93,21 @@ export async function participantSessions(db: Db, user: UserIdentity) {
 	};
 }
 
+/**
+ * What he must know about sessions he registered for: cancelled, or moved in time or place after he
+ * registered. Shown until the session has passed; not for a registration he gave back, nor once
+ * his attendance is marked (he was there).
+ */
+export async function sessionNotices(db: Db, enrollmentId: string, timeZone: string) {
+	const rows = await changedRegistrations(db, enrollmentId, clock.iso());
+	return rows.flatMap((r) => {
+		const change = changeSinceRegistration(r, r.registered_at);
+		if (!change) return [];
+		const when = formatSessionTime(r.starts_at, r.ends_at, timeZone);
+		return [{ sessionId: r.id, cancelled: change.cancelled, text: changeNotice({ ...change, title: r.title, when, mode: r.mode, location: r.location }) }];
+	});
+}
+
 export type RegisterResult = { ok: true; already: boolean } | { ok: false; reason: 'not_found' | 'not_active' | 'cancelled' | 'ended' | 'full' };
 
 /**
@@ -112,7 +132,7 @@ export async function register(db: Db, user: UserIdentity, sessionId: string, ip
 		if (existing) {
 			await trx
 				.updateTable('session_registrations')
-				.set({ registered_at: at, cancelled_at: null, attendance: null, participation_grade: null, participation_note: null, marked_by: null, marked_at: null })
+				.set({ registered_at: at, cancelled_at: null, attendance: null, participation_grade: null, participation_note: null, marked_by: null, marked_at: null, walk_in_by: null })
 				.where('session_id', '=', sessionId)
 				.where('enrollment_id', '=', enrollment.id)
 				.execute();

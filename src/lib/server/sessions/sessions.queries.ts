@@ -74,12 +74,45 @@ export async function roster(db: Db, sessionId: string) {
 			'session_registrations.participation_grade',
 			'session_registrations.participation_note',
 			'session_registrations.marked_at',
+			'session_registrations.walk_in_by',
 			'enrollments.legal_name',
 			'enrollments.case_number'
 		])
 		.where('session_registrations.session_id', '=', sessionId)
 		.where('session_registrations.cancelled_at', 'is', null)
 		.orderBy('enrollments.legal_name')
+		.execute();
+}
+
+/** Active enrollments of the program not on the session's roster: who can be added as a walk-in. */
+export async function walkInCandidates(db: Db, programId: string, sessionId: string) {
+	return db
+		.selectFrom('enrollments')
+		.select(['id', 'legal_name', 'case_number'])
+		.where('program_id', '=', programId)
+		.where('status', '=', 'active')
+		.where('id', 'not in', (eb) => eb.selectFrom('session_registrations').select('enrollment_id').where('session_id', '=', sessionId).where('cancelled_at', 'is', null))
+		.orderBy('legal_name')
+		.limit(1000)
+		.execute();
+}
+
+/**
+ * His active, unmarked registrations for sessions that have not ended and were cancelled or changed
+ * at some time: the candidates for a notice (the service keeps those changed after he registered).
+ */
+export async function changedRegistrations(db: Db, enrollmentId: string, nowIso: string) {
+	return db
+		.selectFrom('session_registrations')
+		.innerJoin('live_sessions', 'live_sessions.id', 'session_registrations.session_id')
+		.selectAll('live_sessions')
+		.select('session_registrations.registered_at')
+		.where('session_registrations.enrollment_id', '=', enrollmentId)
+		.where('session_registrations.cancelled_at', 'is', null)
+		.where('session_registrations.attendance', 'is', null)
+		.where('live_sessions.ends_at', '>', nowIso)
+		.where((eb) => eb.or([eb('live_sessions.cancelled_at', 'is not', null), eb('live_sessions.time_changed_at', 'is not', null), eb('live_sessions.place_changed_at', 'is not', null)]))
+		.orderBy('live_sessions.starts_at')
 		.execute();
 }
 

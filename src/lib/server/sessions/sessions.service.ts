@@ -1,6 +1,7 @@
 // Live sessions, the staff side: schedule, cancel, list, roster and attendance. Every function checks
 // role and program scope first; a session of another program answers "not found". The participant
-// side (list, register, cancel) is in registrations.service.ts and re-exported here.
+// side (list, register, cancel, change notices) is in registrations.service.ts, editing a session in
+// edits.service.ts and walk-ins in walk-ins.service.ts; all are re-exported here.
 import {
 	ATTENDANCE_LABELS,
 	PARTICIPATION_LABELS,
@@ -13,8 +14,9 @@ import {
 	type PlanField,
 	type PlanProblem
 } from '../../domain/live-sessions';
-import { formatSessionTime, zoneName, zonedToUtc } from '../../domain/local-time';
-import { parseProgramSettings } from '../../domain/program-settings';
+import { formatSessionTime, utcToZoned, zoneName, zonedToUtc } from '../../domain/local-time';
+import { localDate, parseProgramSettings } from '../../domain/program-settings';
+import { walkInOpen } from '../../domain/session-changes';
 import { staffProgramIds } from '../access';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
@@ -22,14 +24,12 @@ import type { Db } from '../db';
 import { newId } from '../ids';
 import type { UserIdentity } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
-import { findSession, lockSession, programSessions, programsById, registrationCounts, roster, type LiveSessionRow } from './sessions.queries';
+import { sessionInScope } from './scope';
+import { lockSession, programSessions, programsById, registrationCounts, roster, walkInCandidates, type LiveSessionRow } from './sessions.queries';
 
 export * from './registrations.service';
-
-async function sessionInScope(db: Db, user: UserIdentity, sessionId: string): Promise<LiveSessionRow | undefined> {
-	const s = await findSession(db, sessionId);
-	return s && staffProgramIds(user).includes(s.program_id) ? s : undefined;
-}
+export * from './edits.service';
+export * from './walk-ins.service';
 
 export interface ScheduleInput {
 	programId: string;
@@ -164,7 +164,20 @@ export async function staffSessions(db: Db, user: UserIdentity) {
 	};
 }
 
-/** One session with its roster, for the facilitator taking attendance. */
+/** The edit form's starting values: the session as stored, times in the program's zone. */
+function editValues(s: LiveSessionRow, timeZone: string): Record<string, string> {
+	return {
+		title: s.title,
+		kind: s.kind,
+		mode: s.mode,
+		location: s.location ?? '',
+		url: s.url ?? '',
+		startsLocal: utcToZoned(s.starts_at, timeZone),
+		endsLocal: utcToZoned(s.ends_at, timeZone),
+		capacity: String(s.capacity)
+	};
+}
+
 /** A session with its roster (names and case numbers): the view is audited as staff access to records. */
 export async function sessionForStaff(db: Db, user: UserIdentity, sessionId: string, ip?: string) {
 	const s = await sessionInScope(db, user, sessionId);
@@ -173,21 +186,34 @@ export async function sessionForStaff(db: Db, user: UserIdentity, sessionId: str
 		db.selectFrom('programs').select(['name', 'settings_json']).where('id', '=', s.program_id).executeTakeFirstOrThrow(),
 		roster(db, s.id)
 	]);
-	await db.transaction().execute((trx) => audit(trx, { actorId: user.id, action: 'session.roster.view', targetType: 'live_session', targetId: s.id, ip, details: { registrants: rows.length } }));
 	const settings = parseProgramSettings(program.settings_json);
 	const now = clock.now();
 	const session = sessionView(s, settings.timeZone, rows.length, now);
+	const canAddWalkIn = walkInOpen({ starts_at: s.starts_at, status: session.status }, now, (iso) => localDate(iso, settings.timeZone));
+	const candidates = canAddWalkIn ? await walkInCandidates(db, s.program_id, s.id) : [];
+	await db.transaction().execute((trx) =>
+		audit(trx, { actorId: user.id, action: 'session.roster.view', targetType: 'live_session', targetId: s.id, ip, details: { registrants: rows.length, walkInChoices: candidates.length } })
+	);
+	const canEdit = session.status === 'upcoming' || session.status === 'in_progress';
 	return {
 		session,
 		programName: program.name,
+		zoneName: zoneName(settings.timeZone),
 		required: settings.requiredSessionKinds.includes(s.kind),
 		lateCountsAsPresent: settings.lateCountsAsPresent,
 		canTakeAttendance: session.status === 'in_progress' || session.status === 'ended',
-		canCancel: (session.status === 'upcoming' || session.status === 'in_progress') && rows.every((r) => !r.attendance),
+		canCancel: canEdit && rows.every((r) => !r.attendance),
+		canEdit,
+		// Once attendance is taken only the title, place and link may change.
+		fixedAfterAttendance: rows.some((r) => r.attendance),
+		editValues: canEdit ? editValues(s, settings.timeZone) : null,
+		canAddWalkIn,
+		walkInCandidates: candidates.map((c) => ({ enrollmentId: c.id, legalName: c.legal_name, caseNumber: c.case_number })),
 		roster: rows.map((r) => ({
 			enrollmentId: r.enrollment_id,
 			legalName: r.legal_name,
 			caseNumber: r.case_number,
+			walkIn: r.walk_in_by !== null,
 			attendance: r.attendance,
 			attendanceLabel: r.attendance ? ATTENDANCE_LABELS[r.attendance] : null,
 			grade: r.participation_grade as ParticipationGrade | null,

@@ -17,6 +17,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 		courtName: d.courtName,
 		caseNumber: state.enrollment.case_number,
 		next: d.next,
+		sessionNotices: d.sessionNotices,
 		certificate: d.certificate,
 		requirements: state.requirements,
 		totalSeatSeconds: state.totalSeatSeconds,

@@ -4,8 +4,8 @@ import type { Attendance, ParticipationGrade } from '$lib/domain/live-sessions';
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
-import { attendanceSchema, markMessages, rosterRowsSchema } from '$lib/server/sessions/session-forms';
-import { cancelSession, markAttendance, sessionForStaff } from '$lib/server/sessions/sessions.service';
+import { attendanceSchema, editRefusalMessage, editSchema, markMessages, planFormField, planMessages, rosterRowsSchema, walkInMessages, walkInSchema } from '$lib/server/sessions/session-forms';
+import { addWalkIn, cancelSession, editSession, markAttendance, sessionForStaff } from '$lib/server/sessions/sessions.service';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -63,5 +63,31 @@ export const actions: Actions = {
 			return fail(409, { cancelError: r.reason === 'ended' ? 'This session has ended; it cannot be cancelled.' : 'Attendance has been recorded for this session; it cannot be cancelled.' });
 		}
 		redirect(303, `/facilitate/sessions/${event.params.id}?cancelled=1`);
+	},
+	edit: async (event) => {
+		const user = requireRole(event.locals, 'facilitator', 'admin');
+		const input = parseForm(editSchema, await event.request.formData());
+		if (!input.ok) return fail(400, { editErrors: input.errors, editInput: input.values });
+		const { db } = await getDb();
+		const r = await editSession(db, user, event.params.id, input.data, clientIp(event));
+		if (!r.ok) {
+			if (r.reason === 'not_found') error(404, 'Not found');
+			if (r.reason === 'invalid') return fail(400, { editErrors: { [planFormField(r.field)]: planMessages[r.problem] }, editInput: input.values });
+			const m = editRefusalMessage(r);
+			return fail(409, { editErrors: { [m.field]: m.message }, editInput: input.values });
+		}
+		redirect(303, `/facilitate/sessions/${event.params.id}?edited=${r.changed.length ? (r.registrantsTold ? 'told' : 'saved') : 'none'}`);
+	},
+	walkIn: async (event) => {
+		const user = requireRole(event.locals, 'facilitator', 'admin');
+		const input = parseForm(walkInSchema, await event.request.formData());
+		if (!input.ok) return fail(400, { walkInError: input.errors.enrollmentId ?? 'Choose who came.' });
+		const { db } = await getDb();
+		const r = await addWalkIn(db, user, event.params.id, input.data.enrollmentId, clientIp(event));
+		if (!r.ok) {
+			if (r.reason === 'not_found') error(404, 'Not found');
+			return fail(409, { walkInError: walkInMessages[r.reason] });
+		}
+		redirect(303, `/facilitate/sessions/${event.params.id}?walkin=1`);
 	}
 };
