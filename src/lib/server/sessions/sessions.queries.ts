@@ -91,6 +91,7 @@ export async function walkInCandidates(db: Db, programId: string, sessionId: str
 		.select(['id', 'legal_name', 'case_number'])
 		.where('program_id', '=', programId)
 		.where('status', '=', 'active')
+		.where('purged_at', 'is', null)
 		.where('id', 'not in', (eb) => eb.selectFrom('session_registrations').select('enrollment_id').where('session_id', '=', sessionId).where('cancelled_at', 'is', null))
 		.orderBy('legal_name')
 		.limit(1000)

@@ -16,8 +16,8 @@ export async function addWalkIn(db: Db, user: UserIdentity, sessionId: string, e
 	const found = await sessionInScope(db, user, sessionId);
 	if (!found) return { ok: false, reason: 'not_found' };
 	// Someone of another program looks like nobody at all; one of this program must be active.
-	const enrollment = await db.selectFrom('enrollments').select(['id', 'program_id', 'status']).where('id', '=', enrollmentId).executeTakeFirst();
-	if (!enrollment || enrollment.program_id !== found.program_id || enrollment.status !== 'active') return { ok: false, reason: 'not_eligible' };
+	const enrollment = await db.selectFrom('enrollments').select(['id', 'program_id', 'status', 'purged_at']).where('id', '=', enrollmentId).executeTakeFirst();
+	if (!enrollment || enrollment.program_id !== found.program_id || enrollment.status !== 'active' || enrollment.purged_at) return { ok: false, reason: 'not_eligible' };
 	const { timeZone } = await programSettings(db, found.program_id);
 	return db.transaction().execute(async (trx): Promise<WalkInResult> => {
 		const s = (await lockSession(trx, sessionId))!;
