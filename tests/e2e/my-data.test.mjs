@@ -1,0 +1,55 @@
+// A participant sees, on a phone, all the data the program keeps about him, and downloads it
+// (Minn. Stat. § 13.04 subd. 3); staff are refused, and each download is audited.
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { after, before, describe, it } from 'node:test';
+import { BASE, PHONE, accounts, axe, launch, login, newPage, shot } from './helpers.mjs';
+
+let browser;
+
+function exportsLogged() {
+	const db = new Database(process.env.DATABASE_URL, { readonly: true });
+	const row = db.prepare("select count(*) n from audit_log where action = 'participant.record.export' and actor_id = (select id from users where email = ?)").get(accounts.participant.email);
+	db.close();
+	return row.n;
+}
+before(async () => {
+	browser = await launch();
+});
+after(async () => {
+	await browser?.close();
+});
+
+describe('the data we keep about you', () => {
+	it('shows the participant his referral, progress and words on a phone, and lets him download them', async () => {
+		// Other test files may have downloaded it too (the access matrix does): count from here.
+		const exportsBefore = exportsLogged();
+		const { page, context } = await newPage(browser, PHONE);
+		await login(page, accounts.participant);
+		await page.click('text=The data we keep about you');
+		await page.waitForSelector('h1:has-text("The data we keep about you")');
+		const text = await page.textContent('main');
+		assert.match(text, /Legal name/);
+		assert.match(text, /Data practices notice/);
+		assert.match(text, /Quiz attempts/);
+		await axe(page, 'my data');
+		await shot(page, 'my-data-phone');
+
+		const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Download all of it')]);
+		const body = JSON.parse(await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString('utf8')));
+		assert.equal(body.account.email, accounts.participant.email);
+		assert.ok(body.referral.legalName && body.referral.caseNumber);
+		assert.ok(Array.isArray(body.modules) && Array.isArray(body.reflections));
+		await context.close();
+
+		assert.equal(exportsLogged(), exportsBefore + 1);
+	});
+
+	it('is not for staff', async () => {
+		const { page, context } = await newPage(browser, PHONE);
+		await login(page, accounts.facilitator);
+		assert.equal((await page.goto(`${BASE}/learn/my-data`)).status(), 403);
+		assert.equal((await page.goto(`${BASE}/learn/my-data/download`)).status(), 403);
+		await context.close();
+	});
+});
