@@ -12,6 +12,7 @@ import { clock } from '../../src/lib/server/clock';
 import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { listCourtCertificates } from '../../src/lib/server/court/court-certificates.service';
 import { addCaseNote, extendDueDate } from '../../src/lib/server/facilitation/case-file.service';
+import { requestCorrection } from '../../src/lib/server/privacy/corrections.service';
 import { purgeCandidates, purgeDue, purgeEnrollment } from '../../src/lib/server/privacy/retention';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff, TEST_PASSWORD, useTestKeys } from '../../src/lib/server/testing/factories';
 import type { Db } from '../../src/lib/server/db';
@@ -45,11 +46,12 @@ forEachDb('retention purge', (ctx) => {
 		const done = await makeParticipant(ctx.db, clerk, p.courtId);
 		await completeModules(ctx.db, done.user, facilitator, Infinity);
 		// Words only this participant's record holds, in every kind of free text it has.
-		const secrets = { reflection: 'SECRET-REFLECTION-words about my own life', feedback: 'SECRET-FEEDBACK-for him', note: 'SECRET-NOTE-he mentioned his employer', order: 'ORDER-SECRET-2026-17' };
+		const secrets = { reflection: 'SECRET-REFLECTION-words about my own life', feedback: 'SECRET-FEEDBACK-for him', note: 'SECRET-NOTE-he mentioned his employer', order: 'ORDER-SECRET-2026-17', correction: 'SECRET-CORRECTION my middle name is spelled Jon' };
 		await ctx.db.updateTable('reflection_submissions').set({ body: secrets.reflection }).where('enrollment_id', '=', done.enrollmentId).execute();
 		const sub = await ctx.db.selectFrom('reflection_submissions').select('id').where('enrollment_id', '=', done.enrollmentId).executeTakeFirstOrThrow();
 		await ctx.db.updateTable('reflection_grades').set({ feedback: secrets.feedback }).where('submission_id', '=', sub.id).execute();
 		expect((await addCaseNote(ctx.db, facilitator, done.enrollmentId, secrets.note)).ok).toBe(true);
+		expect((await requestCorrection(ctx.db, done.user, secrets.correction)).ok).toBe(true);
 		expect((await extendDueDate(ctx.db, facilitator, done.enrollmentId, { newDueDate: '2099-06-01', orderReference: secrets.order })).ok).toBe(true);
 		await ctx.db.updateTable('enrollments').set({ fee_status: 'waived', phone: '651-555-0142' }).where('id', '=', done.enrollmentId).execute();
 		expect(await attest(ctx.db, done.user, { typedName: done.legalName, confirmed: true })).toEqual({ ok: true });

@@ -320,6 +320,16 @@ export interface VerificationLogTable {
 	user_id: string | null;
 }
 
+export interface CorrectionRequestsTable {
+	id: string;
+	enrollment_id: string;
+	body: string;
+	created_at: string;
+	decision: 'corrected' | 'declined' | null;
+	response: string | null;
+	decided_by: string | null;
+	decided_at: string | null;
+}
 export interface Database {
 	programs: ProgramsTable;
 	courts: CourtsTable;
@@ -354,4 +364,5 @@ export interface Database {
 	certificates: CertificatesTable;
 	certificate_files: CertificateFilesTable;
 	verification_log: VerificationLogTable;
+	correction_requests: CorrectionRequestsTable;
 }
