@@ -11,6 +11,7 @@ import * as m0009 from './0009_live_session_form_token';
 import * as m0010 from './0010_unique_serial_prefix';
 import * as m0011 from './0011_live_session_changes';
 import * as m0012 from './0012_correction_requests';
+import * as m0013 from './0013_password_resets';
 
 // A static record rather than a folder read at run time: `vite build` bundles it.
 export const migrations: Record<string, Migration> = {
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
 	'0009_live_session_form_token': m0009,
 	'0010_unique_serial_prefix': m0010,
 	'0011_live_session_changes': m0011,
-	'0012_correction_requests': m0012
+	'0012_correction_requests': m0012,
+	'0013_password_resets': m0013
 };

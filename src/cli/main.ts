@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDemo } from '../../db/demo/load';
 import { verifyAuditChain } from '../lib/server/audit/audit';
+import { setPasswordByOperator } from '../lib/server/auth/password-reset';
 import { resetTotp } from '../lib/server/auth/totp';
 import { generateKeys } from '../lib/server/certificates/keys';
 import { config } from '../lib/server/config';
@@ -30,6 +31,8 @@ const HELP = `John School operator commands (npm run cli -- <command>)
                                 roles: ${ROLES.join(', ')}
   user:disable --email <e>      disable an account and end its sessions at once
   user:reset-2fa --email <e>    turn off an account's two-factor sign-in (lost phone) and end its sessions
+  user:reset-password --email <e>
+                                set a new password (read from standard input) and end the account's sessions
   curriculum:import <folder>    import a curriculum folder as a new published version
   keys:generate [--dir <dir>] [--program-name <name>]
                                 make (or rotate) the certificate signing keys
@@ -148,6 +151,20 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 				return;
 			}
 			console.log(`Two-factor sign-in turned off for ${values.email}; its sessions are ended. They can set it up again under Account → Sign-in security.`);
+		});
+	},
+
+	async 'user:reset-password'(args) {
+		const { values } = parseArgs({ args, options: { email: { type: 'string' } } });
+		if (!values.email) throw new UsageError('--email <address> is required');
+		const password = await readStdin();
+		await withDb(async (h) => {
+			const r = await setPasswordByOperator(h.db, values.email!, password);
+			if (!r.ok) {
+				if (r.reason === 'not_found') throw new UsageError(`no account with e-mail ${values.email}`);
+				throw new UsageError(`password refused: ${passwordMessages[r.problem]}`);
+			}
+			console.log(`New password set for ${values.email}; its sessions are ended.`);
 		});
 	},
 

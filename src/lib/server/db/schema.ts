@@ -330,6 +330,15 @@ export interface CorrectionRequestsTable {
 	decided_by: string | null;
 	decided_at: string | null;
 }
+export interface PasswordResetsTable {
+	id: string;
+	user_id: string;
+	code_hash: string;
+	created_by: string;
+	created_at: string;
+	expires_at: string;
+	used_at: string | null;
+}
 export interface Database {
 	programs: ProgramsTable;
 	courts: CourtsTable;
@@ -365,4 +374,5 @@ export interface Database {
 	certificate_files: CertificateFilesTable;
 	verification_log: VerificationLogTable;
 	correction_requests: CorrectionRequestsTable;
+	password_resets: PasswordResetsTable;
 }

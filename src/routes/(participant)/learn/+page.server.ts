@@ -12,6 +12,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 	const { state } = d;
 	return {
 		welcome: url.searchParams.has('welcome'),
+		passwordReset: url.searchParams.has('reset'),
 		name: user.name,
 		dueDate: state.enrollment.due_date,
 		courtName: d.courtName,

@@ -2,6 +2,7 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import * as v from 'valibot';
 import { readyForSignoff } from '$lib/domain/completion';
 import { requireRole } from '$lib/server/auth/guards';
+import { issueResetCode, RESET_HOURS } from '$lib/server/auth/password-reset';
 import { signOff } from '$lib/server/completion/completion.service';
 import { getDb } from '$lib/server/db/instance';
 import { addCaseNote, extendDueDate, NOTE_MAX, ORDER_REFERENCE_MAX } from '$lib/server/facilitation/case-file.service';
@@ -58,6 +59,17 @@ const extendMessages = {
 } as const;
 
 export const actions: Actions = {
+	resetCode: async (event) => {
+		const user = requireRole(event.locals, 'facilitator', 'admin');
+		const { db } = await getDb();
+		const r = await issueResetCode(db, user, event.params.id, clientIp(event));
+		if (!r.ok) {
+			if (r.reason === 'not_found') error(404, 'Not found');
+			return fail(409, { resetError: 'He has not activated his account yet: give him his enrollment code instead.' });
+		}
+		// Shown once, here; only its hash is kept.
+		return { resetCode: r.code, resetExpiresAt: r.expiresAt, resetHours: RESET_HOURS };
+	},
 	fee: async (event) => {
 		const user = requireRole(event.locals, 'facilitator', 'admin');
 		const input = parseForm(feeSchema, await event.request.formData());
