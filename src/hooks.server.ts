@@ -4,24 +4,29 @@ import { randomUUID } from 'node:crypto';
 import { deleteSessionCookie, sessionCookieName, setSessionCookie } from '$lib/server/auth/cookie';
 import { accessFor } from '$lib/server/auth/guards';
 import { sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session';
+import { startScheduledBackups } from '$lib/server/db/backup-schedule';
 import { closeDb, getDb } from '$lib/server/db/instance';
 import { findIdentity } from '$lib/server/users/users.queries';
 import { ensureSigningReady } from '$lib/server/certificates/certificate-keys';
 import { scheduleDailyPurge } from '$lib/server/privacy/retention';
 
 export const init: ServerInit = async () => {
-	await getDb();
+	const handle = await getDb();
 	await ensureSigningReady();
 	const stopPurge = scheduleDailyPurge(async () => (await getDb()).db);
+	const backups = startScheduledBackups(handle);
 	// adapter-node answers SIGTERM/SIGINT by refusing new connections and letting the requests in
-	// hand finish (SHUTDOWN_TIMEOUT, 30 s); then it emits this. Closing the database checkpoints
-	// SQLite's WAL and ends PostgreSQL's pool, so the process exits at once and cleanly.
+	// hand finish (SHUTDOWN_TIMEOUT, 30 s); then it emits this. A backup in progress is abandoned (its
+	// partial file removed); closing the database checkpoints SQLite's WAL and ends PostgreSQL's
+	// pool, so the process exits at once and cleanly.
 	process.once('sveltekit:shutdown', (reason: string) => {
 		stopPurge();
-		closeDb().then(
-			() => console.log(`[shutdown] ${reason}: requests finished, database closed`),
-			(e) => console.error('[shutdown] could not close the database', e)
-		);
+		Promise.resolve(backups?.stop())
+			.then(closeDb)
+			.then(
+				() => console.log(`[shutdown] ${reason}: requests finished, database closed`),
+				(e) => console.error('[shutdown] could not close the database', e)
+			);
 	});
 };
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The operators' command line: `npm run cli -- <command> [options]`.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDemo } from '../../db/demo/load';
@@ -11,7 +11,9 @@ import { generateKeys } from '../lib/server/certificates/keys';
 import { config } from '../lib/server/config';
 import { importCurriculum } from '../lib/server/curriculum/curriculum.service';
 import { CurriculumError, readCurriculumFolder } from '../lib/server/curriculum/files';
-import { openDatabase, type DbHandle } from '../lib/server/db';
+import { isPostgresUrl, openDatabase, sqlitePath, type DbHandle } from '../lib/server/db';
+import { backupTo, writeBackup } from '../lib/server/db/backup';
+import { restoreSqlite } from '../lib/server/db/restore';
 import { migrateToLatest } from '../lib/server/db/migrate';
 import { ROLES, type Role } from '../lib/server/db/schema';
 import { passwordMessages } from '../lib/domain/password-policy';
@@ -36,7 +38,11 @@ const HELP = `John School operator commands (npm run cli -- <command>)
   curriculum:import <folder>    import a curriculum folder as a new published version
   keys:generate [--dir <dir>] [--program-name <name>]
                                 make (or rotate) the certificate signing keys
-  db:backup <file>              copy the SQLite database to <file> while it is in use
+  db:backup [<file>]            copy the SQLite database to <file> (or a dated file in BACKUP_DIR)
+                                while it is in use
+  db:restore --from <file> --yes [--force]
+                                put a backup in place of the SQLite database; the server must be
+                                stopped (refused if it is running); the current file is kept aside
   audit:verify                  check the audit log's hash chain end to end
   data:purge [--dry-run] [--within <days>]
                                 remove the personal data of enrollments past their program's retention
@@ -199,12 +205,15 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 
 	async 'db:backup'(args) {
 		const file = args[0];
-		if (!file) throw new UsageError('give the backup file: db:backup <file>');
-		if (existsSync(file)) throw new UsageError(`${file} already exists; choose a new file name`);
+		if (!file && !config.backupDir) throw new UsageError('give the backup file (db:backup <file>) or set BACKUP_DIR');
+		if (file && existsSync(file)) throw new UsageError(`${file} already exists; choose a new file name`);
 		await withDb(async (h) => {
 			if (!h.sqlite) throw new UsageError('db:backup copies the embedded SQLite database; for PostgreSQL use pg_dump');
-			await h.sqlite.backup(file);
-			console.log(`Backed up ${h.location} to ${file}.`);
+			// A separate process from the server: copy in one step (see BackupOptions.pagesPerStep).
+			const opts = { pagesPerStep: 0x7fffffff };
+			if (!file) mkdirSync(resolve(config.backupDir!), { recursive: true, mode: 0o700 });
+			const done = file ? await backupTo(h.sqlite, resolve(file), opts) : await writeBackup(h.sqlite, resolve(config.backupDir!), new Date(), opts);
+			console.log(`Backed up ${h.location} to ${done.file} (${done.bytes} bytes, integrity_check ok, ${done.ms} ms).`);
 		});
 	},
 
@@ -233,6 +242,23 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 			}
 			console.log(`Removed the personal data of ${purged} enrollment(s) (${certificates} certificate(s) now verify without it); each removal is in the audit log.`);
 		});
+	},
+
+	async 'db:restore'(args) {
+		const { values } = parseArgs({ args, options: { from: { type: 'string' }, yes: { type: 'boolean' }, force: { type: 'boolean' } } });
+		if (isPostgresUrl(config.databaseUrl)) throw new UsageError('db:restore puts back an SQLite file; restore PostgreSQL with pg_restore or point-in-time recovery');
+		if (!values.from) throw new UsageError('give the backup: db:restore --from <file> --yes');
+		const target = sqlitePath(config.databaseUrl);
+		if (!values.yes) throw new UsageError(`db:restore replaces ${target} with ${values.from}. Stop the server first, then run again with --yes`);
+		const r = await restoreSqlite({ target, from: values.from, now: new Date(), force: values.force });
+		if (!r.ok) throw new UsageError(`${r.detail}${r.reason === 'current_unreadable' ? '; if the server is surely stopped, add --force' : ''}`);
+		console.log(`Checked the backup ${r.from}: integrity_check ok, ${r.migrations} migrations, audit chain intact (${r.auditEntries} entries).`);
+		for (const note of r.notes) console.log(`Note: ${note}.`);
+		console.log(r.keptAside ? `Kept the database that was in place as ${r.keptAside} (not deleted).` : `There was no database at ${r.target}.`);
+		console.log(`Restored ${r.from} to ${r.target}.`);
+		console.log(r.newestAuditAt ? `The backup's newest audit entry is from ${r.newestAuditAt}: whatever was done after that is not in the restored database.` : 'The backup has no audit entries.');
+		if (r.pending.length) console.log(`The server will apply ${r.pending.length} newer migration(s) when it starts: ${r.pending.join(', ')}.`);
+		console.log('Start the server again.');
 	},
 
 	async 'audit:verify'() {

@@ -2,10 +2,11 @@
 // commands are the same code on PostgreSQL, and these runs are the slowest tests we have).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
+import { openDatabase } from '../../src/lib/server/db';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'js-cli-'));
@@ -15,9 +16,10 @@ const keysDir = join(tmp, 'keys');
 // `npx tsx` resolves to this binary; calling it directly saves npx's start-up on every run.
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
-function cli(args: string[], opts: { db?: string; input?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], opts: { db?: string; input?: string; env?: Record<string, string> } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
 	return new Promise((done, fail) => {
-		const child = spawn(TSX, ['src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: opts.db ?? demoDb, KEYS_DIR: keysDir }, timeout: 120_000 });
+		const env = { ...process.env, DATABASE_URL: opts.db ?? demoDb, KEYS_DIR: keysDir, BACKUP_DIR: '', ...opts.env };
+		const child = spawn(TSX, ['src/cli/main.ts', ...args], { cwd: ROOT, env, timeout: 120_000 });
 		let stdout = '';
 		let stderr = '';
 		child.stdout.on('data', (d) => (stdout += d));
@@ -61,13 +63,70 @@ describe('cli on sqlite', () => {
 			expect(r.status).not.toBe(0);
 			expect(r.stderr).toMatch(/already exists/);
 		});
+
+		it('refuses db:restore without --yes, saying the server must be stopped first', async () => {
+			const r = await cli(['db:restore', '--from', join(tmp, 'whatever.sqlite')]);
+			expect(r.status).not.toBe(0);
+			expect(r.stderr).toMatch(/db:restore replaces .*demo\.sqlite with .*whatever\.sqlite\. Stop the server first, then run again with --yes/);
+		});
+
+		it('refuses db:restore while the server has the database open', async () => {
+			const file = join(tmp, 'backup-for-busy.sqlite');
+			expect((await cli(['db:backup', file])).status).toBe(0);
+			const server = openDatabase(demoDb); // as the server holds it: WAL, one long-lived connection
+			try {
+				await server.db.selectFrom('programs').select('id').execute();
+				const r = await cli(['db:restore', '--from', file, '--yes']);
+				expect(r.status).not.toBe(0);
+				expect(r.stderr).toMatch(/demo\.sqlite is in use \(SQLITE_BUSY\): stop the server/);
+			} finally {
+				await server.close();
+			}
+			expect(readdirSync(tmp).filter((n) => /^demo\.sqlite\.(before-)?restore-/.test(n))).toEqual([]);
+		});
+
+		it('refuses db:restore of a damaged backup, saying why', async () => {
+			const file = join(tmp, 'damaged.sqlite');
+			writeFileSync(file, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(5000, 7)]));
+			const r = await cli(['db:restore', '--from', file, '--yes']);
+			expect(r.status).not.toBe(0);
+			expect(r.stderr).toMatch(/damaged\.sqlite was not restored: it cannot be (opened|read) \(/);
+			expect(readdirSync(tmp).filter((n) => /^demo\.sqlite\.(before-)?restore-/.test(n))).toEqual([]);
+		});
 	});
 
 	describe.concurrent('commands', () => {
+		it('lists what retention would remove, changing nothing, and refuses a look-ahead that is not a dry run', async () => {
+			const now = await cli(['data:purge', '--dry-run']);
+			expect(now.status).toBe(0);
+			expect(now.stdout).toMatch(/^0 enrollment\(s\) due for removal now; nothing was changed/m);
+			// Kevin completed today; the demo program keeps records 7 years.
+			const ahead = await cli(['data:purge', '--dry-run', '--within', '3650']);
+			expect(ahead.status).toBe(0);
+			expect(ahead.stdout).toMatch(/enrollment [a-z0-9]+: case ended \d{4}-\d{2}-\d{2}, retention 2555 days/);
+			expect(ahead.stdout).not.toMatch(/Kevin|Thomas|62-CR/);
+			const bad = await cli(['data:purge', '--within', '5']);
+			expect(bad.status).toBe(2);
+			expect(bad.stderr).toContain('--within only previews');
+			const db = new SQLite(demoDb, { readonly: true });
+			expect((db.prepare('select count(*) n from enrollments where purged_at is not null').get() as { n: number }).n).toBe(0);
+			db.close();
+		});
+
+		it('sets a staff password from standard input, refusing a weak one', async () => {
+			const weak = await cli(['user:reset-password', '--email', 'admin@demo.johnschool.test'], { input: 'short\n' });
+			expect(weak.status).toBe(2);
+			expect(weak.stderr).toMatch(/password refused/);
+			const ok = await cli(['user:reset-password', '--email', 'admin@demo.johnschool.test'], { input: 'lanterns glow over the quiet harbor\n' });
+			expect(ok.stderr).not.toMatch(/Error/);
+			expect(ok.status).toBe(0);
+			expect(ok.stdout).toContain('New password set for admin@demo.johnschool.test');
+		});
+
 		it('prints help and exits 0', async () => {
 			const r = await cli(['help']);
 			expect(r.status).toBe(0);
-			for (const c of ['db:migrate', 'demo:load', 'user:create', 'curriculum:import', 'keys:generate', 'db:backup', 'audit:verify']) expect(r.stdout).toContain(c);
+			for (const c of ['db:migrate', 'demo:load', 'user:create', 'curriculum:import', 'keys:generate', 'db:backup', 'db:restore', 'audit:verify', 'data:purge', 'user:reset-password']) expect(r.stdout).toContain(c);
 		});
 
 		it('creates a facilitator with the password from standard input, and says what it did', async () => {
@@ -103,6 +162,37 @@ describe('cli on sqlite', () => {
 			} finally {
 				copy.close();
 			}
+		});
+
+		it('writes a dated backup into BACKUP_DIR when db:backup is given no file', async () => {
+			const dir = join(tmp, 'backups');
+			const r = await cli(['db:backup'], { env: { BACKUP_DIR: dir } });
+			expect(r.stderr).toBe('');
+			expect(r.status).toBe(0);
+			expect(readdirSync(dir)).toEqual([expect.stringMatching(/^john-school-\d{8}T\d{6}Z\.sqlite$/)]);
+			expect(r.stdout).toMatch(/integrity_check ok/);
+		});
+
+		it('restores a backup over a database, keeps the old one aside, and audit:verify passes on it', async () => {
+			const file = join(tmp, 'backup-for-restore.sqlite');
+			const target = join(tmp, 'restore-target.sqlite');
+			expect((await cli(['db:backup', file])).status).toBe(0);
+			const copy = new SQLite(file, { readonly: true });
+			const { n, at } = copy.prepare('select count(*) as n, max(at) as at from audit_log').get() as { n: number; at: string };
+			copy.close();
+			expect((await cli(['db:migrate'], { db: target })).status).toBe(0);
+
+			const r = await cli(['db:restore', '--from', file, '--yes'], { db: target });
+			expect(r.stderr).toBe('');
+			expect(r.status).toBe(0);
+			expect(r.stdout).toContain(`audit chain intact (${n} entries)`);
+			expect(r.stdout).toMatch(/Kept the database that was in place as .*restore-target\.sqlite\.before-restore-\d{8}T\d{6}Z \(not deleted\)/);
+			expect(r.stdout).toContain(`The backup's newest audit entry is from ${at}`);
+			expect(readdirSync(tmp).filter((n) => n.startsWith('restore-target.sqlite.before-restore-'))).toHaveLength(1);
+
+			const verify = await cli(['audit:verify'], { db: target });
+			expect(verify.status).toBe(0);
+			expect(verify.stdout).toContain(`Audit log intact: ${n} entries`);
 		});
 
 		it('imports a curriculum once, and says so the second time', async () => {

@@ -15,6 +15,28 @@ export const config = {
 		if (process.env.COOKIE_SECURE) return process.env.COOKIE_SECURE === 'true';
 		return (process.env.ORIGIN ?? '').startsWith('https://');
 	},
+	/** Where the server writes its scheduled SQLite backups; unset = no scheduled backups. */
+	get backupDir(): string | undefined {
+		return process.env.BACKUP_DIR || undefined;
+	},
+	get backupIntervalMinutes(): number {
+		return positive('BACKUP_INTERVAL_MINUTES', 15, false);
+	},
+	/** How many scheduled backups to keep (96 every 15 minutes = 24 hours). */
+	get backupKeep(): number {
+		return positive('BACKUP_KEEP', 96, true);
+	},
 	/** Largest request body accepted by uploads, in bytes. */
 	maxUploadBytes: 5 * 1024 * 1024
 };
+
+/** A positive number from the environment, or the default; anything else stops the server at start. */
+function positive(name: string, fallback: number, integer: boolean): number {
+	const raw = process.env[name];
+	if (raw === undefined || raw === '') return fallback;
+	const n = Number(raw);
+	if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+		throw new Error(`${name} must be a positive ${integer ? 'whole number' : 'number'}, not "${raw}"`);
+	}
+	return n;
+}

@@ -60,6 +60,11 @@ export interface OpenOptions {
 	pgSchema?: string;
 }
 
+/** The SQLite file a non-PostgreSQL DATABASE_URL names (a path, optionally `file:`), or the default. */
+export function sqlitePath(url: string | undefined): string {
+	return url?.replace(/^file:/, '') || DEFAULT_SQLITE_PATH;
+}
+
 export function openDatabase(url: string | undefined, opts: OpenOptions = {}): DbHandle {
 	if (isPostgresUrl(url)) {
 		const pool = new pg.Pool({
@@ -71,7 +76,7 @@ export function openDatabase(url: string | undefined, opts: OpenOptions = {}): D
 		const u = new URL(url!);
 		return { db, kind: 'postgres', location: `postgres://${u.host}${u.pathname}`, close: () => db.destroy() };
 	}
-	const path = url?.replace(/^file:/, '') || DEFAULT_SQLITE_PATH;
+	const path = sqlitePath(url);
 	const raw = openSqlite(path);
 	const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
 	return { db, kind: 'sqlite', location: path, sqlite: raw, close: () => db.destroy() };
