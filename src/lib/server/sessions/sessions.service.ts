@@ -24,6 +24,7 @@ import type { Db } from '../db';
 import { newId } from '../ids';
 import type { UserIdentity } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
+import type { EditInput } from './edits.service';
 import { sessionInScope } from './scope';
 import { lockSession, programSessions, programsById, registrationCounts, roster, walkInCandidates, type LiveSessionRow } from './sessions.queries';
 
@@ -31,17 +32,9 @@ export * from './registrations.service';
 export * from './edits.service';
 export * from './walk-ins.service';
 
-export interface ScheduleInput {
+/** What an edit can change, plus the program and the form's one-time token. */
+export interface ScheduleInput extends EditInput {
 	programId: string;
-	title: string;
-	kind: string;
-	mode: string;
-	location: string;
-	url: string;
-	/** "YYYY-MM-DDTHH:MM" in the program's time zone. */
-	startsLocal: string;
-	endsLocal: string;
-	capacity: number;
 	/** The form's one-time token: a repeated submit returns the session the first one created. */
 	formToken?: string;
 }
