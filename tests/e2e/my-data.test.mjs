@@ -62,7 +62,7 @@ describe('the data we keep about you', () => {
 		const admin = await newPage(browser, DESKTOP);
 		await login(admin.page, accounts.admin);
 		await admin.page.goto(`${BASE}/admin`);
-		await Promise.all([admin.page.waitForURL(/\/admin\/corrections$/), admin.page.click('text=Correction requests')]);
+		await Promise.all([admin.page.waitForURL(/\/admin\/corrections$/), admin.page.click('main a.button:has-text("Correction requests")')]);
 		await admin.page.click('table a:has-text("Thomas")');
 		await admin.page.waitForSelector('#selected-h');
 		await admin.page.fill('#phone', '651-555-0199');

@@ -159,3 +159,19 @@ export async function decideCorrection(db: Db, admin: UserIdentity, requestId: s
 		return { ok: true };
 	});
 }
+
+/** How many requests of the admin's programs wait for an answer, and how many of those are past 30 days. */
+export async function openCorrectionCounts(db: Db, admin: UserIdentity): Promise<{ open: number; overdue: number }> {
+	const programs = adminPrograms(admin);
+	if (!programs.length) return { open: 0, overdue: 0 };
+	const rows = await db
+		.selectFrom('correction_requests as c')
+		.innerJoin('enrollments as e', 'e.id', 'c.enrollment_id')
+		.select('c.created_at')
+		.where('e.program_id', 'in', programs)
+		.where('e.purged_at', 'is', null)
+		.where('c.decided_at', 'is', null)
+		.execute();
+	const now = clock.now().getTime();
+	return { open: rows.length, overdue: rows.filter((r) => new Date(answerBy(r.created_at)).getTime() < now).length };
+}

@@ -2,6 +2,7 @@ import { error } from '@sveltejs/kit';
 import { adminOverview } from '$lib/server/admin/admin.service';
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
+import { openCorrectionCounts } from '$lib/server/privacy/corrections.service';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
@@ -9,5 +10,5 @@ export const load: PageServerLoad = async ({ locals }) => {
 	const { db } = await getDb();
 	const overview = await adminOverview(db, admin);
 	if (!overview) error(403, 'Your account is not attached to a program.');
-	return overview;
+	return { ...overview, corrections: await openCorrectionCounts(db, admin) };
 };
