@@ -125,6 +125,8 @@ const PARAMS = {
 	'/(participant)/learn/modules/[moduleId]/heartbeat': { own: () => [ids.moduleId], foreign: () => [foreign.moduleId] },
 	'/(facilitator)/facilitate/sessions/[id]': { own: () => [ids.session], foreign: () => [foreign.sessionId] },
 	'/(court)/court/referrals/[id]/letter': { own: () => [ids.thomas], foreign: () => [foreign.enrollmentId] },
+	'/(court)/court/referrals/[id]/packet': { own: () => [ids.thomas], foreign: () => [foreign.enrollmentId] },
+	'/(facilitator)/facilitate/participants/[id]/packet': { own: () => [ids.thomas], foreign: () => [foreign.enrollmentId] },
 	'/(court)/court/referrals/[id]': { own: () => [ids.thomas], foreign: () => [foreign.enrollmentId] },
 	'/(admin)/admin/certificates/[id]': { own: () => [ids.certificate.id], foreign: () => [foreign.certificateId] },
 	'/(account)/certificates/[id]': { own: () => [ids.certificate.id], foreign: () => [foreign.certificateId], participantOwns: false },

@@ -1,14 +1,17 @@
 /**
- * Runs produceCertificate (render + both signatures, ~40–70 ms of CPU) in worker threads, so the
- * event loop keeps answering other requests while a certificate is issued. A small pool (one worker
- * on a 2-core machine, at most two) with a FIFO queue; workers start on first use (or on warm()),
- * are replaced if they die, and are unref'd while idle so they never keep a process (CLI, tests)
- * alive. There is no in-thread fallback: a worker that cannot start fails the issue loudly.
+ * Runs produceCertificate (render + both signatures, ~40–70 ms of CPU) and the court evidence
+ * packet's render (~20–30 ms warm, up to ~80 ms; the first PDF in a thread also parses the fonts,
+ * ~200 ms) in worker threads, so the event loop keeps answering other requests while a PDF is made.
+ * A small pool (one worker on a 2-core machine, at most two) with a FIFO queue; workers start on
+ * first use (or on warm()), are replaced if they die, and are unref'd while idle so they never keep
+ * a process (CLI, tests) alive. There is no in-thread fallback: a worker that cannot start fails the
+ * job loudly.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { PacketFacts } from '../court/packet-facts';
 import type { Produced, ProduceJob } from './produce';
-import type { WorkerReply, WorkerRequest } from './produce.worker';
+import type { WorkerJob, WorkerOutput, WorkerReply, WorkerRequest } from './produce.worker';
 
 const POOL_SIZE = Math.min(2, Math.max(1, availableParallelism() - 1));
 /** A job that takes this long means a stuck worker: it is ended and the job fails. */
@@ -16,8 +19,8 @@ const JOB_TIMEOUT_MS = 60_000;
 
 interface Pending {
 	id: number;
-	job: ProduceJob;
-	resolve(out: Produced): void;
+	job: WorkerJob;
+	resolve(out: WorkerOutput): void;
 	reject(err: Error): void;
 	timer?: NodeJS.Timeout;
 }
@@ -46,7 +49,7 @@ function workerEntry() {
 	return entry;
 }
 
-function settle(slot: Slot, result: { ok: true; out: Produced } | { ok: false; error: Error }) {
+function settle(slot: Slot, result: { ok: true; out: WorkerOutput } | { ok: false; error: Error }) {
 	const p = slot.current;
 	if (!p) return;
 	slot.current = null;
@@ -72,9 +75,10 @@ async function spawn(): Promise<void> {
 		const { url, options } = await workerEntry();
 		const slot: Slot = { worker: new Worker(url, options), current: null };
 		slot.worker.on('message', (m: WorkerReply) => {
-			if (slot.current?.id !== m.id) return;
+			const p = slot.current;
+			if (!p || p.id !== m.id) return;
 			if (m.ok) settle(slot, { ok: true, out: { signature: m.signature, sha256: m.sha256, pdf: m.pdf } });
-			else settle(slot, { ok: false, error: new Error(`certificate worker: ${m.error}`) });
+			else settle(slot, { ok: false, error: new Error(`certificate worker (${p.job.kind}): ${m.error}`) });
 			dispatch();
 		});
 		slot.worker.on('error', (e) => retire(slot, e instanceof Error ? e : new Error(String(e))));
@@ -104,7 +108,7 @@ function dispatch(): void {
 			retire(slot, new Error(`certificate worker took longer than ${JOB_TIMEOUT_MS} ms`));
 		}, JOB_TIMEOUT_MS);
 		p.timer.unref();
-		const msg: WorkerRequest = { id: p.id, job: p.job };
+		const msg: WorkerRequest = { id: p.id, ...p.job };
 		slot.worker.postMessage(msg);
 	}
 	if (queue.length > 0 && slots.length + starting < POOL_SIZE) {
@@ -112,12 +116,24 @@ function dispatch(): void {
 	}
 }
 
-/** Render and sign a certificate in a worker thread. */
-export function produceInWorker(job: ProduceJob): Promise<Produced> {
-	return new Promise<Produced>((resolve, reject) => {
+function run(job: WorkerJob): Promise<WorkerOutput> {
+	return new Promise<WorkerOutput>((resolve, reject) => {
 		queue.push({ id: nextId++, job, resolve, reject });
 		dispatch();
 	});
+}
+
+/** Render and sign a certificate in a worker thread. */
+export async function produceInWorker(job: ProduceJob): Promise<Produced> {
+	const out = await run({ kind: 'certificate', job });
+	if (out.signature === undefined || out.sha256 === undefined) throw new Error('certificate worker: a certificate came back without its signature');
+	return { signature: out.signature, sha256: out.sha256, pdf: out.pdf };
+}
+
+/** Render a court evidence packet in a worker thread. */
+export async function renderPacketInWorker(facts: PacketFacts): Promise<Buffer> {
+	const out = await run({ kind: 'packet', facts });
+	return Buffer.from(out.pdf.buffer, out.pdf.byteOffset, out.pdf.byteLength);
 }
 
 /** Start a worker ahead of the first certificate (it loads its modules and parses the fonts). */

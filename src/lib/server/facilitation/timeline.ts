@@ -20,13 +20,40 @@ type Sortable = TimelineEvent & { sortMs?: number };
 
 const ATTENDANCE: Record<string, string> = { present: 'present', late: 'late', left_early: 'left early', absent: 'absent' };
 
+export interface TimelineOptions {
+	/**
+	 * 'court': what goes into the court's evidence packet. Staff case notes are not even read, and the
+	 * words of staff about the participant (an unlock's reason, a grade's feedback) are left out: the
+	 * court gets the events and their outcomes. Default 'staff': everything.
+	 */
+	audience?: 'staff' | 'court';
+}
+
+/**
+ * When each complete module was completed. A module's completion is not stored as such: it is the
+ * moment its last piece was done (the quiz opens only once the module time is met, so that is the
+ * first passing attempt or the first submission of each reflection, whichever is later).
+ */
+export function moduleCompletions(
+	state: CourseState,
+	attempts: { quiz_id: string; submitted_at: string | null; passed: number | null }[],
+	submissions: { prompt_id: string; submitted_at: string }[]
+): Map<string, string> {
+	const out = new Map<string, string>();
+	for (const m of state.modules.filter((x) => x.complete)) {
+		const passed = attempts.filter((a) => a.quiz_id === m.quizId && Number(a.passed) === 1 && a.submitted_at).map((a) => a.submitted_at!);
+		const firsts = m.reflections.map((r) => submissions.filter((s) => s.prompt_id === r.promptId).map((s) => s.submitted_at).sort()[0]);
+		const at = [...passed.sort().slice(0, 1), ...firsts].filter(Boolean).sort().at(-1);
+		if (at) out.set(m.moduleId, at);
+	}
+	return out;
+}
+
 /**
  * Everything on record about one enrollment, newest first. Access must already have been checked.
- * A module's completion is not stored as such: it is the moment its last piece was done (the quiz
- * opens only once the module time is met, so that is the passing attempt or the first submission of
- * each reflection, whichever is later).
  */
-export async function participantTimeline(db: Db, e: EnrollmentsTable, state: CourseState): Promise<TimelineEvent[]> {
+export async function participantTimeline(db: Db, e: EnrollmentsTable, state: CourseState, opts: TimelineOptions = {}): Promise<TimelineEvent[]> {
+	const forCourt = opts.audience === 'court';
 	const [clerk, progress, attempts, unlocks, submissions, grades, sessions, fees, notes, extensions, signoff, certificates] = await Promise.all([
 		db.selectFrom('users').select('name').where('id', '=', e.created_by).executeTakeFirst(),
 		db.selectFrom('module_progress').select(['module_id', 'started_at']).where('enrollment_id', '=', e.id).orderBy('started_at').execute(),
@@ -80,7 +107,9 @@ export async function participantTimeline(db: Db, e: EnrollmentsTable, state: Co
 			.where('audit_log.target_id', '=', e.id)
 			.where('audit_log.action', '=', 'enrollment.fee')
 			.execute(),
-		db.selectFrom('case_notes').innerJoin('users', 'users.id', 'case_notes.author_id').select(['case_notes.body', 'case_notes.created_at', 'users.name']).where('case_notes.enrollment_id', '=', e.id).execute(),
+		forCourt
+			? Promise.resolve([])
+			: db.selectFrom('case_notes').innerJoin('users', 'users.id', 'case_notes.author_id').select(['case_notes.body', 'case_notes.created_at', 'users.name']).where('case_notes.enrollment_id', '=', e.id).execute(),
 		db
 			.selectFrom('due_date_extensions')
 			.innerJoin('users', 'users.id', 'due_date_extensions.recorded_by')
@@ -111,17 +140,16 @@ export async function participantTimeline(db: Db, e: EnrollmentsTable, state: Co
 			out.push({ at: a.submitted_at, kind: 'quiz', title: `${quizLabel(a.quiz_id)}, attempt ${a.attempt_no}: ${Number(a.score ?? 0)}%, ${ok ? 'passed' : 'not passed'}`, tone: ok ? 'ok' : 'warn' });
 		} else out.push({ at: a.started_at, kind: 'quiz', title: `${quizLabel(a.quiz_id)}, attempt ${a.attempt_no} started (not submitted)` });
 	}
-	for (const u of unlocks) out.push({ at: u.created_at, kind: 'unlock', title: `${quizLabel(u.quiz_id)} unlocked for one more attempt`, detail: u.reason, by: u.name });
+	for (const u of unlocks) out.push({ at: u.created_at, kind: 'unlock', title: `${quizLabel(u.quiz_id)} unlocked for one more attempt`, detail: forCourt ? undefined : u.reason, by: u.name });
 	for (const s of submissions) out.push({ at: s.submitted_at, kind: 'reflection', title: `${reflectionLabel(s.module_id, Number(s.position))} submitted (version ${s.version})` });
-	for (const m of state.modules.filter((x) => x.complete)) {
-		const passed = attempts.filter((a) => a.quiz_id === m.quizId && Number(a.passed) === 1 && a.submitted_at).map((a) => a.submitted_at!);
-		const firsts = m.reflections.map((r) => submissions.filter((s) => s.prompt_id === r.promptId).map((s) => s.submitted_at).sort()[0]);
-		const at = [...passed.sort().slice(0, 1), ...firsts].filter(Boolean).sort().at(-1);
+	const completions = moduleCompletions(state, attempts, submissions);
+	for (const m of state.modules) {
+		const at = completions.get(m.moduleId);
 		if (at) out.push({ at, kind: 'module', title: `Completed ${label(m.moduleId)}: ${m.title}`, tone: 'ok' });
 	}
 	for (const g of grades) {
 		const ok = g.outcome === 'satisfactory';
-		out.push({ at: g.graded_at, kind: 'grade', title: `${reflectionLabel(g.module_id, Number(g.position))}, version ${g.version}: ${ok ? 'satisfactory' : 'returned for revision'}`, detail: g.feedback || undefined, by: g.name, tone: ok ? 'ok' : 'warn' });
+		out.push({ at: g.graded_at, kind: 'grade', title: `${reflectionLabel(g.module_id, Number(g.position))}, version ${g.version}: ${ok ? 'satisfactory' : 'returned for revision'}`, detail: (!forCourt && g.feedback) || undefined, by: g.name, tone: ok ? 'ok' : 'warn' });
 	}
 	for (const s of sessions) {
 		out.push({ at: s.registered_at, kind: 'session', title: `Registered for live session "${s.title}"`, detail: `Session on ${zonedDateTime(s.starts_at, state.settings.timeZone)}` });

@@ -1,0 +1,21 @@
+import { error } from '@sveltejs/kit';
+import { requireRole } from '$lib/server/auth/guards';
+import { evidencePacket } from '$lib/server/court/evidence-packet.service';
+import { getDb } from '$lib/server/db/instance';
+import { clientIp } from '$lib/server/forms';
+import type { RequestHandler } from './$types';
+
+/** The court evidence packet (PDF) of one referral: for its court's staff and its program's admins; 404 for anyone else. */
+export const GET: RequestHandler = async (event) => {
+	const user = requireRole(event.locals, 'court', 'admin');
+	const { db } = await getDb();
+	const r = await evidencePacket(db, user, event.params.id, event.url.origin, clientIp(event));
+	if (!r.ok) error(404, 'Not found');
+	return new Response(new Uint8Array(r.pdf), {
+		headers: {
+			'content-type': 'application/pdf',
+			'content-disposition': `attachment; filename="${r.fileName}"`,
+			'cache-control': 'no-store'
+		}
+	});
+};
