@@ -1,6 +1,7 @@
 // `npm run demo`: build, migrate, load the demo program and start the app on SQLite.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 const port = process.env.PORT ?? '3000';
 const host = process.env.HOST ?? '127.0.0.1';
@@ -12,7 +13,15 @@ function run(cmd, args) {
 	if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-if (!existsSync('build/index.js') || process.env.REBUILD === '1') {
+/** Whether any source file changed since the last build (after a pull, say): then build again. */
+function buildIsStale() {
+	if (!existsSync('build/index.js')) return true;
+	const built = statSync('build/index.js').mtimeMs;
+	const sources = ['src', 'static', 'db/migrations', 'db/demo', 'curriculum'].flatMap((dir) => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map((f) => join(dir, String(f))) : []));
+	return [...sources, 'package-lock.json', 'svelte.config.js', 'vite.config.ts'].some((f) => existsSync(f) && statSync(f).mtimeMs > built);
+}
+
+if (process.env.REBUILD === '1' || buildIsStale()) {
 	console.log('Building the app…');
 	run('npx', ['vite', 'build', '--logLevel', 'warn']);
 }
