@@ -339,6 +339,18 @@ export interface PasswordResetsTable {
 	expires_at: string;
 	used_at: string | null;
 }
+export interface SafetyFlagsTable {
+	id: string;
+	submission_id: string;
+	enrollment_id: string;
+	category: 'minor' | 'self_harm' | 'threat' | 'other';
+	note: string | null;
+	raised_by: string | null;
+	raised_at: string;
+	resolution: string | null;
+	resolved_by: string | null;
+	resolved_at: string | null;
+}
 export interface Database {
 	programs: ProgramsTable;
 	courts: CourtsTable;
@@ -375,4 +387,5 @@ export interface Database {
 	verification_log: VerificationLogTable;
 	correction_requests: CorrectionRequestsTable;
 	password_resets: PasswordResetsTable;
+	safety_flags: SafetyFlagsTable;
 }

@@ -1,5 +1,6 @@
 import { staffProgramIds } from '../access';
 import { clock } from '../clock';
+import { openFlagsBySubmission } from './safety.service';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 
@@ -20,6 +21,8 @@ export interface QueueItem {
 	modulePosition: number;
 	moduleTitle: string;
 	waitedSeconds: number;
+	/** Open safety flags on it: such a submission is listed first, to be read today. */
+	safetyFlagged: boolean;
 }
 
 function waiting(db: Db, programs: string[]) {
@@ -70,7 +73,8 @@ export async function gradingQueue(db: Db, user: UserIdentity, filters: QueueFil
 	if (filters.participant !== undefined) q = q.where('reflection_submissions.enrollment_id', '=', filters.participant);
 	const rows = await q.orderBy('reflection_submissions.submitted_at').orderBy('reflection_submissions.id').execute();
 	const now = clock.now().getTime();
-	return rows.map((r) => ({
+	const flagged = await openFlagsBySubmission(db, rows.map((r) => r.id));
+	const items = rows.map((r) => ({
 		id: r.id,
 		enrollmentId: r.enrollment_id,
 		legalName: r.legal_name,
@@ -79,8 +83,11 @@ export async function gradingQueue(db: Db, user: UserIdentity, filters: QueueFil
 		submittedAt: r.submitted_at,
 		modulePosition: Number(r.position),
 		moduleTitle: r.title,
-		waitedSeconds: Math.max(0, Math.floor((now - Date.parse(r.submitted_at)) / 1000))
+		waitedSeconds: Math.max(0, Math.floor((now - Date.parse(r.submitted_at)) / 1000)),
+		safetyFlagged: flagged.has(r.id)
 	}));
+	// Flagged first; otherwise oldest first (sort is stable).
+	return items.sort((a, b) => Number(b.safetyFlagged) - Number(a.safetyFlagged));
 }
 
 /** How many submissions wait for a grade (the number on the navigation). */

@@ -118,6 +118,7 @@ export async function purgeEnrollment(db: Db, candidate: PurgeCandidate, actorId
 		await trx.updateTable('session_registrations').set({ participation_note: null }).where('enrollment_id', '=', id).execute();
 		await trx.updateTable('due_date_extensions').set({ order_reference: '' }).where('enrollment_id', '=', id).execute();
 		await trx.updateTable('correction_requests').set({ body: '', response: null }).where('enrollment_id', '=', id).execute();
+		await trx.updateTable('safety_flags').set({ note: null, resolution: null }).where('enrollment_id', '=', id).execute();
 
 		const certificates = await trx.selectFrom('certificates').select(['id', 'facts_json']).where('enrollment_id', '=', id).execute();
 		for (const c of certificates) {

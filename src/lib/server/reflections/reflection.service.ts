@@ -6,6 +6,7 @@ import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
 import { ownModule } from '../learning/participant';
+import { screenSubmission } from '../facilitation/safety.service';
 
 export const MAX_REFLECTION_LENGTH = 20_000;
 
@@ -76,6 +77,7 @@ export async function submitReflection(db: Db, user: UserIdentity, moduleId: str
 			await trx.insertInto('reflection_submissions').values({ id, enrollment_id: p.enrollmentId, prompt_id: promptId, version, body: text.slice(0, MAX_REFLECTION_LENGTH), status: 'submitted', submitted_at: clock.iso() }).execute();
 			await trx.deleteFrom('reflection_drafts').where('enrollment_id', '=', p.enrollmentId).where('prompt_id', '=', promptId).execute();
 			await audit(trx, { actorId: user.id, action: 'reflection.submit', targetType: 'reflection_submission', targetId: id, ip, details: { version } });
+			await screenSubmission(trx, { id, enrollmentId: p.enrollmentId, body: text });
 		});
 	} catch (e) {
 		if (isUniqueViolation(e)) return { ok: true, version, duplicate: true };

@@ -3,6 +3,8 @@ import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { submissionForGrading } from '$lib/server/facilitation/facilitation.service';
+import { raiseFlag } from '$lib/server/facilitation/safety.service';
+import { SAFETY_CATEGORIES, SAFETY_LABELS } from '$lib/domain/safety';
 import { parseQueueFilters, queueFiltersQuery } from '$lib/server/facilitation/grading-queue';
 import { clientIp, parseForm } from '$lib/server/forms';
 import { gradeReflection } from '$lib/server/reflections/reflection.service';
@@ -18,9 +20,21 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 		rubric: s.rubric,
 		earlier: s.earlier,
 		grade: s.grade,
-		queue: queueFiltersQuery(parseQueueFilters(url.searchParams))
+		queue: queueFiltersQuery(parseQueueFilters(url.searchParams)),
+		flags: (await db.selectFrom('safety_flags').select(['id', 'category', 'raised_by', 'raised_at']).where('submission_id', '=', s.id).where('resolved_at', 'is', null).orderBy('raised_at').execute()).map((f) => ({
+			id: f.id,
+			label: SAFETY_LABELS[f.category],
+			automatic: f.raised_by === null,
+			raisedAt: f.raised_at
+		})),
+		flagged: url.searchParams.has('flagged')
 	};
 };
+
+const flagSchema = v.object({
+	category: v.picklist(SAFETY_CATEGORIES, 'Choose what kind of concern it is.'),
+	note: v.pipe(v.string('Say what you read and why it worries you.'), v.trim(), v.minLength(5, 'Say what you read and why it worries you.'), v.maxLength(2000, 'At most 2000 characters.'))
+});
 
 const schema = v.object({
 	outcome: v.picklist(['satisfactory', 'needs_revision'], 'Choose an outcome.'),
@@ -29,7 +43,19 @@ const schema = v.object({
 });
 
 export const actions: Actions = {
-	default: async (event) => {
+	flag: async (event) => {
+		const user = requireRole(event.locals, 'facilitator', 'admin');
+		const input = parseForm(flagSchema, await event.request.formData());
+		if (!input.ok) return fail(400, { flagErrors: input.errors, flagValues: input.values });
+		const { db } = await getDb();
+		const r = await raiseFlag(db, user, event.params.submissionId, input.data, clientIp(event));
+		if (!r.ok) {
+			if (r.reason === 'not_found') error(404, 'Not found');
+			return fail(400, { flagErrors: { note: 'Say what you read and why it worries you.' }, flagValues: input.values });
+		}
+		redirect(303, `/facilitate/grading/${event.params.submissionId}?flagged=1`);
+	},
+	grade: async (event) => {
 		const user = requireRole(event.locals, 'facilitator', 'admin');
 		const input = parseForm(schema, await event.request.formData());
 		if (!input.ok) return fail(400, { errors: input.errors, values: input.values });
