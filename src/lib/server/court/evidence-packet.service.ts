@@ -163,3 +163,12 @@ function sessionState(
 	if (s.sessionCancelledAt) return 'session_cancelled';
 	return Date.parse(s.ends_at) > now.getTime() ? 'registered' : 'not_recorded';
 }
+
+/** The packet as a download (both routes that serve it): 404 for anyone who may not see the record. */
+export async function packetDownload(db: Db, user: UserIdentity, enrollmentId: string, origin: string, ip?: string): Promise<Response | null> {
+	const r = await evidencePacket(db, user, enrollmentId, origin, ip);
+	if (!r.ok) return null;
+	return new Response(new Uint8Array(r.pdf), {
+		headers: { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${r.fileName}"`, 'cache-control': 'no-store' }
+	});
+}

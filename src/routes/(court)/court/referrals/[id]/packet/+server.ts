@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { requireRole } from '$lib/server/auth/guards';
-import { evidencePacket } from '$lib/server/court/evidence-packet.service';
+import { packetDownload } from '$lib/server/court/evidence-packet.service';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp } from '$lib/server/forms';
 import type { RequestHandler } from './$types';
@@ -9,13 +9,7 @@ import type { RequestHandler } from './$types';
 export const GET: RequestHandler = async (event) => {
 	const user = requireRole(event.locals, 'court', 'admin');
 	const { db } = await getDb();
-	const r = await evidencePacket(db, user, event.params.id, event.url.origin, clientIp(event));
-	if (!r.ok) error(404, 'Not found');
-	return new Response(new Uint8Array(r.pdf), {
-		headers: {
-			'content-type': 'application/pdf',
-			'content-disposition': `attachment; filename="${r.fileName}"`,
-			'cache-control': 'no-store'
-		}
-	});
+	const response = await packetDownload(db, user, event.params.id, event.url.origin, clientIp(event));
+	if (!response) error(404, 'Not found');
+	return response;
 };
