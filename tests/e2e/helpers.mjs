@@ -84,6 +84,13 @@ export async function axe(page, label) {
 		return `${document.documentElement.scrollWidth}px > ${width}px; first: <${wide?.tagName.toLowerCase()} class="${wide?.className}">${wide?.textContent?.slice(0, 40)}`;
 	});
 	assert.equal(overflow, null, `the page scrolls sideways on ${label ?? page.url()}`);
+	// On a phone, a table that turns into cards must not be cut off inside its scroll box either.
+	const clipped = await page.evaluate(() => {
+		if (document.documentElement.clientWidth > 480) return null;
+		const box = [...document.querySelectorAll('.table-wrap')].find((el) => el.querySelector('table.stack-sm, table.stack-md') && el.scrollWidth > el.clientWidth + 1);
+		return box ? `${box.scrollWidth}px > ${box.clientWidth}px: ${box.textContent?.trim().slice(0, 60)}` : null;
+	});
+	assert.equal(clipped, null, `a table is wider than the phone on ${label ?? page.url()}`);
 }
 
 export async function shot(page, name) {

@@ -23,6 +23,7 @@ export async function listReferrals(db: Db, user: UserIdentity) {
 			'enrollments.status',
 			'enrollments.completed_at',
 			'enrollments.activated_at',
+			'enrollments.next_hearing_date',
 			'courts.name as courtName',
 			'certificates.serial'
 		])
@@ -31,7 +32,7 @@ export async function listReferrals(db: Db, user: UserIdentity) {
 		.orderBy('enrollments.created_at', 'desc')
 		.execute();
 	const day = today();
-	return rows.map((r) => ({ ...r, compliance: compliance(r, day, !!r.activated_at) }));
+	return rows.map((r) => ({ ...r, compliance: compliance(r, day, !!r.activated_at), hearingSoon: hearingSoon(r, day) }));
 }
 
 /** One referral, with its certificate; the view is audited (a staff view of a participant record). */
@@ -52,4 +53,37 @@ export async function viewReferral(db: Db, user: UserIdentity, enrollmentId: str
 	]);
 	await db.transaction().execute((trx) => audit(trx, { actorId: user.id, action: 'record.view', targetType: 'enrollment', targetId: e.id, ip, details: { as: role } }));
 	return { enrollment: e, courtName: court.name, certificates, extensions, compliance: compliance(e, today(), !!e.activated_at) };
+}
+
+export type HearingResult = { ok: true; changed: boolean } | { ok: false; reason: 'not_found' | 'invalid_date' | 'before_referral' | 'too_far' };
+
+const MAX_HEARING_DAYS = 3 * 366;
+
+/**
+ * Records (or clears, with null) the court's next hearing in the case: court staff of its court, or
+ * an admin of its program. A date before the referral, or more than three years ahead, is a typo.
+ */
+export async function setNextHearing(db: Db, user: UserIdentity, enrollmentId: string, date: string | null, ip?: string): Promise<HearingResult> {
+	const role = courtRole(user);
+	const e = await db.selectFrom('enrollments').select(['id', 'program_id', 'court_id', 'user_id', 'referral_date', 'next_hearing_date', 'purged_at']).where('id', '=', enrollmentId).executeTakeFirst();
+	if (!e || e.purged_at || !role || !canSeeEnrollment(user, e, role)) return { ok: false, reason: 'not_found' };
+	if (date !== null) {
+		if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) return { ok: false, reason: 'invalid_date' };
+		if (date < e.referral_date) return { ok: false, reason: 'before_referral' };
+		if (Date.parse(date) - Date.parse(today()) > MAX_HEARING_DAYS * 86_400_000) return { ok: false, reason: 'too_far' };
+	}
+	if (e.next_hearing_date === date) return { ok: true, changed: false };
+	await db.transaction().execute(async (trx) => {
+		await trx.updateTable('enrollments').set({ next_hearing_date: date }).where('id', '=', e.id).execute();
+		await audit(trx, { actorId: user.id, action: 'referral.hearing', targetType: 'enrollment', targetId: e.id, ip, details: { date, was: e.next_hearing_date } });
+	});
+	return { ok: true, changed: true };
+}
+
+/** A hearing within this many days, with the course not complete: the court should look now. */
+export const HEARING_SOON_DAYS = 14;
+
+export function hearingSoon(r: { next_hearing_date: string | null; status: string }, day = today()): boolean {
+	if (!r.next_hearing_date || r.status === 'completed' || r.next_hearing_date < day) return false;
+	return (Date.parse(r.next_hearing_date) - Date.parse(day)) / 86_400_000 <= HEARING_SOON_DAYS;
 }

@@ -15,7 +15,7 @@ export function csvSafe(value: string | null | undefined): string {
 	return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
 }
 
-export const EXPORT_COLUMNS = ['Name', 'Date of birth', 'Case number', 'Court', 'Referred', 'Due', 'Status', 'Activated', 'Completed', 'Certificate'];
+export const EXPORT_COLUMNS = ['Name', 'Date of birth', 'Case number', 'Court', 'Referred', 'Due', 'Status', 'Activated', 'Completed', 'Certificate', 'Next hearing'];
 
 /** The referrals report for court staff: their courts only, optionally one status; audited. */
 export async function referralsCsv(db: Db, user: UserIdentity, status: Compliance | null, ip?: string): Promise<{ csv: string; rows: number; fileName: string }> {
@@ -32,7 +32,8 @@ export async function referralsCsv(db: Db, user: UserIdentity, status: Complianc
 			complianceLabels[r.compliance],
 			r.activated_at?.slice(0, 10) ?? '',
 			r.completed_at?.slice(0, 10) ?? '',
-			r.serial ?? ''
+			r.serial ?? '',
+			r.next_hearing_date ?? ''
 		]),
 		{ header: true, columns: EXPORT_COLUMNS, bom: true, record_delimiter: 'windows' }
 	);

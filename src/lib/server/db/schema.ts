@@ -159,6 +159,8 @@ export interface EnrollmentsTable {
 	attested_at: string | null;
 	completed_at: string | null;
 	purged_at: string | null;
+	/** The court's next hearing in the case (YYYY-MM-DD), recorded by court staff. */
+	next_hearing_date: string | null;
 	created_by: string;
 	created_at: string;
 }

@@ -73,6 +73,7 @@ export async function createReferral(db: Db, actor: UserIdentity, input: Referra
 					attested_at: null,
 					completed_at: null,
 					purged_at: null,
+					next_hearing_date: null,
 					created_by: actor.id,
 					created_at: now.toISOString()
 				})
