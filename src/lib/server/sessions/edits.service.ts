@@ -33,6 +33,20 @@ export function storedPlan(s: LiveSessionRow): SessionPlan {
 	return { title: s.title, kind: s.kind, mode: s.mode, location: s.location ?? '', url: s.url ?? '', startsAt: s.starts_at, endsAt: s.ends_at, capacity: Number(s.capacity) };
 }
 
+/** The stored columns of a plan (storedPlan's inverse): a place only in person, a link only when virtual. */
+export function planColumns(plan: SessionPlan) {
+	return {
+		title: plan.title,
+		kind: plan.kind,
+		mode: plan.mode as 'in_person' | 'virtual',
+		location: plan.mode === 'in_person' ? plan.location : null,
+		url: plan.mode === 'virtual' ? plan.url : null,
+		starts_at: plan.startsAt!,
+		ends_at: plan.endsAt!,
+		capacity: plan.capacity
+	};
+}
+
 /** Audit details: which fields changed, old → new for time, place, kind and capacity; never the title or link text. */
 function changeDetails(changed: PlanField[], before: SessionPlan, after: SessionPlan) {
 	const details: Record<string, string> = { changed: changed.join(',') };
@@ -76,14 +90,7 @@ export async function editSession(db: Db, user: UserIdentity, sessionId: string,
 		await trx
 			.updateTable('live_sessions')
 			.set({
-				title: after.title,
-				kind: after.kind,
-				mode: after.mode as 'in_person' | 'virtual',
-				location: after.mode === 'in_person' ? after.location : null,
-				url: after.mode === 'virtual' ? after.url : null,
-				starts_at: after.startsAt!,
-				ends_at: after.endsAt!,
-				capacity: after.capacity,
+				...planColumns(after),
 				...(timeChanged(changed) ? { time_changed_at: at } : {}),
 				...(placeChanged(changed) ? { place_changed_at: at } : {})
 			})

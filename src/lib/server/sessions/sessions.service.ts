@@ -24,7 +24,7 @@ import type { Db } from '../db';
 import { newId } from '../ids';
 import type { UserIdentity } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
-import type { EditInput } from './edits.service';
+import { planColumns, type EditInput } from './edits.service';
 import { sessionInScope } from './scope';
 import { lockSession, programSessions, programsById, registrationCounts, roster, walkInCandidates, type LiveSessionRow } from './sessions.queries';
 
@@ -76,14 +76,7 @@ export async function scheduleSession(db: Db, user: UserIdentity, input: Schedul
 				.values({
 					id,
 					program_id: input.programId,
-					title: plan.title,
-					kind: plan.kind,
-					mode: plan.mode as 'in_person' | 'virtual',
-					location: plan.mode === 'in_person' ? plan.location : null,
-					url: plan.mode === 'virtual' ? plan.url : null,
-					starts_at: plan.startsAt!,
-					ends_at: plan.endsAt!,
-					capacity: plan.capacity,
+					...planColumns(plan),
 					created_by: user.id,
 					created_at: clock.iso(),
 					form_token: input.formToken ?? null
