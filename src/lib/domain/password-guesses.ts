@@ -14,7 +14,7 @@ export interface GuessEstimate {
 }
 type Piece = { end: number; bits: number; kind: PieceKind };
 /** Takes a piece that runs from the current position to end and costs bits. */
-export type Offer = (end: number, bits: number) => void;
+type Offer = (end: number, bits: number) => void;
 
 const CHAR_BITS = Math.log2(10);
 const SPACE_BITS = 1;
