@@ -1,12 +1,22 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { clock, today } from '../../src/lib/server/clock';
-import { csvSafe, EXPORT_COLUMNS, referralsCsv } from '../../src/lib/server/court/export';
+import { EXPORT_COLUMNS, referralsCsv } from '../../src/lib/server/court/export';
+import { csvSafe } from '../../src/lib/server/csv';
 import { createReferral } from '../../src/lib/server/enrollment/referral.service';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
 import { forEachDb, makeCourt } from './helpers';
 
 const T0 = new Date('2026-04-01T12:00:00.000Z');
+
+// A cell that starts a formula, after the blanks and quote marks a reader may skip.
+const FORMULA = /^[\s\p{Zs}\u200B-\u200D\u2060\uFEFF"]*[=+\-@＝＋－＠﹦﹢﹣﹫]/u;
+
+/** The cells a spreadsheet that splits on this delimiter and at every line break, quotes or not, would see. */
+function cellsSplitOn(csv: string, delimiter: string): string[] {
+	const rows = parse(csv, { bom: true, delimiter, quote: false, record_delimiter: ['\r\n', '\n', '\r'], relax_column_count: true }) as string[][];
+	return rows.flat();
+}
 
 describe('CSV cells', () => {
 	it.each([
@@ -15,7 +25,20 @@ describe('CSV cells', () => {
 		['-2+3', `'-2+3`],
 		['@SUM(A1)', `'@SUM(A1)`],
 		['\tTab', `'\tTab`],
+		['Dale;=1+1', `Dale;'=1+1`],
+		['Dale\t=1+1', `Dale\t'=1+1`],
+		['Dale|@SUM(A1)', `Dale|'@SUM(A1)`],
+		['Dale, -2+3', `Dale,' -2+3`],
+		['Dale\r\n+1', `Dale\r\n'+1`],
+		['  =1+1', `'  =1+1`],
+		['Dale;\u00a0"=1+1"', `Dale;'\u00a0"=1+1"`],
+		['＝1+1', `'＝1+1`],
+		['Dale;＋1', `Dale;'＋1`],
+		['Dale;－1', `Dale;'－1`],
+		['Dale;＠SUM(A1)', `Dale;'＠SUM(A1)`],
 		['Dale Person', 'Dale Person'],
+		['Mary-Jane O\'Neil', `Mary-Jane O'Neil`],
+		['2026-03-01', '2026-03-01'],
 		[null, '']
 	])('keeps %j as text', (input, out) => {
 		expect(csvSafe(input)).toBe(out);
@@ -46,6 +69,34 @@ forEachDb('court referrals export', (ctx) => {
 			const other = parse((await referralsCsv(ctx.db, s.otherClerk, null)).csv, { bom: true, columns: true }) as Record<string, string>[];
 			expect(other.map((r: Record<string, string>) => r.Name)).toEqual(['Other Court Person']);
 		});
+	});
+
+	it('leaves no cell that starts a formula for a spreadsheet splitting on , ; tab | or a line break', async () => {
+		const s = await setup();
+		const base = { dateOfBirth: '1979-06-15', referralDate: '2026-01-01', dueDate: '2026-12-01', courtId: s.courtId };
+		const names = ['Dale;=HYPERLINK("http://evil.example","x")', 'Dale\t+1', 'Dale|@SUM(A1)', 'Dale\n-2+3', 'Dale; =1+1', 'Dale;"=1+1"', 'Dale;＝1+1', 'Dale,＠SUM(A1)'];
+		for (const [i, legalName] of names.entries()) await createReferral(ctx.db, s.clerk, { ...base, legalName, caseNumber: `62-CR-26-${100 + i}` });
+		// Columns that look safe (dates, a case number, the court's name) hold whatever was stored.
+		await ctx.db.updateTable('courts').set({ name: 'Court;=1+1' }).where('id', '=', s.courtId).execute();
+		await ctx.db
+			.updateTable('enrollments')
+			.set({ date_of_birth: '@SUM(1+1)', next_hearing_date: '-1+1', case_number: '62-CR|=1+1' })
+			.where('case_number', '=', '62-CR-26-100')
+			.execute();
+		const { csv } = await referralsCsv(ctx.db, s.clerk, null);
+
+		for (const delimiter of [',', ';', '\t', '|']) {
+			const cells = cellsSplitOn(csv, delimiter);
+			expect(cells.filter((c) => FORMULA.test(c)), `split on ${JSON.stringify(delimiter)}`).toEqual([]);
+			// The split does reach the formulas: they begin cells, behind their apostrophe.
+			expect(cells.filter((c) => /^'[=+\-@＝＋－＠]/u.test(c)).length, `split on ${JSON.stringify(delimiter)}`).toBeGreaterThan(0);
+		}
+		// Read as the comma-separated file it is, every value is there, with an apostrophe before each formula.
+		const rows = parse(csv, { bom: true, columns: true }) as Record<string, string>[];
+		expect(rows).toHaveLength(names.length + 2);
+		expect(rows.flatMap((r) => Object.values(r)).filter((c) => FORMULA.test(c))).toEqual([]);
+		expect(rows.map((r) => r.Name)).toEqual(expect.arrayContaining([`Dale;'=HYPERLINK("http://evil.example","x")`, `Dale\t'+1`, `Dale;'＝1+1`, `Dale,'＠SUM(A1)`]));
+		expect(rows.find((r) => r['Date of birth'] === `'@SUM(1+1)`)).toMatchObject({ 'Case number': `62-CR|'=1+1`, 'Next hearing': `'-1+1`, Court: `Court;'=1+1` });
 	});
 
 	it('writes one row per referral with quoting and formula-safe cells, filtered by status, audited', async () => {

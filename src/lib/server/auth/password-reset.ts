@@ -4,7 +4,8 @@
 // stored as a hash, 72 hours, once; guessing is limited per address and needs the date of birth.
 // Staff passwords are reset by an operator (`npm run cli -- user:reset-password`).
 import { newEnrollmentCode, normaliseEnrollmentCode } from '../../domain/enrollment-code';
-import { passwordProblem, type PasswordProblem } from '../../domain/password-policy';
+import type { PasswordProblem } from '../../domain/password-policy';
+import { passwordProblem } from './password-blocklist';
 import { canSeeEnrollment, staffRole } from '../access';
 import { audit, auditAlone } from '../audit/audit';
 import { clock } from '../clock';

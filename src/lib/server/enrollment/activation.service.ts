@@ -1,6 +1,7 @@
 import { normaliseCaseNumber } from '../../domain/enrollment-code';
 import { NOTICE_VERSION } from '../../domain/notice';
-import { passwordProblem, type PasswordProblem } from '../../domain/password-policy';
+import type { PasswordProblem } from '../../domain/password-policy';
+import { passwordProblem } from '../auth/password-blocklist';
 import { audit, auditAlone } from '../audit/audit';
 import { hashPassword } from '../auth/password';
 import { policies, recordFailure, retryAfter } from '../auth/rate-limit';

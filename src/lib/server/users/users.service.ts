@@ -1,4 +1,5 @@
-import { passwordProblem, type PasswordProblem } from '../../domain/password-policy';
+import type { PasswordProblem } from '../../domain/password-policy';
+import { passwordProblem } from '../auth/password-blocklist';
 import { audit } from '../audit/audit';
 import { hashPassword } from '../auth/password';
 import { clock } from '../clock';
