@@ -29,7 +29,7 @@ function run(cmd, args) {
 }
 
 async function startServer() {
-	const server = spawn('node', ['build'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	const server = spawn('node', ['scripts/start.mjs'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 	let stderr = '';
 	server.stdout.setEncoding('utf8');
 	server.output = '';

@@ -29,6 +29,6 @@ run('npx', ['tsx', 'src/cli/main.ts', 'db:migrate']);
 run('npx', ['tsx', 'src/cli/main.ts', 'demo:load']);
 
 console.log(`\nStarting John School at ${origin}  (Ctrl-C to stop)\n`);
-const server = spawn('node', ['build'], { stdio: 'inherit', env });
+const server = spawn('node', ['scripts/start.mjs'], { stdio: 'inherit', env });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.kill(sig));
 server.on('exit', (code) => process.exit(code ?? 0));

@@ -6,14 +6,19 @@ import { accessFor } from '$lib/server/auth/guards';
 import { sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session';
 import { startScheduledBackups } from '$lib/server/db/backup-schedule';
 import { closeDb, getDb } from '$lib/server/db/instance';
+import { config, proxyWarning } from '$lib/server/config';
 import { findIdentity } from '$lib/server/users/users.queries';
 import { ensureSigningReady } from '$lib/server/certificates/certificate-keys';
 import { scheduleDailyPurge } from '$lib/server/privacy/retention';
+import { scheduleSignInCleanup } from '$lib/server/auth/cleanup';
 
 export const init: ServerInit = async () => {
 	const handle = await getDb();
 	await ensureSigningReady();
+	const proxy = proxyWarning();
+	if (proxy) console.warn(`[config] ${proxy}`);
 	const stopPurge = scheduleDailyPurge(async () => (await getDb()).db);
+	const stopCleanup = scheduleSignInCleanup(async () => (await getDb()).db);
 	const backups = startScheduledBackups(handle);
 	// adapter-node answers SIGTERM/SIGINT by refusing new connections and letting the requests in
 	// hand finish (SHUTDOWN_TIMEOUT, 30 s); then it emits this. A backup in progress is abandoned (its
@@ -21,6 +26,7 @@ export const init: ServerInit = async () => {
 	// pool, so the process exits at once and cleanly.
 	process.once('sveltekit:shutdown', (reason: string) => {
 		stopPurge();
+		stopCleanup();
 		Promise.resolve(backups?.stop())
 			.then(closeDb)
 			.then(
@@ -28,6 +34,18 @@ export const init: ServerInit = async () => {
 				(e) => console.error('[shutdown] could not close the database', e)
 			);
 	});
+};
+
+/** Certificate uploads may carry a PDF of up to config.maxUploadBytes; nothing else needs more than this. */
+const MAX_OTHER_BODY_BYTES = 1024 * 1024;
+const UPLOAD_ROUTES = new Set(['/(public)/verify', '/api/v1/certificates/verify']);
+
+/** A body larger than the route could ever accept is refused before anything reads it. */
+const bodySize: Handle = async ({ event, resolve }) => {
+	const declared = Number(event.request.headers.get('content-length') ?? 0);
+	const limit = event.route.id && UPLOAD_ROUTES.has(event.route.id) ? config.maxUploadBytes + 64 * 1024 : MAX_OTHER_BODY_BYTES;
+	if (declared > limit) error(413, limit > MAX_OTHER_BODY_BYTES ? 'That file is too large: a certificate PDF is at most 5 MB.' : 'That request is too large.');
+	return resolve(event);
 };
 
 const identify: Handle = async ({ event, resolve }) => {
@@ -43,7 +61,7 @@ const identify: Handle = async ({ event, resolve }) => {
 		if (session && user) {
 			event.locals.session = session;
 			// Password right, code not yet given: signed out for every purpose but the second step.
-			if (user.hasTotp && !session.twoFactorVerified) event.locals.pendingTwoFactor = true;
+			if (!session.twoFactorVerified && (session.twoFactorPending || user.hasTotp)) event.locals.pendingTwoFactor = true;
 			else event.locals.user = user;
 			setSessionCookie(event.cookies, token, sessionExpiresAt(session));
 		} else {
@@ -80,7 +98,10 @@ const headers: Handle = async ({ event, resolve }) => {
 	response.headers.set('Referrer-Policy', 'same-origin');
 	response.headers.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
 	response.headers.set('Cross-Origin-Opener-Policy', 'same-origin');
-	if (event.locals.user && !response.headers.has('Cache-Control')) response.headers.set('Cache-Control', 'private, no-store');
+	// Pages are made for one person (or show a certificate holder's details): never kept by a cache
+	// or the browser's back-forward store. Static files are served before this hook, with their own.
+	if (!response.headers.has('Cache-Control')) response.headers.set('Cache-Control', 'private, no-store');
+	if (config.secureCookies) response.headers.set('Strict-Transport-Security', config.hsts);
 	if (!response.headers.has('Content-Security-Policy') && !response.headers.get('content-type')?.includes('text/html')) {
 		response.headers.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
 	}
@@ -93,10 +114,27 @@ function twoFactorSetupAllowed(routeId: string | null): boolean {
 	return routeId.startsWith('/(account)/account/') || routeId.startsWith('/(auth)/') || routeId.startsWith('/(public)/') || routeId.startsWith('/api/') || routeId === '/healthz';
 }
 
-export const handle = sequence(identify, guard, headers);
+export const handle = sequence(bodySize, identify, guard, headers);
+
+/** What a person reads for an error the app did not phrase itself: one plain sentence per status. */
+const STATUS_MESSAGES: Record<number, string> = {
+	400: 'The request could not be read. Go back, check what you entered and try again.',
+	401: 'Your session has ended. Please sign in again.',
+	403: 'You do not have access to this page.',
+	404: 'Not found',
+	405: 'This address does not accept that kind of request.',
+	408: 'The request took too long to arrive. Please try again.',
+	413: 'That is too large: a certificate PDF is at most 5 MB, and other forms much less.',
+	415: 'That kind of content is not accepted here.',
+	429: 'Too many requests. Please wait a minute and try again.'
+};
 
 export const handleError: HandleServerError = ({ error: err, event, status }) => {
 	const requestId = event.locals.requestId ?? randomUUID();
 	if (status >= 500) console.error(`[error] ${requestId} ${event.request.method} ${event.route.id ?? '(no route)'}`, err);
-	return { message: status >= 500 ? 'Something went wrong on our side. Please try again; if it keeps happening, tell the program and quote the request id.' : 'Not found', requestId };
+	const message =
+		status >= 500
+			? 'Something went wrong on our side. Please try again; if it keeps happening, tell the program and quote the request id.'
+			: (STATUS_MESSAGES[status] ?? 'The request could not be completed.');
+	return { message, requestId };
 };

@@ -40,3 +40,12 @@ export function dueIn(daysLeft: number): string {
 	if (daysLeft > 1) return `in ${daysLeft} days`;
 	return daysLeft === -1 ? '1 day overdue' : `${-daysLeft} days overdue`;
 }
+
+/** How long to wait before trying again: "20 seconds", "1 minute", "30 minutes". */
+export function waitText(seconds: number): string {
+	if (seconds < 60) return `${Math.max(1, Math.ceil(seconds))} second${Math.ceil(seconds) === 1 ? '' : 's'}`;
+	const m = Math.ceil(seconds / 60);
+	if (m < 90) return `${m} minute${m === 1 ? '' : 's'}`;
+	const h = Math.ceil(m / 60);
+	return `${h} hours`;
+}

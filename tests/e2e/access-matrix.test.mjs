@@ -135,10 +135,7 @@ const PARAMS = {
 };
 
 /** Deliberate exceptions to the group rule: route → role → status. */
-const EXCEPTIONS = {
-	// Two-factor set-up is for staff accounts; a participant is told there is no such page.
-	'/(account)/account/security': { participant: 404 }
-};
+const EXCEPTIONS = {};
 
 function fill(routeId, values) {
 	let i = 0;

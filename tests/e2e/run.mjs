@@ -35,7 +35,7 @@ try {
 	db.prepare("update programs set settings_json = ? where slug = 'ramsey-opp'").run(JSON.stringify({ ...JSON.parse(row.settings_json), seatTimePercent: 0.4 }));
 	db.close();
 
-	server = spawn('node', ['build'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+	server = spawn('node', ['scripts/start.mjs'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 	server.stdout.on('data', (d) => process.env.E2E_VERBOSE && process.stdout.write(d));
 	for (let i = 0; ; i++) {
 		try {
@@ -51,7 +51,12 @@ try {
 	console.error(e);
 	code = 1;
 } finally {
-	server?.kill();
+	// Wait for it to finish: a server still writing its shutdown line to a closed pipe dies of EPIPE.
+	if (server && server.exitCode === null) {
+		const exited = new Promise((r) => server.once('exit', r));
+		server.kill();
+		await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+	}
 	if (!process.env.E2E_KEEP) rmSync(work, { recursive: true, force: true });
 }
 process.exit(code);

@@ -28,8 +28,9 @@ function createUser(person, ...args) {
 }
 
 /** Sets two-factor up on the account page the browser is on; returns the key as the page shows it. */
-async function setUpTwoFactor(page) {
+async function setUpTwoFactor(page, person) {
 	const secret = (await page.textContent('.totp-secret')).trim();
+	await page.fill('#enable-password', person.password);
 	await page.fill('#enable-code', codeFor(secret));
 	await page.click('button:has-text("Turn on")');
 	await page.waitForSelector('text=Two-factor sign-in is on');
@@ -63,12 +64,21 @@ describe('staff two-factor sign-in', () => {
 		const secret = (await page.textContent('.totp-secret')).trim();
 		assert.match(secret, /^[A-Z2-7 ]{32,}$/);
 
+		// The page carries no key of its own: the server keeps it.
+		assert.equal(await page.locator('input[name=key]').count(), 0);
+		await page.fill('#enable-password', who.password);
 		await page.fill('#enable-code', '000000');
 		await page.click('button:has-text("Turn on")');
 		await page.waitForSelector('#enable-code-error');
-		assert.match(await page.textContent('#enable-code-error'), /does not match/);
+		assert.match(await page.textContent('#enable-code-error'), /not right/);
+
+		await page.fill('#enable-password', 'not the password of this account');
+		await page.fill('#enable-code', codeFor(secret));
+		await page.click('button:has-text("Turn on")');
+		await page.waitForSelector('#enable-password-error:has-text("current password")');
 
 		const setupCode = codeFor(secret);
+		await page.fill('#enable-password', who.password);
 		await page.fill('#enable-code', setupCode);
 		await page.click('button:has-text("Turn on")');
 		await page.waitForSelector('text=Two-factor sign-in is on');
@@ -104,7 +114,7 @@ describe('staff two-factor sign-in', () => {
 		await a.page.click('button:has-text("Save sign-in setting")');
 		await a.page.waitForSelector('text=Turn on two-factor sign-in for your own account first');
 		await a.page.goto(`${BASE}/account/security`);
-		await setUpTwoFactor(a.page);
+		await setUpTwoFactor(a.page, admin);
 		await a.page.goto(`${BASE}/admin/program`);
 		await a.page.check('input[name=staffTwoFactorRequired]');
 		await a.page.click('button:has-text("Save sign-in setting")');
@@ -119,7 +129,7 @@ describe('staff two-factor sign-in', () => {
 		await shot(c.page, 'totp-required-phone');
 		await c.page.goto(`${BASE}/court`);
 		assert.match(c.page.url(), /\/account\/security/, 'no other page opens before set-up');
-		await setUpTwoFactor(c.page);
+		await setUpTwoFactor(c.page, clerk);
 		await Promise.all([c.page.waitForURL(/\/court$/), c.page.click('text=Continue to your work')]);
 		assert.match(await c.page.textContent('main'), /Referrals of your courts/);
 		await c.context.close();

@@ -57,74 +57,15 @@ forEachDb('login, lockout and sessions', (ctx) => {
 			await disableUser(ctx.db, admin.id, u.id);
 			expect(await login(ctx.db, { email: u.email, password: TEST_PASSWORD, ip: '10.1.1.1' })).toEqual({ ok: false, reason: 'invalid' });
 		});
-
-		it('locks a staff account after 5 failures for 30 minutes, then lets the real user in', async () => {
-			clock.set(T0);
-			const u = await staff();
-			for (let i = 0; i < 5; i++) expect((await login(ctx.db, { email: u.email, password: `wrong guess number ${i}`, ip: `10.2.0.${i}` })).ok).toBe(false);
-			const locked = await login(ctx.db, { email: u.email, password: TEST_PASSWORD, ip: '10.9.9.9' });
-			expect(locked).toMatchObject({ ok: false, reason: 'rate_limited' });
-			expect(locked.ok === false && locked.reason === 'rate_limited' && locked.retryAfter).toBeGreaterThan(29 * 60);
-
-			clock.advance(29 * MIN);
-			expect(await login(ctx.db, { email: u.email, password: TEST_PASSWORD, ip: '10.9.9.9' })).toMatchObject({ ok: false, reason: 'rate_limited' });
-
-			clock.advance(1 * MIN);
-			expect(await login(ctx.db, { email: u.email, password: TEST_PASSWORD, ip: '10.9.9.9' })).toMatchObject({ ok: true, userId: u.id });
-		});
-
-		it('gives a participant a progressive delay, never a 30-minute lock', async () => {
-			clock.set(T0);
-			const { courtId, slug } = await makeProgram(ctx.db);
-			await makeCurriculum(ctx.db, slug, 1);
-			const clerk = await makeStaff(ctx.db, ['court'], { courtId });
-			const p = await makeParticipant(ctx.db, clerk, courtId);
-			for (let i = 0; i < 5; i++) await login(ctx.db, { email: p.user.email, password: `wrong guess number ${i}`, ip: '10.3.0.1' });
-			const delayed = await login(ctx.db, { email: p.user.email, password: TEST_PASSWORD, ip: '10.3.0.1' });
-			expect(delayed).toMatchObject({ ok: false, reason: 'rate_limited' });
-			expect(delayed.ok === false && delayed.reason === 'rate_limited' && delayed.retryAfter).toBeLessThanOrEqual(60);
-
-			clock.advance(2_000);
-			expect(await login(ctx.db, { email: p.user.email, password: TEST_PASSWORD, ip: '10.3.0.1' })).toMatchObject({ ok: true, userId: p.user.id });
-		});
-
-		it('limits one address spraying many accounts, unknown e-mails included', async () => {
-			clock.set(T0);
-			const u = await staff();
-			for (let i = 0; i < 31; i++) {
-				expect(await login(ctx.db, { email: `nobody-${i}@nowhere.test`, password: 'some guessed passphrase', ip: '10.4.4.4' })).toEqual({ ok: false, reason: 'invalid' });
-			}
-			expect(await login(ctx.db, { email: u.email, password: TEST_PASSWORD, ip: '10.4.4.4' })).toMatchObject({ ok: false, reason: 'rate_limited' });
-			// The account itself is not locked by someone else's spraying: from another address it works.
-			expect(await login(ctx.db, { email: u.email, password: TEST_PASSWORD, ip: '10.5.5.5' })).toMatchObject({ ok: true });
-		});
 	});
 
 	describe('counting failures under concurrency', () => {
 		// PRODUCT BUG on PostgreSQL: recordFailure reads the row, then writes failures + 1; parallel
 		// failures overwrite each other (20 count as 2 or 3), so a burst of guesses escapes the limit.
 		it('counts every failure of a burst of 20 parallel failures', async () => {
-			await Promise.all(Array.from({ length: 20 }, () => recordFailure(ctx.db, 'login:user:burst', policies.staffLogin)));
+			await Promise.all(Array.from({ length: 20 }, () => recordFailure(ctx.db, 'login:user:burst', policies.loginPair)));
 			const row = await ctx.db.selectFrom('rate_limits').select('failures').where('key', '=', 'login:user:burst').executeTakeFirstOrThrow();
 			expect(Number(row.failures)).toBe(20);
-		});
-	});
-
-	describe('no account enumeration (ASVS 6.3.8)', () => {
-		it('answers a participant\'s e-mail and an unknown e-mail alike through repeated failures', async () => {
-			clock.set(T0);
-			const { courtId, slug } = await makeProgram(ctx.db);
-			await makeCurriculum(ctx.db, slug, 1);
-			const clerk = await makeStaff(ctx.db, ['court'], { courtId });
-			const p = await makeParticipant(ctx.db, clerk, courtId);
-			const known: unknown[] = [];
-			const unknown: unknown[] = [];
-			for (let i = 0; i < 8; i++) {
-				known.push(await login(ctx.db, { email: p.user.email, password: `wrong guess number ${i}`, ip: '10.8.0.1' }));
-				unknown.push(await login(ctx.db, { email: 'nobody-at-all@nowhere.test', password: `wrong guess number ${i}`, ip: '10.8.0.2' }));
-			}
-			expect(known).toEqual(unknown);
-			expect(known.some((r) => (r as { reason: string }).reason === 'rate_limited')).toBe(true);
 		});
 	});
 

@@ -130,6 +130,20 @@ forEachDb('referral and activation', (ctx) => {
 			expect((await activate(ctx.db, s.input)).ok).toBe(true);
 		});
 
+		it('counts every "address cannot be used" answer, and gives at most 3 a day per referral, from any address', async () => {
+			const s = await referred();
+			const others = await Promise.all([1, 2, 3, 4].map((i) => makeStaff(ctx.db, ['court'], { courtId: s.courtId }, `someone-${i}@court.test`)));
+			for (const [i, o] of others.slice(0, 3).entries()) {
+				expect(await activate(ctx.db, { ...s.input, email: o.email, ip: `10.8.0.${i}` })).toEqual({ ok: false, reason: 'email_taken' });
+			}
+			// A fourth probe of who has an account is refused before any address is looked at.
+			expect(await activate(ctx.db, { ...s.input, email: others[3].email, ip: '10.8.0.9' })).toMatchObject({ ok: false, reason: 'rate_limited' });
+			const failures = await ctx.db.selectFrom('audit_log').select('details_json').where('action', '=', 'enrollment.activate').where('outcome', '=', 'failure').execute();
+			expect(failures.filter((f) => JSON.parse(f.details_json!).reason === 'email_taken')).toHaveLength(3);
+			const perAddress = await ctx.db.selectFrom('rate_limits').select('failures').where('key', '=', 'enroll:ip:10.8.0.0').executeTakeFirstOrThrow();
+			expect(Number(perAddress.failures)).toBe(1);
+		});
+
 		it('rate-limits an address after 10 wrong codes, even for the right code', async () => {
 			const s = await referred();
 			for (let i = 0; i < 10; i++) expect(await activate(ctx.db, { ...s.input, code: `ZZZZ-ZZZZ-ZZ${i}A` })).toEqual({ ok: false, reason: 'invalid_code' });

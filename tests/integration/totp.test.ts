@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { login } from '../../src/lib/server/auth/login';
 import { validateSessionToken } from '../../src/lib/server/auth/session';
-import { currentStep, disableTotp, enableTotp, matchingStep, newTotpKey, resetTotp, totpAt, totpKeyUri, verifySecondFactor } from '../../src/lib/server/auth/totp';
+import { currentStep, disableTotp, enableTotp, matchingStep, newTotpKey, pendingTotpKey, resetTotp, totpAt, totpKeyUri, verifySecondFactor } from '../../src/lib/server/auth/totp';
+import type { Db } from '../../src/lib/server/db';
+import type { UserIdentity } from '../../src/lib/server/users/users.queries';
 import { setStaffTwoFactor } from '../../src/lib/server/admin/program-settings.service';
 import { clock } from '../../src/lib/server/clock';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff, TEST_PASSWORD } from '../../src/lib/server/testing/factories';
@@ -10,6 +12,13 @@ import { forEachDb } from './helpers';
 
 const T0 = new Date('2026-05-04T15:00:10.000Z'); // 10 s into a 30 s step
 const STEP = 30_000;
+
+/** Turns two-factor on the way the account page does: the key the server made, the password, a code. */
+async function turnOn(db: Db, user: UserIdentity, sessionId = 'no-session'): Promise<string> {
+	const key = await pendingTotpKey(db, user);
+	expect(await enableTotp(db, user, sessionId, TEST_PASSWORD, totpAt(key, currentStep()))).toMatchObject({ ok: true });
+	return key;
+}
 
 describe('TOTP codes (RFC 6238, SECURITY #4)', () => {
 	it('matches the RFC 6238 SHA-1 test vector', () => {
@@ -48,8 +57,7 @@ forEachDb('staff two-factor sign-in', (ctx) => {
 		const first = await login(ctx.db, { email: user.email, password: TEST_PASSWORD, ip: '10.7.0.1' });
 		if (!first.ok) throw new Error('login failed');
 		const session = (await validateSessionToken(ctx.db, first.token))!;
-		const key = newTotpKey();
-		expect(await enableTotp(ctx.db, user, session.id, key, totpAt(key, currentStep()))).toEqual({ ok: true });
+		const key = await turnOn(ctx.db, user, session.id);
 		return { user: (await findIdentity(ctx.db, user.id))!, key };
 	}
 
@@ -64,19 +72,59 @@ forEachDb('staff two-factor sign-in', (ctx) => {
 		await makeCurriculum(ctx.db, slug, 1);
 		const clerk = await makeStaff(ctx.db, ['court'], { courtId });
 		const participant = (await makeParticipant(ctx.db, clerk, courtId)).user;
-		const key = newTotpKey();
-		expect(await enableTotp(ctx.db, participant, 'x', key, totpAt(key, currentStep()))).toEqual({ ok: false, reason: 'not_staff' });
+		expect(await enableTotp(ctx.db, participant, 'x', TEST_PASSWORD, '123456')).toEqual({ ok: false, reason: 'not_staff' });
 	});
 
-	it('is only turned on by a code made from the new key', async () => {
+	it('is only turned on by a code made from the key the server made, never from a key the form brings', async () => {
 		clock.set(T0);
 		const { courtId } = await makeProgram(ctx.db);
 		const user = await makeStaff(ctx.db, ['court'], { courtId });
-		const key = newTotpKey();
-		expect(await enableTotp(ctx.db, user, 'x', key, '000000')).toMatchObject({ ok: false, reason: 'invalid' });
-		expect(await enableTotp(ctx.db, user, 'x', 'not base64!', totpAt(key, currentStep()))).toMatchObject({ ok: false, reason: 'bad_key' });
-		const row = await ctx.db.selectFrom('users').select('totp_key').where('id', '=', user.id).executeTakeFirstOrThrow();
+		// Nothing was shown yet: there is no key to confirm.
+		expect(await enableTotp(ctx.db, user, 'x', TEST_PASSWORD, '000000')).toMatchObject({ ok: false, reason: 'expired' });
+		const planted = newTotpKey();
+		const shown = await pendingTotpKey(ctx.db, user);
+		expect(await enableTotp(ctx.db, user, 'x', TEST_PASSWORD, totpAt(planted, currentStep()))).toMatchObject({ ok: false, reason: 'invalid' });
+		expect(await enableTotp(ctx.db, user, 'x', TEST_PASSWORD, '000000')).toMatchObject({ ok: false, reason: 'invalid' });
+		// The same key is shown again on a reload, and it is kept sealed.
+		expect(await pendingTotpKey(ctx.db, user)).toBe(shown);
+		const row = await ctx.db.selectFrom('users').select(['totp_key', 'totp_pending_key']).where('id', '=', user.id).executeTakeFirstOrThrow();
 		expect(row.totp_key).toBeNull();
+		expect(row.totp_pending_key).not.toContain(shown);
+		// A key shown 15 minutes ago can no longer be confirmed.
+		clock.advance(15 * 60_000);
+		expect(await enableTotp(ctx.db, user, 'x', TEST_PASSWORD, totpAt(shown, currentStep()))).toMatchObject({ ok: false, reason: 'expired' });
+	});
+
+	it('asks for the current password again before turning two-factor on', async () => {
+		clock.set(T0);
+		const { courtId } = await makeProgram(ctx.db);
+		const user = await makeStaff(ctx.db, ['court'], { courtId });
+		const key = await pendingTotpKey(ctx.db, user);
+		expect(await enableTotp(ctx.db, user, 'x', 'not my password at all', totpAt(key, currentStep()))).toEqual({ ok: false, reason: 'wrong_password' });
+		for (let i = 0; i < 4; i++) await enableTotp(ctx.db, user, 'x', `wrong password number ${i}`, totpAt(key, currentStep()));
+		expect(await enableTotp(ctx.db, user, 'x', TEST_PASSWORD, totpAt(key, currentStep()))).toMatchObject({ ok: false, reason: 'rate_limited' });
+		expect((await findIdentity(ctx.db, user.id))!.hasTotp).toBe(false);
+	});
+
+	it('ends every other session when it is turned on, and a half-open session never becomes a full one when it is turned off', async () => {
+		const { user, key } = await staffWithTotp();
+		clock.advance(STEP);
+		const kept = await passwordStep(user.email);
+		expect(await verifySecondFactor(ctx.db, kept.session.id, user.id, totpAt(key, currentStep()))).toEqual({ ok: true });
+		const halfOpen = await passwordStep(user.email);
+		expect(halfOpen.session.twoFactorPending).toBe(true);
+		clock.advance(STEP);
+		expect(await disableTotp(ctx.db, user, kept.session.id, TEST_PASSWORD, totpAt(key, currentStep()))).toEqual({ ok: true });
+		// The half-open session is gone: not promoted to a signed-in one now that the account has no second factor.
+		expect(await validateSessionToken(ctx.db, halfOpen.token)).toBeNull();
+		expect(await validateSessionToken(ctx.db, kept.token)).toMatchObject({ userId: user.id });
+	});
+
+	it('does not promote a half-open session even if its row outlives the change (a second server, say)', async () => {
+		const { user } = await staffWithTotp();
+		const halfOpen = await passwordStep(user.email);
+		await ctx.db.updateTable('users').set({ totp_key: null }).where('id', '=', user.id).execute();
+		expect(await validateSessionToken(ctx.db, halfOpen.token)).toBeNull();
 	});
 
 	it('leaves the session unverified after the password until a right code is given', async () => {
@@ -141,11 +189,12 @@ forEachDb('staff two-factor sign-in', (ctx) => {
 		expect(await verifySecondFactor(ctx.db, a.session.id, user.id, totpAt(key, currentStep()))).toEqual({ ok: true });
 	});
 
-	it('is turned off only with a current code; an operator reset ends the sessions', async () => {
+	it('is turned off only with the password and a current code; an operator reset ends the sessions', async () => {
 		const { user, key } = await staffWithTotp();
 		clock.advance(STEP);
-		expect(await disableTotp(ctx.db, user, '000000')).toMatchObject({ ok: false });
-		expect(await disableTotp(ctx.db, user, totpAt(key, currentStep()))).toEqual({ ok: true });
+		expect(await disableTotp(ctx.db, user, 'x', TEST_PASSWORD, '000000')).toMatchObject({ ok: false });
+		expect(await disableTotp(ctx.db, user, 'x', 'not my password at all', totpAt(key, currentStep()))).toEqual({ ok: false, reason: 'wrong_password' });
+		expect(await disableTotp(ctx.db, user, 'x', TEST_PASSWORD, totpAt(key, currentStep()))).toEqual({ ok: true });
 		expect((await findIdentity(ctx.db, user.id))!.hasTotp).toBe(false);
 
 		const again = await staffWithTotp();
@@ -162,8 +211,7 @@ forEachDb('two-factor keys at rest', (ctx) => {
 		clock.set(T0);
 		const { programId } = await makeProgram(ctx.db);
 		const user = await makeStaff(ctx.db, ['facilitator'], { programId });
-		const key = newTotpKey();
-		expect(await enableTotp(ctx.db, user, 'no-session', key, totpAt(key, currentStep()))).toEqual({ ok: true });
+		const key = await turnOn(ctx.db, user);
 		clock.advance(STEP);
 		return { user, key, stored: (await ctx.db.selectFrom('users').select('totp_key').where('id', '=', user.id).executeTakeFirstOrThrow()).totp_key! };
 	}
@@ -206,8 +254,7 @@ forEachDb('two-factor required by program setting', (ctx) => {
 		await makeCurriculum(ctx.db, p.slug, 1);
 		const other = await makeProgram(ctx.db);
 		const admin = await makeStaff(ctx.db, ['admin'], { programId: p.programId });
-		const key = newTotpKey();
-		expect(await enableTotp(ctx.db, admin, 'no-session', key, totpAt(key, currentStep()))).toEqual({ ok: true });
+		const key = await turnOn(ctx.db, admin);
 		const clerk = await makeStaff(ctx.db, ['court'], { courtId: p.courtId });
 		const facilitator = await makeStaff(ctx.db, ['facilitator'], { programId: p.programId });
 		const outsider = await makeStaff(ctx.db, ['facilitator'], { programId: other.programId });
@@ -247,7 +294,7 @@ forEachDb('two-factor required by program setting', (ctx) => {
 		await setStaffTwoFactor(ctx.db, w.admin, w.programId, true);
 		clock.advance(STEP);
 		const admin = (await findIdentity(ctx.db, w.admin.id))!;
-		expect(await disableTotp(ctx.db, admin, totpAt(w.key, currentStep()))).toEqual({ ok: false, reason: 'required' });
+		expect(await disableTotp(ctx.db, admin, 'x', TEST_PASSWORD, totpAt(w.key, currentStep()))).toEqual({ ok: false, reason: 'required' });
 		expect((await findIdentity(ctx.db, w.admin.id))!.hasTotp).toBe(true);
 	});
 });

@@ -26,6 +26,13 @@ export const config = {
 	get backupKeep(): number {
 		return positive('BACKUP_KEEP', 96, true);
 	},
+	/**
+	 * HSTS once the site is served over https (ASVS 3.4.1): a year, subdomains included unless
+	 * HSTS_INCLUDE_SUBDOMAINS=false (a county domain whose other hosts are not all on https yet).
+	 */
+	get hsts(): string {
+		return `max-age=31536000${process.env.HSTS_INCLUDE_SUBDOMAINS === 'false' ? '' : '; includeSubDomains'}`;
+	},
 	/** Largest request body accepted by uploads, in bytes. */
 	maxUploadBytes: 5 * 1024 * 1024
 };
@@ -39,4 +46,16 @@ function positive(name: string, fallback: number, integer: boolean): number {
 		throw new Error(`${name} must be a positive ${integer ? 'whole number' : 'number'}, not "${raw}"`);
 	}
 	return n;
+}
+
+/**
+ * Behind a reverse proxy every request comes from the proxy's address, so every person would share one
+ * rate-limit bucket unless adapter-node is told which header carries the client's address
+ * (ADDRESS_HEADER, with XFF_DEPTH for X-Forwarded-For). A public https origin without it is most
+ * likely such a set-up: say so at start. (Set ADDRESS_HEADER only behind a proxy: clients could
+ * otherwise write the header themselves.)
+ */
+export function proxyWarning(env: NodeJS.ProcessEnv = process.env): string | null {
+	if (!(env.ORIGIN ?? '').startsWith('https://') || env.ADDRESS_HEADER) return null;
+	return 'ORIGIN is https but ADDRESS_HEADER is not set. Behind a reverse proxy, set ADDRESS_HEADER=X-Forwarded-For (and XFF_DEPTH to the number of proxies), or every client shares one sign-in and verification rate limit.';
 }

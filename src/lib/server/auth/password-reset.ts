@@ -14,7 +14,8 @@ import { newId, sha256Hex } from '../ids';
 import type { UserIdentity } from '../users/users.queries';
 import { normaliseEmail } from '../users/users.queries';
 import { hashPassword } from './password';
-import { clearFailures, policies, recordFailure, retryAfter } from './rate-limit';
+import { loginKeys } from './login';
+import { clearFailures, clearFailuresLike, policies, recordFailure, retryAfter } from './rate-limit';
 import { createSession } from './session';
 
 export const RESET_HOURS = 72;
@@ -48,6 +49,7 @@ export interface ResetInput {
 	dateOfBirth: string;
 	password: string;
 	ip: string;
+	device?: string | null;
 }
 
 export type ResetResult =
@@ -91,8 +93,8 @@ export async function resetPassword(db: Db, input: ResetInput): Promise<ResetRes
 		return true;
 	});
 	if (!claimed) return { ok: false, reason: 'invalid' };
-	await clearFailures(db, `login:email:${sha256Hex(normaliseEmail(row.email))}`);
-	const { token } = await createSession(db, row.user_id);
+	await clearLoginLimits(db, row.email);
+	const { token } = await createSession(db, row.user_id, { device: input.device });
 	return { ok: true, token, userId: row.user_id };
 }
 
@@ -110,6 +112,13 @@ export async function setPasswordByOperator(db: Db, email: string, password: str
 		await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
 		await audit(trx, { actorId: null, action: 'auth.password.set', targetType: 'user', targetId: user.id });
 	});
-	await clearFailures(db, `login:email:${sha256Hex(normaliseEmail(user.email))}`);
+	await clearLoginLimits(db, user.email);
 	return { ok: true };
+}
+
+/** A new password lifts the account's own sign-in limits, from every address (not the addresses' own). */
+export async function clearLoginLimits(db: Db, email: string): Promise<void> {
+	const keys = loginKeys(email, '');
+	await clearFailures(db, keys.account);
+	await clearFailuresLike(db, keys.accountPrefix);
 }

@@ -12,19 +12,35 @@ export interface LimitPolicy {
 const MIN = 60_000;
 
 export const policies = {
-	// Staff (CJIS AC-7): 5 failures, then a 30-minute lock that releases itself.
-	staffLogin: { freeFailures: 4, windowMs: 30 * MIN, blockMs: () => 30 * MIN },
-	// Participants: a progressive delay, never a long lockout; after 100 failures an hour.
-	participantLogin: {
+	// Sign-in from a browser the account has not used before, per account AND address: 5 failures,
+	// then a 30-minute lock that releases itself (CJIS AC-7). The same for every e-mail typed, staff,
+	// participant or no account at all, so no answer or wait tells them apart (ASVS 6.3.8).
+	loginPair: { freeFailures: 4, windowMs: 30 * MIN, blockMs: () => 30 * MIN },
+	// The same account from every such browser and address (guessing spread over many addresses):
+	// a progressive delay from the 21st failure in a day, an hour from the 100th (800-63B-4 §3.2.2).
+	loginAccount: {
+		freeFailures: 20,
+		windowMs: 24 * 60 * MIN,
+		blockMs: (n: number) => (n >= 100 ? 60 * MIN : Math.min(2 ** (n - 21) * 1000, 15 * MIN))
+	},
+	// One address over every account (spraying one password at many): a delay that grows to a
+	// minute, never a lock, so a court office behind one NAT is slowed, not shut out.
+	loginAddress: { freeFailures: 30, windowMs: 15 * MIN, blockMs: (n: number) => Math.min(2 ** (n - 31) * 1000, MIN) },
+	// A browser that already signed in to the account (known-devices.ts): only its own counter applies.
+	// Staff: 5 failures, then 30 minutes (CJIS AC-7). Participants: a progressive delay, an hour after 100.
+	staffDevice: { freeFailures: 4, windowMs: 30 * MIN, blockMs: () => 30 * MIN },
+	participantDevice: {
 		freeFailures: 4,
 		windowMs: 24 * 60 * MIN,
 		blockMs: (n: number) => (n >= 100 ? 60 * MIN : Math.min(2 ** (n - 5) * 1000, 15 * MIN))
 	},
-	// Per address: generous enough for a shared court office, tight enough to stop spraying.
-	addressLogin: { freeFailures: 30, windowMs: 15 * MIN, blockMs: () => 15 * MIN },
 	// A wrong second-factor code: the same lock as a staff password (the password was already right).
 	secondFactor: { freeFailures: 4, windowMs: 30 * MIN, blockMs: () => 30 * MIN },
+	// A wrong current password when changing a password or two-factor from a signed-in session.
+	reauthentication: { freeFailures: 4, windowMs: 30 * MIN, blockMs: () => 30 * MIN },
 	enrollmentCode: { freeFailures: 9, windowMs: 15 * MIN, blockMs: () => 15 * MIN },
+	// Activation answers "that address cannot be used" at most 3 times a day per referral.
+	emailTaken: { freeFailures: 2, windowMs: 24 * 60 * MIN, blockMs: () => 24 * 60 * MIN },
 	verification: { freeFailures: 19, windowMs: 15 * MIN, blockMs: () => 15 * MIN }
 } satisfies Record<string, LimitPolicy>;
 
@@ -70,4 +86,21 @@ export async function recordFailure(db: Db, key: string, policy: LimitPolicy): P
 
 export async function clearFailures(db: Db, key: string): Promise<void> {
 	await db.deleteFrom('rate_limits').where('key', '=', key).execute();
+}
+
+/** Clears every key that starts with the prefix (all addresses' counters of one account). */
+export async function clearFailuresLike(db: Db, prefix: string): Promise<void> {
+	await db.deleteFrom('rate_limits').where('key', 'like', `${prefix.replace(/[%_\\]/g, '')}%`).execute();
+}
+
+/** Counters whose window and block are both over: nothing left to remember (run by the cleanup job). */
+export async function deleteStaleLimits(db: Db, olderThanMs = 24 * 60 * MIN): Promise<number> {
+	const now = clock.now().getTime();
+	const before = new Date(now - olderThanMs).toISOString();
+	const r = await db
+		.deleteFrom('rate_limits')
+		.where('updated_at', '<', before)
+		.where((eb) => eb.or([eb('blocked_until', 'is', null), eb('blocked_until', '<', new Date(now).toISOString())]))
+		.executeTakeFirst();
+	return Number(r.numDeletedRows);
 }

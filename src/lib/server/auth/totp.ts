@@ -6,6 +6,7 @@ import { clock } from '../clock';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 import { clearFailures, policies, recordFailure, retryAfter } from './rate-limit';
+import { confirmPassword } from './reauthenticate';
 import { isSealed, open, seal } from './secret-box';
 
 // RFC 6238 with the usual authenticator-app parameters: 30-second steps, 6 digits, HMAC-SHA1.
@@ -100,7 +101,7 @@ export async function verifySecondFactor(db: Db, sessionId: string, userId: stri
 	const r = await consumeCode(db, userId, code, ip, 'auth.totp');
 	if (!r.ok) return r;
 	await db.transaction().execute(async (trx) => {
-		await trx.updateTable('sessions').set({ two_factor_verified: 1 }).where('id', '=', sessionId).where('user_id', '=', userId).execute();
+		await trx.updateTable('sessions').set({ two_factor_verified: 1, two_factor_pending: 0 }).where('id', '=', sessionId).where('user_id', '=', userId).execute();
 		await audit(trx, { actorId: userId, action: 'auth.totp', ip });
 	});
 	return r;
@@ -110,36 +111,81 @@ export function mayUseTotp(user: UserIdentity): boolean {
 	return user.roles.some((r) => r !== 'participant');
 }
 
-export type EnableResult = { ok: true } | { ok: false; reason: 'not_staff' | 'already_enabled' | 'invalid' | 'bad_key' };
+/** How long a key shown for setting up stays valid: long enough to find the phone, not for ever. */
+const PENDING_KEY_MS = 15 * 60_000;
 
-/** Turns two-factor on once the person shows a code made from the new key; this session counts as verified. */
-export async function enableTotp(db: Db, user: UserIdentity, sessionId: string, keyB64: string, code: string, ip?: string): Promise<EnableResult> {
-	if (!mayUseTotp(user)) return { ok: false, reason: 'not_staff' };
-	let key: Uint8Array;
-	try {
-		key = decodeBase64(keyB64);
-	} catch {
-		return { ok: false, reason: 'bad_key' };
+/**
+ * The key this person is setting up: made by the server and kept there (sealed), never taken from
+ * the form, so nobody can plant a key of his own choosing. The same key for 15 minutes, so a reload
+ * or a second tab shows the QR code already scanned.
+ */
+export async function pendingTotpKey(db: Db, user: UserIdentity): Promise<string> {
+	const row = await db.selectFrom('users').select(['totp_pending_key', 'totp_pending_at']).where('id', '=', user.id).executeTakeFirstOrThrow();
+	const now = clock.now();
+	if (row.totp_pending_key && row.totp_pending_at && now.getTime() - Date.parse(row.totp_pending_at) < PENDING_KEY_MS) {
+		const key = open(row.totp_pending_key, pendingContext(user.id));
+		if (key) return key;
 	}
-	if (key.length !== 20) return { ok: false, reason: 'bad_key' };
+	const key = newTotpKey();
+	await db.updateTable('users').set({ totp_pending_key: seal(key, pendingContext(user.id)), totp_pending_at: now.toISOString() }).where('id', '=', user.id).execute();
+	return key;
+}
+
+const pendingContext = (userId: string) => `totp-pending:${userId}`;
+
+export type EnableResult =
+	| { ok: true; endedSessions: number }
+	| { ok: false; reason: 'not_staff' | 'already_enabled' | 'invalid' | 'expired' | 'wrong_password' }
+	| { ok: false; reason: 'rate_limited'; retryAfter: number };
+
+/**
+ * Turns two-factor on once the person gives his current password and a code made from the key the
+ * server showed him. This session counts as verified; every other session of the account ends (they
+ * were opened without the second factor).
+ */
+export async function enableTotp(db: Db, user: UserIdentity, sessionId: string, password: string, code: string, ip?: string): Promise<EnableResult> {
+	if (!mayUseTotp(user)) return { ok: false, reason: 'not_staff' };
+	const check = await confirmPassword(db, user.id, password, 'auth.totp.enable', ip);
+	if (!check.ok) return check;
+	const row = await db.selectFrom('users').select(['totp_key', 'totp_pending_key', 'totp_pending_at']).where('id', '=', user.id).executeTakeFirstOrThrow();
+	if (row.totp_key) return { ok: false, reason: 'already_enabled' };
+	const stale = !row.totp_pending_at || clock.now().getTime() - Date.parse(row.totp_pending_at) >= PENDING_KEY_MS;
+	const keyB64 = row.totp_pending_key && !stale ? open(row.totp_pending_key, pendingContext(user.id)) : null;
+	if (!keyB64) return { ok: false, reason: 'expired' };
 	const step = matchingStep(keyB64, code);
 	if (step === null) return { ok: false, reason: 'invalid' };
 	return db.transaction().execute(async (trx) => {
-		const r = await trx.updateTable('users').set({ totp_key: seal(keyB64, sealContext(user.id)), totp_last_step: step }).where('id', '=', user.id).where('totp_key', 'is', null).executeTakeFirst();
+		const r = await trx
+			.updateTable('users')
+			.set({ totp_key: seal(keyB64, sealContext(user.id)), totp_last_step: step, totp_pending_key: null, totp_pending_at: null })
+			.where('id', '=', user.id)
+			.where('totp_key', 'is', null)
+			.where('totp_pending_key', '=', row.totp_pending_key)
+			.executeTakeFirst();
 		if (Number(r.numUpdatedRows) !== 1) return { ok: false as const, reason: 'already_enabled' as const };
-		await trx.updateTable('sessions').set({ two_factor_verified: 1 }).where('id', '=', sessionId).execute();
-		await audit(trx, { actorId: user.id, action: 'auth.totp.enable', targetType: 'user', targetId: user.id, ip });
-		return { ok: true as const };
+		await trx.updateTable('sessions').set({ two_factor_verified: 1, two_factor_pending: 0 }).where('id', '=', sessionId).where('user_id', '=', user.id).execute();
+		const ended = await trx.deleteFrom('sessions').where('user_id', '=', user.id).where('id', '!=', sessionId).executeTakeFirst();
+		const endedSessions = Number(ended.numDeletedRows);
+		await audit(trx, { actorId: user.id, action: 'auth.totp.enable', targetType: 'user', targetId: user.id, ip, details: { endedSessions } });
+		return { ok: true as const, endedSessions };
 	});
 }
 
-/** Turning two-factor off needs a current code, so a borrowed session alone cannot do it. */
-export async function disableTotp(db: Db, user: UserIdentity, code: string, ip?: string): Promise<TotpResult | { ok: false; reason: 'required' }> {
+export type DisableResult = TotpResult | { ok: false; reason: 'required' | 'wrong_password' };
+
+/**
+ * Turning two-factor off needs the current password and a current code, so neither a borrowed
+ * session nor a borrowed phone alone can do it. Every other session ends, half-open ones included.
+ */
+export async function disableTotp(db: Db, user: UserIdentity, sessionId: string, password: string, code: string, ip?: string): Promise<DisableResult> {
 	if (user.twoFactorRequired) return { ok: false, reason: 'required' };
+	const check = await confirmPassword(db, user.id, password, 'auth.totp.disable', ip);
+	if (!check.ok) return check;
 	const r = await consumeCode(db, user.id, code, ip, 'auth.totp.disable');
 	if (!r.ok) return r;
 	await db.transaction().execute(async (trx) => {
 		await trx.updateTable('users').set({ totp_key: null, totp_last_step: null }).where('id', '=', user.id).execute();
+		await trx.deleteFrom('sessions').where('user_id', '=', user.id).where('id', '!=', sessionId).execute();
 		await audit(trx, { actorId: user.id, action: 'auth.totp.disable', targetType: 'user', targetId: user.id, ip });
 	});
 	return r;

@@ -27,6 +27,8 @@ export interface UsersTable {
 	password_hash: string;
 	totp_key: string | null;
 	totp_last_step: number | null;
+	totp_pending_key: string | null;
+	totp_pending_at: string | null;
 	disabled_at: string | null;
 	created_at: string;
 }
@@ -49,6 +51,15 @@ export interface SessionsTable {
 	created_at: string;
 	last_seen_at: string;
 	two_factor_verified: number;
+	two_factor_pending: number;
+	device: string | null;
+}
+export interface KnownDevicesTable {
+	id: string;
+	user_id: string;
+	secret_hash: string;
+	created_at: string;
+	last_used_at: string;
 }
 export interface RateLimitsTable {
 	key: string;
@@ -361,6 +372,7 @@ export interface Database {
 	user_programs: UserProgramsTable;
 	user_courts: UserCourtsTable;
 	sessions: SessionsTable;
+	known_devices: KnownDevicesTable;
 	rate_limits: RateLimitsTable;
 	audit_log: AuditLogTable;
 	audit_head: AuditHeadTable;

@@ -22,6 +22,7 @@ export interface ActivationInput {
 	password: string;
 	noticeAcknowledged: boolean;
 	ip: string;
+	device?: string | null;
 }
 
 export type ActivationResult =
@@ -52,6 +53,19 @@ export async function activate(db: Db, input: ActivationInput): Promise<Activati
 	if (!input.noticeAcknowledged) return { ok: false, reason: 'notice_required' };
 
 	const email = normaliseEmail(input.email);
+	// Whether an address already has an account is worth something to a guesser: each such answer
+	// costs an attempt from the address and from this referral, like a wrong code, and the code stays
+	// unused. (Only someone holding a referral's code, date of birth and case number gets this far.)
+	const emailKey = `enroll:email-taken:${enrollment.id}`;
+	const emailWait = await retryAfter(db, emailKey);
+	if (emailWait > 0) return { ok: false, reason: 'rate_limited', retryAfter: emailWait };
+	const taken = async () => {
+		await recordFailure(db, limitKey, policies.enrollmentCode);
+		await recordFailure(db, emailKey, policies.emailTaken);
+		await auditAlone(db, { actorId: null, action: 'enrollment.activate', outcome: 'failure', ip: input.ip, targetType: 'enrollment', targetId: enrollment.id, details: { reason: 'email_taken' } });
+		return { ok: false as const, reason: 'email_taken' as const };
+	};
+	if (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) return taken();
 	const problem = passwordProblem(input.password, [enrollment.legal_name, email.split('@')[0], enrollment.case_number]);
 	if (problem) return { ok: false, reason: 'weak_password', problem };
 	const versionId = await currentVersionId(db, enrollment.program_id);
@@ -85,9 +99,9 @@ export async function activate(db: Db, input: ActivationInput): Promise<Activati
 		});
 		if (!used) return { ok: false, reason: 'code_used' };
 	} catch (e) {
-		if (isUniqueViolation(e)) return { ok: false, reason: 'email_taken' };
+		if (isUniqueViolation(e)) return taken();
 		throw e;
 	}
-	const { token } = await createSession(db, userId);
+	const { token } = await createSession(db, userId, { device: input.device });
 	return { ok: true, token, userId };
 }

@@ -1,12 +1,14 @@
 import { fail, redirect } from '@sveltejs/kit';
 import * as v from 'valibot';
 import { setSessionCookie } from '$lib/server/auth/cookie';
+import { deviceTokens, rememberDevice } from '$lib/server/auth/known-devices';
 import { login } from '$lib/server/auth/login';
-import { sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session';
+import { describeDevice, sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session';
 import { homeFor, safeNext } from '$lib/server/auth/redirects';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
 import { findIdentity } from '$lib/server/users/users.queries';
+import { waitText } from '$lib/format';
 import type { Actions, PageServerLoad } from './$types';
 
 const schema = v.object({ email: f.email(), password: f.password(), next: v.optional(v.string(), '') });
@@ -21,11 +23,17 @@ export const actions: Actions = {
 		const input = parseForm(schema, await event.request.formData());
 		if (!input.ok) return fail(400, { errors: input.errors, values: input.values });
 		const { db } = await getDb();
-		const result = await login(db, { email: input.data.email, password: input.data.password, ip: clientIp(event) });
+		const result = await login(db, {
+			email: input.data.email,
+			password: input.data.password,
+			ip: clientIp(event),
+			deviceTokens: deviceTokens(event.cookies),
+			device: describeDevice(event.request.headers.get('user-agent'))
+		});
 		if (!result.ok) {
 			const message =
 				result.reason === 'rate_limited'
-					? `Too many attempts. Please wait ${Math.ceil(result.retryAfter / 60)} minute(s) and try again.`
+					? `Too many attempts. Please wait ${waitText(result.retryAfter)} and try again. A device you have signed in with before is not held up by this.`
 					: 'That e-mail and password do not match an account.';
 			return fail(result.reason === 'rate_limited' ? 429 : 400, { errors: { _form: message }, values: { email: input.data.email } });
 		}
@@ -35,6 +43,7 @@ export const actions: Actions = {
 			const next = safeNext(input.data.next);
 			redirect(303, `/login/two-factor${next ? `?next=${encodeURIComponent(next)}` : ''}`);
 		}
+		await rememberDevice(db, event.cookies, result.userId);
 		const user = (await findIdentity(db, result.userId))!;
 		redirect(303, safeNext(input.data.next) ?? homeFor(user.roles));
 	}

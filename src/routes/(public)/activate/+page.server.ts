@@ -3,7 +3,9 @@ import * as v from 'valibot';
 import { NOTICE, NOTICE_VERSION } from '$lib/domain/notice';
 import { passwordMessages } from '$lib/domain/password-policy';
 import { setSessionCookie } from '$lib/server/auth/cookie';
-import { sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session';
+import { rememberDevice } from '$lib/server/auth/known-devices';
+import { describeDevice, sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session';
+import { waitText } from '$lib/format';
 import { getDb } from '$lib/server/db/instance';
 import { activate } from '$lib/server/enrollment/activation.service';
 import { clientIp, f, parseForm } from '$lib/server/forms';
@@ -28,7 +30,7 @@ const messages = {
 	details_mismatch: { _form: 'The date of birth or case number does not match this referral. Check your referral letter.' },
 	code_used: { code: 'This code has already been used. If you activated your account already, sign in instead.' },
 	code_expired: { code: 'This code has expired. Ask the court or the program for a new one.' },
-	email_taken: { email: 'That e-mail address already has an account. Sign in, or use another address.' },
+	email_taken: { email: 'This e-mail address cannot be used for a new account. Use another address that only you read. If you already have an account, sign in instead.' },
 	notice_required: { notice: 'You must read and acknowledge the data practices notice to continue.' },
 	no_curriculum: { _form: 'The course is not ready yet. Please contact the program.' }
 } as const;
@@ -38,11 +40,11 @@ export const actions: Actions = {
 		const input = parseForm(schema, await event.request.formData(), ['code']);
 		if (!input.ok) return fail(400, { errors: input.errors, values: input.values });
 		const { db } = await getDb();
-		const result = await activate(db, { ...input.data, noticeAcknowledged: input.data.notice, ip: clientIp(event) });
+		const result = await activate(db, { ...input.data, noticeAcknowledged: input.data.notice, ip: clientIp(event), device: describeDevice(event.request.headers.get('user-agent')) });
 		if (!result.ok) {
 			const errors =
 				result.reason === 'rate_limited'
-					? { _form: `Too many attempts from this connection. Please wait ${Math.ceil(result.retryAfter / 60)} minute(s) and try again.` }
+					? { _form: `Too many attempts from this connection. Please wait ${waitText(result.retryAfter)} and try again.` }
 					: result.reason === 'weak_password'
 						? { password: passwordMessages[result.problem] }
 						: messages[result.reason];
@@ -50,6 +52,7 @@ export const actions: Actions = {
 		}
 		const session = (await validateSessionToken(db, result.token))!;
 		setSessionCookie(event.cookies, result.token, sessionExpiresAt(session));
+		await rememberDevice(db, event.cookies, result.userId);
 		redirect(303, '/learn?welcome=1');
 	}
 };

@@ -3,7 +3,9 @@ import * as v from 'valibot';
 import { passwordMessages } from '$lib/domain/password-policy';
 import { setSessionCookie } from '$lib/server/auth/cookie';
 import { resetPassword } from '$lib/server/auth/password-reset';
-import { sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session';
+import { rememberDevice } from '$lib/server/auth/known-devices';
+import { describeDevice, sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session';
+import { waitText } from '$lib/format';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
@@ -24,11 +26,11 @@ export const actions: Actions = {
 		const input = parseForm(schema, await event.request.formData(), ['code']);
 		if (!input.ok) return fail(400, { errors: input.errors, values: input.values });
 		const { db } = await getDb();
-		const r = await resetPassword(db, { ...input.data, ip: clientIp(event) });
+		const r = await resetPassword(db, { ...input.data, ip: clientIp(event), device: describeDevice(event.request.headers.get('user-agent')) });
 		if (!r.ok) {
 			const errors: Record<string, string> =
 				r.reason === 'rate_limited'
-					? { _form: `Too many attempts from this connection. Please wait ${Math.ceil(r.retryAfter / 60)} minute(s) and try again.` }
+					? { _form: `Too many attempts from this connection. Please wait ${waitText(r.retryAfter)} and try again.` }
 					: r.reason === 'weak_password'
 						? { password: passwordMessages[r.problem] }
 						: r.reason === 'expired'
@@ -38,6 +40,7 @@ export const actions: Actions = {
 		}
 		const session = (await validateSessionToken(db, r.token))!;
 		setSessionCookie(event.cookies, r.token, sessionExpiresAt(session));
+		await rememberDevice(db, event.cookies, r.userId);
 		redirect(303, '/learn?reset=1');
 	}
 };

@@ -1,5 +1,6 @@
 import { fail, redirect } from '@sveltejs/kit';
 import * as v from 'valibot';
+import { rememberDevice } from '$lib/server/auth/known-devices';
 import { homeFor, safeNext } from '$lib/server/auth/redirects';
 import { verifySecondFactor } from '$lib/server/auth/totp';
 import { getDb } from '$lib/server/db/instance';
@@ -35,6 +36,7 @@ export const actions: Actions = {
 						: 'That code is not right. Check the time on your phone and enter the current code.';
 			return fail(r.reason === 'rate_limited' ? 429 : 400, { error });
 		}
+		await rememberDevice(db, event.cookies, session.userId);
 		const user = (await findIdentity(db, session.userId))!;
 		redirect(303, safeNext(input.data.next) ?? homeFor(user.roles));
 	}
