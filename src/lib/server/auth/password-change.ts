@@ -1,4 +1,5 @@
-import { passwordProblem, type PasswordProblem } from '../../domain/password-policy';
+import type { PasswordProblem } from '../../domain/password-policy';
+import { passwordProblem } from './password-blocklist';
 import { audit } from '../audit/audit';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
