@@ -9,7 +9,8 @@ import { clock } from '../clock';
 // (or a locked read-modify-write) on every request, refused ones included: the flood would reach the
 // database it is there to protect. So: per process. With N app servers behind a balancer a user gets
 // at most N times the rates below, and a restart refills his buckets; either way what one account
-// can make the database do stays bounded.
+// can make the database do stays bounded. Keyed by user, not session: signing in again does not buy
+// a fresh bucket, and his tabs and devices share one (the rates leave room for that).
 
 export interface BucketPolicy {
 	/** Requests allowed at once, from a full bucket. */
