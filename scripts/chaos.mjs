@@ -148,6 +148,7 @@ let lastAckedDraft = 0;
 let nextDraft = 1;
 let attempts = 0;
 let refused = 0;
+let throttled = 0;
 
 async function load(state, cookie) {
 	const writers = [];
@@ -177,7 +178,11 @@ async function load(state, cookie) {
 						});
 						// Writes are serialised by SQLite; a later acknowledged one may overwrite an earlier.
 						if (res.ok) lastAckedDraft = Math.max(lastAckedDraft, n);
-						else refused++;
+						else if (res.status === 429) {
+							// The autosave throttle (src/lib/server/auth/throttle.ts): wait as the real client does.
+							throttled++;
+							await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') || 1) * 1000));
+						} else refused++;
 					} catch {
 						refused++;
 					}
@@ -230,7 +235,7 @@ try {
 	const audit = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'audit:verify'], { env, encoding: 'utf8' });
 	if (audit.status !== 0) failures.push(`audit:verify: ${audit.stdout.trim()} ${audit.stderr.trim()}`);
 
-	console.log(`\n${rounds} kill -9 rounds, ${attempts} write requests (${refused} cut off by a kill).`);
+	console.log(`\n${rounds} kill -9 rounds, ${attempts} write requests (${refused} cut off by a kill, ${throttled} autosaves refused by the throttle).`);
 	console.log(`Checked: ${acknowledgedSessions.length} acknowledged logins still signed in, draft #${saved} stored (last acknowledged #${lastAckedDraft}), integrity_check ${integrity}, audit chain ${audit.status === 0 ? 'verified' : 'BROKEN'}, ${dupes.length} duplicate certificates.`);
 } catch (e) {
 	failures.push(String(e?.stack ?? e));

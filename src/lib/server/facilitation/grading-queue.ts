@@ -34,7 +34,11 @@ function waiting(db: Db, programs: string[]) {
 		.where('reflection_submissions.status', '=', 'submitted');
 }
 
-/** The filters from a query string (a GET form works without JavaScript); anything malformed is ignored. */
+/**
+ * The filters from a query string (a GET form works without JavaScript); anything malformed is ignored.
+ * Both are ids (a module position, an enrollment's random id, as in /facilitate/participants/<id>),
+ * never a name or case number: they ride in URLs, through the grading page and back to the queue.
+ */
 export function parseQueueFilters(params: URLSearchParams): QueueFilters {
 	const module = params.get('module') ?? '';
 	const participant = params.get('participant') ?? '';

@@ -1,16 +1,19 @@
 import { error, json } from '@sveltejs/kit';
 import * as v from 'valibot';
 import { requireRole, requireSameOrigin } from '$lib/server/auth/guards';
+import { throttles, tooManyRequests } from '$lib/server/auth/throttle';
 import { getDb } from '$lib/server/db/instance';
 import { saveDraft, MAX_REFLECTION_LENGTH } from '$lib/server/reflections/reflection.service';
 import type { RequestHandler } from './$types';
 
 const schema = v.object({ promptId: v.pipe(v.string(), v.maxLength(64)), body: v.pipe(v.string(), v.maxLength(MAX_REFLECTION_LENGTH)) });
 
-/** Autosave while typing. */
+/** Autosave while typing. A flood is refused before the body is read or the database touched. */
 export const POST: RequestHandler = async (event) => {
 	requireSameOrigin(event);
 	const user = requireRole(event.locals, 'participant');
+	const wait = throttles.draft.take(user.id);
+	if (wait) return tooManyRequests(wait, 'Too many saves at once. Your text is kept; it is saved again in a moment.');
 	const text = await event.request.text();
 	if (text.length > MAX_REFLECTION_LENGTH * 2) error(413, 'Too long');
 	let body: unknown;
