@@ -6,8 +6,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { completeModules } from '../../db/demo/load';
 import { claimReissue, reissueCertificate, revokeCertificate, type Correction } from '../../src/lib/server/certificates/registry.service';
-import { clock } from '../../src/lib/server/clock';
+import { clock, today } from '../../src/lib/server/clock';
 import { attest, signOff } from '../../src/lib/server/completion/completion.service';
+import { createReferral } from '../../src/lib/server/enrollment/referral.service';
 import { correctReferral } from '../../src/lib/server/privacy/corrections.service';
 import { purgeDue } from '../../src/lib/server/privacy/retention';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff, useTestKeys } from '../../src/lib/server/testing/factories';
@@ -152,6 +153,21 @@ forEachDb('certificate races', (ctx) => {
 		expect((await referral(s.pat.enrollmentId)).legal_name).toBe('');
 		expect(await ctx.db.selectFrom('certificate_files').select('certificate_id').where('certificate_id', 'in', all.map((c) => c.id)).execute()).toEqual([]);
 		expect(await audited('certificate.serial_void')).toEqual([expect.objectContaining({ because: 'purged' })]);
+	});
+
+	it('refuses without an error a corrected case number that another referral took while the certificate was being made', async () => {
+		const s = await issued();
+		const before = await referral(s.pat.enrollmentId);
+		const taken = `${s.pat.caseNumber}-B`;
+		seam.whileRendering = async () => {
+			const other = await createReferral(ctx.db, s.clerk, { legalName: 'Someone Else', dateOfBirth: '1975-05-05', caseNumber: taken, courtId: s.courtId, referralDate: today(), dueDate: '2099-01-01' });
+			if (!other.ok) throw new Error(other.reason);
+		};
+		const r = await settle(reissueCertificate(ctx.db, s.admin, s.certificateId, { ...fix(s, s.pat.legalName), caseNumber: taken }, ORIGIN));
+		expect(r).toEqual({ ok: false, reason: 'duplicate_case' });
+		expect((await valid(s.pat.enrollmentId)).map((c) => c.id)).toEqual([s.certificateId]);
+		expect(await referral(s.pat.enrollmentId)).toEqual(before);
+		expect(await audited('certificate.serial_void')).toEqual([expect.objectContaining({ because: 'duplicate_case' })]);
 	});
 
 	it('expires a correction left pending by a crash after a few minutes, and explains its serial in the audit log', async () => {

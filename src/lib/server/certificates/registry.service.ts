@@ -114,17 +114,21 @@ export async function claimReissue(db: Db, admin: UserIdentity, certificateId: s
 	const next = { legal_name: fix.legalName.trim(), date_of_birth: fix.dateOfBirth, case_number: normaliseCaseNumber(fix.caseNumber), offence: fix.offence?.trim() || null };
 	try {
 		return await db.transaction().execute(async (trx) => {
-			// Lock order, here and in finishReissue, revokeCertificate and the retention purge:
-			// enrollment, certificate, correction claims, serial counter, audit head.
+			// Lock order, here and in finishReissue, revokeCertificate, the sign-off and the retention
+			// purge: enrollment, certificate, correction claims, serial counter, audit head (always last).
 			const locked = await trx.updateTable('certificates').set((eb) => ({ status: eb.ref('status') })).where('id', '=', c.id).where('status', '=', 'valid').executeTakeFirst();
 			if (!one(locked)) return { ok: false as const, reason: 'not_valid' as const };
-			await expireStaleClaims(trx);
+			const auditExpired = await expireStaleClaims(trx);
+			const refuse = async (reason: 'correction_under_way' | 'purged' | 'duplicate_case') => {
+				await auditExpired();
+				return { ok: false as const, reason };
+			};
 			const pending = await trx.selectFrom('certificate_corrections').select('id').where('certificate_id', '=', c.id).where('outcome', '=', 'pending').executeTakeFirst();
-			if (pending) return { ok: false as const, reason: 'correction_under_way' as const };
+			if (pending) return refuse('correction_under_way');
 			const e = await trx.selectFrom('enrollments').select(['legal_name', 'date_of_birth', 'case_number', 'offence', 'purged_at']).where('id', '=', c.enrollment_id).executeTakeFirstOrThrow();
-			if (e.purged_at) return { ok: false as const, reason: 'purged' as const };
+			if (e.purged_at) return refuse('purged');
 			const clash = await trx.selectFrom('enrollments').select('id').where('court_id', '=', c.court_id).where('case_number', '=', next.case_number).where('id', '!=', c.enrollment_id).executeTakeFirst();
-			if (clash) return { ok: false as const, reason: 'duplicate_case' as const };
+			if (clash) return refuse('duplicate_case');
 			const changes: FactChange[] = FIELDS.filter((k) => (e[k] ?? null) !== next[k]).map((k) => ({ field: k, old: e[k] ?? null, new: next[k] }));
 			const serial = await nextSerial(trx, program);
 			const id = newId();
@@ -132,6 +136,7 @@ export async function claimReissue(db: Db, admin: UserIdentity, certificateId: s
 				.insertInto('certificate_corrections')
 				.values({ id, certificate_id: c.id, enrollment_id: c.enrollment_id, serial, reason: fix.reason.trim(), changes_json: JSON.stringify(changes), created_by: admin.id, started_at: clock.iso(), finished_at: null, outcome: 'pending', abandoned_because: null })
 				.execute();
+			await auditExpired();
 			await audit(trx, { actorId: admin.id, action: 'certificate.correction.claim', targetType: 'certificate', targetId: c.id, ip, details: { correction: id, serial, fields: changes.map((x) => x.field).join(',') } });
 			const { keyId: _k, issuedAt: _i, purgedAt: _p, ...rest } = c.facts;
 			const facts = { ...rest, serial, participantName: next.legal_name, dateOfBirth: next.date_of_birth, caseNumber: next.case_number, offence: next.offence };
@@ -143,6 +148,12 @@ export async function claimReissue(db: Db, admin: UserIdentity, certificateId: s
 		if (isUniqueViolation(err)) return { ok: false, reason: 'correction_under_way' };
 		throw err;
 	}
+}
+
+/** (court, case number) is unique: another referral took the new case number after the claim checked it. */
+function isCaseNumberClash(err: unknown): boolean {
+	const e = err as { message?: string; constraint?: string };
+	return isUniqueViolation(err) && /enrollments_court_case_uq|enrollments\.case_number/.test(`${e.constraint ?? ''} ${e.message ?? ''}`);
 }
 
 class Abandoned extends Error {
@@ -171,7 +182,7 @@ async function finishReissue(db: Db, admin: UserIdentity, claim: ReissueClaim, p
 			await audit(trx, { actorId: admin.id, action: 'certificate.issue', targetType: 'certificate', targetId: produced.id, ip, details: { serial: claim.serial, supersedes: claim.certificateId, correction: claim.id } });
 		});
 	} catch (err) {
-		const because = err instanceof Abandoned ? err.because : isUniqueViolation(err) ? 'duplicate_case' : null;
+		const because = err instanceof Abandoned ? err.because : isCaseNumberClash(err) ? 'duplicate_case' : null;
 		await abandonClaim(db, claim, because ?? 'failed', admin.id, ip);
 		if (!because) throw err;
 		const reason = ({ revoked: 'revoked_meanwhile', expired: 'correction_expired', purged: 'purged', duplicate_case: 'duplicate_case' } as const)[because as 'revoked' | 'expired' | 'purged' | 'duplicate_case'];

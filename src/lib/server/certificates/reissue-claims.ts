@@ -32,9 +32,11 @@ export async function abandonPendingOf(trx: Db, certificateId: string, because: 
 
 /**
  * Closes the pending claims left by a crash, across the registry, so their serials are explained
- * without waiting for someone to correct the same certificate again. Audited without an actor.
+ * without waiting for someone to correct the same certificate again. Returns the function that
+ * audits them (without an actor): call it last in the transaction, as the audit head's lock must be
+ * the last one taken (see the lock order in registry.service.ts).
  */
-export async function expireStaleClaims(trx: Db): Promise<void> {
+export async function expireStaleClaims(trx: Db): Promise<() => Promise<void>> {
 	const cutoff = new Date(clock.now().getTime() - CLAIM_EXPIRES_MS).toISOString();
 	const rows = await trx
 		.updateTable('certificate_corrections')
@@ -43,7 +45,9 @@ export async function expireStaleClaims(trx: Db): Promise<void> {
 		.where('started_at', '<', cutoff)
 		.returning(['id', 'serial', 'certificate_id'])
 		.execute();
-	for (const r of rows) await auditVoid(trx, { id: r.id, serial: r.serial, certificateId: r.certificate_id }, 'expired', null);
+	return async () => {
+		for (const r of rows) await auditVoid(trx, { id: r.id, serial: r.serial, certificateId: r.certificate_id }, 'expired', null);
+	};
 }
 
 /** Abandons one claim in a transaction of its own, once: if it is no longer pending, whoever closed it audited it. */
