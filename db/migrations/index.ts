@@ -14,6 +14,7 @@ import * as m0012 from './0012_correction_requests';
 import * as m0013 from './0013_password_resets';
 import * as m0014 from './0014_safety_flags';
 import * as m0015 from './0015_next_hearing_date';
+import * as m0016 from './0016_certificate_corrections';
 import * as m0017 from './0017_sign_in_hardening';
 
 // A static record rather than a folder read at run time: `vite build` bundles it.
@@ -33,5 +34,6 @@ export const migrations: Record<string, Migration> = {
 	'0013_password_resets': m0013,
 	'0014_safety_flags': m0014,
 	'0015_next_hearing_date': m0015,
+	'0016_certificate_corrections': m0016,
 	'0017_sign_in_hardening': m0017
 };

@@ -285,6 +285,11 @@ describe('revocation and correction', () => {
 		await page.fill('#reissue-reason', 'Middle initial missing on the referral');
 		await page.click('text=Issue corrected certificate');
 		await page.waitForSelector('text=The corrected certificate was issued');
+		// The new certificate's page shows the correction that made it: the stored reason, old → new.
+		const corrections = await page.textContent('section:has(h2:text("Corrections"))');
+		assert.match(corrections, /Middle initial missing on the referral/);
+		assert.match(corrections, /Legal name: .+ → Jordan A\. Example/);
+		await axe(page, 'certificate admin after a correction');
 		const old = await (await fetch(`${BASE}/api/v1/certificates/${state.serial}?code=${state.code}`)).json();
 		assert.equal(old.status, 'superseded');
 		assert.match(old.supersededBy, /^RC-\d{4}-\d{6}$/);

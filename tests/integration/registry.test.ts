@@ -3,6 +3,7 @@
 import { expect, it } from 'vitest';
 import { completeModules } from '../../db/demo/load';
 import { reissueCertificate, revokeCertificate } from '../../src/lib/server/certificates/registry.service';
+import { correctionsOf } from '../../src/lib/server/certificates/reissue-claims';
 import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff, useTestKeys } from '../../src/lib/server/testing/factories';
 import { verifyUpload } from '../../src/lib/server/verification/verification.service';
@@ -57,5 +58,36 @@ forEachDb('certificate registry', (ctx) => {
 		expect(fresh).toMatchObject({ outcome: 'valid', certificate: { participantName: 'Patrick Tester', serial: r.serial } });
 		const valid = await ctx.db.selectFrom('certificates').select('id').where('enrollment_id', '=', s.pat.enrollmentId).where('status', '=', 'valid').execute();
 		expect(valid).toHaveLength(1);
+	});
+
+	it('refuses to revoke a certificate already replaced by a correction, and names the serial that replaced it', async () => {
+		const s = await issued();
+		const r = await reissueCertificate(ctx.db, s.admin, s.certificateId, { legalName: 'Patrick Tester', dateOfBirth: s.pat.dateOfBirth, caseNumber: s.pat.caseNumber, offence: null, reason: 'Name misspelled on the referral' }, 'http://test.invalid');
+		if (!r.ok) throw new Error(r.reason);
+		expect(await revokeCertificate(ctx.db, s.admin, s.certificateId, 'Court vacated the referral')).toEqual({ ok: false, reason: 'superseded', by: { id: r.certificateId, serial: r.serial } });
+		// The serial named is the one to revoke.
+		expect(await revokeCertificate(ctx.db, s.admin, r.certificateId, 'Court vacated the referral')).toEqual({ ok: true });
+	});
+
+	it('keeps each correction with its reason and the old and new facts, for the certificate page', async () => {
+		const s = await issued();
+		const r = await reissueCertificate(ctx.db, s.admin, s.certificateId, { legalName: 'Patrick Tester', dateOfBirth: '1980-02-03', caseNumber: s.pat.caseNumber, offence: null, reason: 'Name misspelled on the referral' }, 'http://test.invalid');
+		if (!r.ok) throw new Error(r.reason);
+		const expected = [
+			expect.objectContaining({
+				serial: r.serial,
+				reason: 'Name misspelled on the referral',
+				outcome: 'issued',
+				changes: [
+					{ field: 'legal_name', old: s.pat.legalName, new: 'Patrick Tester' },
+					{ field: 'date_of_birth', old: s.pat.dateOfBirth, new: '1980-02-03' }
+				]
+			})
+		];
+		expect(await correctionsOf(ctx.db, { id: s.certificateId, serial: s.serial })).toEqual(expected);
+		expect(await correctionsOf(ctx.db, { id: r.certificateId, serial: r.serial })).toEqual([expect.objectContaining({ producedThis: true, serial: r.serial })]);
+		// The audit log names the fields, never the values.
+		const audits = await ctx.db.selectFrom('audit_log').select('details_json').where('action', 'in', ['certificate.correction.claim', 'enrollment.correct']).execute();
+		for (const a of audits) expect(a.details_json).not.toContain('Patrick');
 	});
 });

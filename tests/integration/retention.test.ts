@@ -46,7 +46,7 @@ forEachDb('retention purge', (ctx) => {
 		const done = await makeParticipant(ctx.db, clerk, p.courtId);
 		await completeModules(ctx.db, done.user, facilitator, Infinity);
 		// Words only this participant's record holds, in every kind of free text it has.
-		const secrets = { reflection: 'SECRET-REFLECTION-words about my own life', feedback: 'SECRET-FEEDBACK-for him', note: 'SECRET-NOTE-he mentioned his employer', order: 'ORDER-SECRET-2026-17', correction: 'SECRET-CORRECTION my middle name is spelled Jon' };
+		const secrets = { reflection: 'SECRET-REFLECTION-words about my own life', feedback: 'SECRET-FEEDBACK-for him', note: 'SECRET-NOTE-he mentioned his employer', order: 'ORDER-SECRET-2026-17', correction: 'SECRET-CORRECTION my middle name is spelled Jon', reissue: 'SECRET-REISSUE suffix missing' };
 		await ctx.db.updateTable('reflection_submissions').set({ body: secrets.reflection }).where('enrollment_id', '=', done.enrollmentId).execute();
 		const sub = await ctx.db.selectFrom('reflection_submissions').select('id').where('enrollment_id', '=', done.enrollmentId).executeTakeFirstOrThrow();
 		await ctx.db.updateTable('reflection_grades').set({ feedback: secrets.feedback }).where('submission_id', '=', sub.id).execute();
@@ -55,7 +55,10 @@ forEachDb('retention purge', (ctx) => {
 		expect((await extendDueDate(ctx.db, facilitator, done.enrollmentId, { newDueDate: '2099-06-01', orderReference: secrets.order })).ok).toBe(true);
 		await ctx.db.updateTable('enrollments').set({ fee_status: 'waived', phone: '651-555-0142' }).where('id', '=', done.enrollmentId).execute();
 		expect(await attest(ctx.db, done.user, { typedName: done.legalName, confirmed: true })).toEqual({ ok: true });
-		const so = await signOff(ctx.db, facilitator, done.enrollmentId, 'http://test.invalid');
+		const signed = await signOff(ctx.db, facilitator, done.enrollmentId, 'http://test.invalid');
+		if (!signed.ok) throw new Error(signed.reason);
+		// Corrected and reissued: the correction keeps the old and new name and case number, and its reason.
+		const so = await reissueCertificate(ctx.db, admin, signed.certificateId, { legalName: `${done.legalName} Jr.`, dateOfBirth: done.dateOfBirth, caseNumber: `${done.caseNumber}-A`, offence: null, reason: secrets.reissue }, 'http://test.invalid');
 		if (!so.ok) throw new Error(so.reason);
 		await ctx.db.updateTable('certificates').set({ code_hash: hashVerificationCode(CODE) }).where('id', '=', so.certificateId).execute();
 		const pdf = (await certificateFile(ctx.db, admin, so.certificateId))!.pdf;
@@ -88,8 +91,10 @@ forEachDb('retention purge', (ctx) => {
 		// Case numbers are stored upper-cased: compare without case.
 		const holds = (t: { value: string }, s: string) => t.value.toLowerCase().includes(s.toLowerCase());
 		for (const s of personal) expect(before.some((t) => holds(t, s)), `${s} is stored before`).toBe(true);
+		// The correction holds the name it replaced: the search must reach that table too.
+		expect(before.some((t) => t.table === 'certificate_corrections' && holds(t, w.done.legalName)), 'the correction holds the old name').toBe(true);
 
-		expect(await purgeDue(ctx.db, later(366))).toEqual({ purged: 1, certificates: 1, skipped: 0 });
+		expect(await purgeDue(ctx.db, later(366))).toEqual({ purged: 1, certificates: 2, skipped: 0 });
 
 		const after = await everyText(ctx.db);
 		const left = after.filter((t) => personal.some((s) => holds(t, s))).map((t) => `${t.table}.${t.column}`);
@@ -136,7 +141,7 @@ forEachDb('retention purge', (ctx) => {
 		expect(await purgeDue(ctx.db, later(400))).toEqual({ purged: 0, certificates: 0, skipped: 0 });
 		const entries = await ctx.db.selectFrom('audit_log').select(['action', 'target_id', 'actor_id', 'details_json']).where('action', '=', 'retention.purge').execute();
 		expect(entries).toEqual([expect.objectContaining({ target_id: w.done.enrollmentId, actor_id: null })]);
-		expect(JSON.parse(entries[0].details_json!)).toMatchObject({ retentionDays: 365, certificates: 1 });
+		expect(JSON.parse(entries[0].details_json!)).toMatchObject({ retentionDays: 365, certificates: 2 });
 		expect((await verifyAuditChain(ctx.db)).ok).toBe(true);
 	});
 });

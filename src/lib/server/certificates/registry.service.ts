@@ -6,7 +6,9 @@ import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
 import { signingKeys } from './certificate-keys';
-import { issueCertificate } from './issue';
+import { newId } from '../ids';
+import { produceCertificateFor, registerCertificate, type ProducedCertificate } from './issue';
+import { abandonClaim, abandonPendingOf, expireStaleClaims, type AbandonReason, type FactChange } from './reissue-claims';
 import { nextSerial } from './serials';
 
 function isProgramAdmin(user: UserIdentity, programId: string): boolean {
@@ -35,22 +37,34 @@ export async function certificateForAdmin(db: Db, admin: UserIdentity, certifica
 	return { ...c, facts: JSON.parse(c.facts_json) as CertificateFacts & { purgedAt?: string } };
 }
 
-export type RevokeResult = { ok: true } | { ok: false; reason: 'not_found' | 'not_valid' | 'reason_required' };
+export type RevokeResult = { ok: true } | { ok: false; reason: 'not_found' | 'not_valid' | 'reason_required' } | { ok: false; reason: 'superseded'; by: { id: string; serial: string } };
 
+const one = (r: { numUpdatedRows: bigint }) => Number(r.numUpdatedRows) === 1;
+
+/**
+ * Revokes a valid certificate. A correction under way loses: its claim is closed here, and its
+ * final step, finding the certificate no longer valid, registers nothing. A certificate already
+ * replaced by a correction is not revoked; the admin is told which serial replaced it.
+ */
 export async function revokeCertificate(db: Db, admin: UserIdentity, certificateId: string, reason: string, ip?: string): Promise<RevokeResult> {
 	const c = await certificateForAdmin(db, admin, certificateId);
 	if (!c) return { ok: false, reason: 'not_found' };
 	if (reason.trim().length < 5) return { ok: false, reason: 'reason_required' };
-	return db.transaction().execute(async (trx) => {
+	return db.transaction().execute(async (trx): Promise<RevokeResult> => {
 		const res = await trx
 			.updateTable('certificates')
 			.set({ status: 'revoked', revoked_at: clock.iso(), revoked_by: admin.id, revoke_reason: reason.trim() })
 			.where('id', '=', c.id)
 			.where('status', '=', 'valid')
 			.executeTakeFirst();
-		if (Number(res.numUpdatedRows) !== 1) return { ok: false as const, reason: 'not_valid' as const };
+		if (!one(res)) {
+			const now = await trx.selectFrom('certificates').select(['status', 'superseded_by']).where('id', '=', c.id).executeTakeFirstOrThrow();
+			const by = now.status === 'superseded' && now.superseded_by ? await trx.selectFrom('certificates').select(['id', 'serial']).where('serial', '=', now.superseded_by).executeTakeFirst() : undefined;
+			return by ? { ok: false, reason: 'superseded', by } : { ok: false, reason: 'not_valid' };
+		}
+		await abandonPendingOf(trx, c.id, 'revoked', admin.id, ip);
 		await audit(trx, { actorId: admin.id, action: 'certificate.revoke', targetType: 'certificate', targetId: c.id, ip, details: { serial: c.serial } });
-		return { ok: true as const };
+		return { ok: true };
 	});
 }
 
@@ -62,13 +76,33 @@ export interface Correction {
 	reason: string;
 }
 
-export type ReissueResult = { ok: true; serial: string; certificateId: string } | { ok: false; reason: 'not_found' | 'not_valid' | 'purged' | 'reason_required' | 'no_keys' | 'duplicate_case' };
+type Refusal = 'not_found' | 'not_valid' | 'purged' | 'reason_required' | 'no_keys' | 'duplicate_case' | 'correction_under_way';
+export type ReissueResult =
+	| { ok: true; serial: string; certificateId: string }
+	| { ok: false; reason: Refusal | 'revoked_meanwhile' | 'correction_expired' };
+
+/** What a claimed correction needs to finish: the serial it holds, the new facts, the referral's new columns. */
+export interface ReissueClaim {
+	id: string;
+	serial: string;
+	certificateId: string;
+	certificateSerial: string;
+	enrollmentId: string;
+	programId: string;
+	courtId: string;
+	next: { legal_name: string; date_of_birth: string; case_number: string; offence: string | null };
+	changes: FactChange[];
+	facts: Omit<CertificateFacts, 'keyId' | 'issuedAt'>;
+}
+
+const FIELDS = ['legal_name', 'date_of_birth', 'case_number', 'offence'] as const;
 
 /**
- * Corrects the referral's facts and issues a new certificate; the old serial then verifies as
- * superseded. Completion facts (dates, seat time, attestation, sign-off) are carried over unchanged.
+ * Step 1 of a reissue, in one short transaction: the certificate is still valid (its row locked,
+ * so a revocation waits or has won), no other correction of it is pending, the new case number is
+ * free; then a serial is allocated and the claim recorded. A refusal allocates no serial.
  */
-export async function reissueCertificate(db: Db, admin: UserIdentity, certificateId: string, fix: Correction, origin: string, ip?: string): Promise<ReissueResult> {
+export async function claimReissue(db: Db, admin: UserIdentity, certificateId: string, fix: Correction, ip?: string): Promise<{ ok: true; claim: ReissueClaim } | { ok: false; reason: Refusal }> {
 	const c = await certificateForAdmin(db, admin, certificateId);
 	if (!c) return { ok: false, reason: 'not_found' };
 	if (c.status !== 'valid') return { ok: false, reason: 'not_valid' };
@@ -77,33 +111,106 @@ export async function reissueCertificate(db: Db, admin: UserIdentity, certificat
 	if (fix.reason.trim().length < 5) return { ok: false, reason: 'reason_required' };
 	if (!signingKeys().ok) return { ok: false, reason: 'no_keys' };
 	const program = await db.selectFrom('programs').select(['id', 'serial_prefix']).where('id', '=', c.program_id).executeTakeFirstOrThrow();
-	const caseNumber = normaliseCaseNumber(fix.caseNumber);
-	let serial: string;
+	const next = { legal_name: fix.legalName.trim(), date_of_birth: fix.dateOfBirth, case_number: normaliseCaseNumber(fix.caseNumber), offence: fix.offence?.trim() || null };
 	try {
-		serial = await db.transaction().execute(async (trx) => {
+		return await db.transaction().execute(async (trx) => {
+			// Lock order, here and in finishReissue, revokeCertificate, the sign-off and the retention
+			// purge: enrollment, certificate, correction claims, serial counter, audit head (always last).
+			const locked = await trx.updateTable('certificates').set((eb) => ({ status: eb.ref('status') })).where('id', '=', c.id).where('status', '=', 'valid').executeTakeFirst();
+			if (!one(locked)) return { ok: false as const, reason: 'not_valid' as const };
+			const auditExpired = await expireStaleClaims(trx);
+			const refuse = async (reason: 'correction_under_way' | 'purged' | 'duplicate_case') => {
+				await auditExpired();
+				return { ok: false as const, reason };
+			};
+			const pending = await trx.selectFrom('certificate_corrections').select('id').where('certificate_id', '=', c.id).where('outcome', '=', 'pending').executeTakeFirst();
+			if (pending) return refuse('correction_under_way');
+			const e = await trx.selectFrom('enrollments').select(['legal_name', 'date_of_birth', 'case_number', 'offence', 'purged_at']).where('id', '=', c.enrollment_id).executeTakeFirstOrThrow();
+			if (e.purged_at) return refuse('purged');
+			const clash = await trx.selectFrom('enrollments').select('id').where('court_id', '=', c.court_id).where('case_number', '=', next.case_number).where('id', '!=', c.enrollment_id).executeTakeFirst();
+			if (clash) return refuse('duplicate_case');
+			const changes: FactChange[] = FIELDS.filter((k) => (e[k] ?? null) !== next[k]).map((k) => ({ field: k, old: e[k] ?? null, new: next[k] }));
+			const serial = await nextSerial(trx, program);
+			const id = newId();
 			await trx
-				.updateTable('enrollments')
-				.set({ legal_name: fix.legalName.trim(), date_of_birth: fix.dateOfBirth, case_number: caseNumber, offence: fix.offence?.trim() || null })
-				.where('id', '=', c.enrollment_id)
+				.insertInto('certificate_corrections')
+				.values({ id, certificate_id: c.id, enrollment_id: c.enrollment_id, serial, reason: fix.reason.trim(), changes_json: JSON.stringify(changes), created_by: admin.id, started_at: clock.iso(), finished_at: null, outcome: 'pending', abandoned_because: null })
 				.execute();
-			await audit(trx, { actorId: admin.id, action: 'enrollment.correct', targetType: 'enrollment', targetId: c.enrollment_id, ip, details: { certificate: c.serial } });
-			return nextSerial(trx, program);
+			await auditExpired();
+			await audit(trx, { actorId: admin.id, action: 'certificate.correction.claim', targetType: 'certificate', targetId: c.id, ip, details: { correction: id, serial, fields: changes.map((x) => x.field).join(',') } });
+			const { keyId: _k, issuedAt: _i, purgedAt: _p, ...rest } = c.facts;
+			const facts = { ...rest, serial, participantName: next.legal_name, dateOfBirth: next.date_of_birth, caseNumber: next.case_number, offence: next.offence };
+			const claim: ReissueClaim = { id, serial, certificateId: c.id, certificateSerial: c.serial, enrollmentId: c.enrollment_id, programId: c.program_id, courtId: c.court_id, next, changes, facts };
+			return { ok: true as const, claim };
 		});
-	} catch (e) {
-		if (isUniqueViolation(e)) return { ok: false, reason: 'duplicate_case' };
-		throw e;
+	} catch (err) {
+		// The one-pending-per-certificate index: a claim committed between our check and our insert.
+		if (isUniqueViolation(err)) return { ok: false, reason: 'correction_under_way' };
+		throw err;
 	}
-	const { keyId: _k, issuedAt: _i, ...rest } = c.facts;
-	const r = await issueCertificate(db, {
-		enrollmentId: c.enrollment_id,
-		programId: c.program_id,
-		courtId: c.court_id,
-		issuedBy: admin.id,
-		origin,
-		ip,
-		supersedes: c.id,
-		facts: { ...rest, serial, participantName: fix.legalName.trim(), dateOfBirth: fix.dateOfBirth, caseNumber, offence: fix.offence?.trim() || null }
-	});
-	if (!r.ok) return { ok: false, reason: 'no_keys' };
-	return { ok: true, serial: r.serial, certificateId: r.certificateId };
+}
+
+/** (court, case number) is unique: another referral took the new case number after the claim checked it. */
+function isCaseNumberClash(err: unknown): boolean {
+	const e = err as { message?: string; constraint?: string };
+	return isUniqueViolation(err) && /enrollments_court_case_uq|enrollments\.case_number/.test(`${e.constraint ?? ''} ${e.message ?? ''}`);
+}
+
+class Abandoned extends Error {
+	constructor(readonly because: AbandonReason) {
+		super(because);
+	}
+}
+
+/**
+ * Step 3, one transaction that checks each thing it changes: the referral is not purged, the old
+ * certificate is still valid (not revoked meanwhile) and this claim is still pending (not expired);
+ * then the new certificate is registered. Otherwise it rolls back and the claim is abandoned.
+ */
+async function finishReissue(db: Db, admin: UserIdentity, claim: ReissueClaim, produced: ProducedCertificate, ip?: string): Promise<ReissueResult> {
+	try {
+		await db.transaction().execute(async (trx) => {
+			const corrected = await trx.updateTable('enrollments').set(claim.next).where('id', '=', claim.enrollmentId).where('purged_at', 'is', null).executeTakeFirst();
+			if (!one(corrected)) throw new Abandoned('purged');
+			const superseded = await trx.updateTable('certificates').set({ status: 'superseded', superseded_by: claim.serial }).where('id', '=', claim.certificateId).where('status', '=', 'valid').executeTakeFirst();
+			if (!one(superseded)) throw new Abandoned('revoked');
+			const closed = await trx.updateTable('certificate_corrections').set({ outcome: 'issued', finished_at: clock.iso() }).where('id', '=', claim.id).where('outcome', '=', 'pending').executeTakeFirst();
+			if (!one(closed)) throw new Abandoned('expired');
+			await registerCertificate(trx, produced, { enrollmentId: claim.enrollmentId, programId: claim.programId, courtId: claim.courtId, issuedBy: admin.id });
+			const fields = claim.changes.map((x) => x.field).join(',');
+			await audit(trx, { actorId: admin.id, action: 'enrollment.correct', targetType: 'enrollment', targetId: claim.enrollmentId, ip, details: { certificate: claim.certificateSerial, correction: claim.id, fields } });
+			await audit(trx, { actorId: admin.id, action: 'certificate.issue', targetType: 'certificate', targetId: produced.id, ip, details: { serial: claim.serial, supersedes: claim.certificateId, correction: claim.id } });
+		});
+	} catch (err) {
+		const because = err instanceof Abandoned ? err.because : isCaseNumberClash(err) ? 'duplicate_case' : null;
+		await abandonClaim(db, claim, because ?? 'failed', admin.id, ip);
+		if (!because) throw err;
+		const reason = ({ revoked: 'revoked_meanwhile', expired: 'correction_expired', purged: 'purged', duplicate_case: 'duplicate_case' } as const)[because as 'revoked' | 'expired' | 'purged' | 'duplicate_case'];
+		return { ok: false, reason };
+	}
+	return { ok: true, serial: claim.serial, certificateId: produced.id };
+}
+
+/**
+ * Corrects the referral's facts and issues a new certificate; the old serial then verifies as
+ * superseded. Completion facts (dates, seat time, attestation, sign-off) are carried over unchanged.
+ * Claim (short transaction), render and sign (worker thread, no transaction), finish (one
+ * transaction): a revocation at any point wins, and a second correction is refused meanwhile.
+ */
+export async function reissueCertificate(db: Db, admin: UserIdentity, certificateId: string, fix: Correction, origin: string, ip?: string): Promise<ReissueResult> {
+	const claimed = await claimReissue(db, admin, certificateId, fix, ip);
+	if (!claimed.ok) return claimed;
+	const { claim } = claimed;
+	let produced;
+	try {
+		produced = await produceCertificateFor({ facts: claim.facts, origin });
+	} catch (err) {
+		await abandonClaim(db, claim, 'failed', admin.id, ip);
+		throw err;
+	}
+	if (!produced.ok) {
+		await abandonClaim(db, claim, 'no_keys', admin.id, ip);
+		return { ok: false, reason: 'no_keys' };
+	}
+	return finishReissue(db, admin, claim, produced.certificate, ip);
 }

@@ -28,11 +28,13 @@ export async function attest(db: Db, user: UserIdentity, input: { typedName: str
 	if (!readyForAttestation(state.requirements)) return { ok: false, reason: 'not_ready' };
 	if (!input.confirmed) return { ok: false, reason: 'not_confirmed' };
 	if (!sameName(input.typedName, enrollment.legal_name)) return { ok: false, reason: 'name_mismatch' };
-	await db.transaction().execute(async (trx) => {
-		await trx.updateTable('enrollments').set({ attestation_name: input.typedName.trim(), attested_at: clock.iso() }).where('id', '=', enrollment.id).where('attested_at', 'is', null).execute();
+	return db.transaction().execute(async (trx): Promise<AttestResult> => {
+		const u = await trx.updateTable('enrollments').set({ attestation_name: input.typedName.trim(), attested_at: clock.iso() }).where('id', '=', enrollment.id).where('attested_at', 'is', null).executeTakeFirst();
+		// A second submit read the enrollment before the first committed: one attestation, one audit entry.
+		if (Number(u.numUpdatedRows) !== 1) return { ok: false, reason: 'already_attested' };
 		await audit(trx, { actorId: user.id, action: 'enrollment.attest', targetType: 'enrollment', targetId: enrollment.id, ip });
+		return { ok: true };
 	});
-	return { ok: true };
 }
 
 /** Participants of the facilitator's programs who have met every requirement and await sign-off. */
@@ -66,6 +68,42 @@ export type SignoffResult =
 	| { ok: false; reason: 'not_found' | 'already_signed' | 'no_keys' }
 	| { ok: false; reason: 'not_ready'; unmet: Requirement[] };
 
+type ClaimOutcome = { ok: true; serial: string } | { ok: false; reason: 'not_found' | 'already_signed' } | { ok: false; reason: 'not_ready'; unmet: Requirement[] };
+
+/**
+ * Claims the sign-off and its serial. The enrollment row is locked first (the referral correction
+ * takes the same lock and refuses once a sign-off exists), and the evidence is read again inside
+ * the transaction, so the checklist stored is what was true when the claim was made.
+ */
+async function claimSignoff(db: Db, facilitator: UserIdentity, enrollmentId: string, program: { id: string; serial_prefix: string }, ip?: string): Promise<ClaimOutcome> {
+	try {
+		return await db.transaction().execute(async (trx): Promise<ClaimOutcome> => {
+			const locked = await trx
+				.updateTable('enrollments')
+				.set((eb) => ({ status: eb.ref('status') }))
+				.where('id', '=', enrollmentId)
+				.where('status', '=', 'active')
+				.where('purged_at', 'is', null)
+				.executeTakeFirst();
+			if (Number(locked.numUpdatedRows) !== 1) return { ok: false, reason: 'not_found' };
+			if (await trx.selectFrom('signoffs').select('serial').where('enrollment_id', '=', enrollmentId).executeTakeFirst()) return { ok: false, reason: 'already_signed' };
+			const enrollment = await trx.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirstOrThrow();
+			const state = await loadCourseState(trx, enrollment);
+			if (!readyForSignoff(state.requirements)) return { ok: false, reason: 'not_ready', unmet: state.requirements.filter((r) => !r.met) };
+			const serial = await nextSerial(trx, program);
+			await trx
+				.insertInto('signoffs')
+				.values({ enrollment_id: enrollmentId, facilitator_id: facilitator.id, checklist_json: JSON.stringify(state.requirements), signed_at: clock.iso(), serial })
+				.execute();
+			await audit(trx, { actorId: facilitator.id, action: 'completion.signoff', targetType: 'enrollment', targetId: enrollmentId, ip, details: { serial } });
+			return { ok: true, serial };
+		});
+	} catch (e) {
+		if (isUniqueViolation(e)) return { ok: false, reason: 'already_signed' };
+		throw e;
+	}
+}
+
 /**
  * Sign-off is decided here from the evidence in the database, whatever the browser posted.
  * It claims the sign-off (and a serial) in one transaction, then issues the certificate.
@@ -81,6 +119,7 @@ export async function signOff(db: Db, facilitator: UserIdentity, enrollmentId: s
 	if (existing && clock.now().getTime() - Date.parse(existing.signed_at) < RESUME_AFTER_MS) return { ok: false, reason: 'already_signed' };
 	if (!existing && enrollment.status !== 'active') return { ok: false, reason: 'not_found' };
 
+	// An early answer for the usual refusal; the claim checks the evidence again.
 	const state = await loadCourseState(db, enrollment);
 	if (!existing && !readyForSignoff(state.requirements)) return { ok: false, reason: 'not_ready', unmet: state.requirements.filter((r) => !r.met) };
 
@@ -88,58 +127,56 @@ export async function signOff(db: Db, facilitator: UserIdentity, enrollmentId: s
 	const program = await db.selectFrom('programs').selectAll().where('id', '=', enrollment.program_id).executeTakeFirstOrThrow();
 	let serial = existing?.serial;
 	if (!serial) {
-		try {
-			serial = await db.transaction().execute(async (trx) => {
-				const s = await nextSerial(trx, program);
-				await trx
-					.insertInto('signoffs')
-					.values({ enrollment_id: enrollmentId, facilitator_id: facilitator.id, checklist_json: JSON.stringify(state.requirements), signed_at: clock.iso(), serial: s })
-					.execute();
-				await audit(trx, { actorId: facilitator.id, action: 'completion.signoff', targetType: 'enrollment', targetId: enrollmentId, ip, details: { serial: s } });
-				return s;
-			});
-		} catch (e) {
-			if (isUniqueViolation(e)) return { ok: false, reason: 'already_signed' };
-			throw e;
-		}
+		const claim = await claimSignoff(db, facilitator, enrollmentId, program, ip);
+		if (!claim.ok) return claim;
+		serial = claim.serial;
 	}
+	// The facts are read after the claim: from then on the referral cannot be corrected (see
+	// correctReferral), so these are the facts the certificate and the record will share.
+	const current = await db.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirstOrThrow();
+	if (current.status !== 'active' || current.purged_at) return { ok: false, reason: 'not_found' };
 	const signoff = await db.selectFrom('signoffs').innerJoin('users', 'users.id', 'signoffs.facilitator_id').select(['users.name', 'signoffs.signed_at']).where('enrollment_id', '=', enrollmentId).executeTakeFirstOrThrow();
 	const [court, version] = await Promise.all([
-		db.selectFrom('courts').select('name').where('id', '=', enrollment.court_id).executeTakeFirstOrThrow(),
-		db.selectFrom('curriculum_versions').select('version').where('id', '=', enrollment.curriculum_version_id!).executeTakeFirstOrThrow()
+		db.selectFrom('courts').select('name').where('id', '=', current.court_id).executeTakeFirstOrThrow(),
+		db.selectFrom('curriculum_versions').select('version').where('id', '=', current.curriculum_version_id!).executeTakeFirstOrThrow()
 	]);
 	let result;
 	try {
 		result = await issueCertificate(db, {
-		enrollmentId,
-		programId: program.id,
-		courtId: enrollment.court_id,
-		issuedBy: facilitator.id,
-		origin,
-		ip,
-		completedAt: signoff.signed_at,
-		facts: {
-			v: 1,
-			serial: serial!,
-			program: program.name,
-			provider: program.provider,
-			participantName: enrollment.legal_name,
-			dateOfBirth: enrollment.date_of_birth,
-			court: court.name,
-			caseNumber: enrollment.case_number,
-			offence: enrollment.offence,
-			curriculumVersion: version.version,
-			completedAt: localDate(signoff.signed_at, state.settings.timeZone),
-			seatSeconds: state.totalSeatSeconds,
-			attestation: { name: enrollment.attestation_name!, signedAt: enrollment.attested_at! },
-			signedOffBy: signoff.name
-		}
+			enrollmentId,
+			programId: program.id,
+			courtId: current.court_id,
+			issuedBy: facilitator.id,
+			origin,
+			ip,
+			completedAt: signoff.signed_at,
+			facts: {
+				v: 1,
+				serial,
+				program: program.name,
+				provider: program.provider,
+				participantName: current.legal_name,
+				dateOfBirth: current.date_of_birth,
+				court: court.name,
+				caseNumber: current.case_number,
+				offence: current.offence,
+				curriculumVersion: version.version,
+				completedAt: localDate(signoff.signed_at, state.settings.timeZone),
+				seatSeconds: state.totalSeatSeconds,
+				attestation: { name: current.attestation_name!, signedAt: current.attested_at! },
+				signedOffBy: signoff.name
+			}
 		});
 	} catch (e) {
 		if (isUniqueViolation(e)) return { ok: false, reason: 'already_signed' };
 		throw e;
 	}
+	if (!result.ok && result.reason === 'not_active') {
+		// Purged (or completed by a resumed issue) while the PDF was made: nothing was registered.
+		const now = await db.selectFrom('enrollments').select(['status', 'purged_at']).where('id', '=', enrollmentId).executeTakeFirstOrThrow();
+		if (now.purged_at || now.status !== 'active') return { ok: false, reason: now.purged_at ? 'not_found' : 'already_signed' };
+		throw new Error('signOff: the referral changed after the sign-off was claimed');
+	}
 	if (!result.ok) return { ok: false, reason: 'no_keys' };
 	return { ok: true, serial: result.serial, certificateId: result.certificateId };
 }
-

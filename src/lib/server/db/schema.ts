@@ -319,6 +319,22 @@ export interface CertificatesTable {
 	revoke_reason: string | null;
 	superseded_by: string | null;
 }
+export type CorrectionOutcome = 'pending' | 'issued' | 'abandoned';
+export interface CertificateCorrectionsTable {
+	id: string;
+	certificate_id: string;
+	enrollment_id: string;
+	/** allocated at the claim: the new certificate's serial once issued, a void serial otherwise */
+	serial: string;
+	reason: string;
+	/** JSON: [{ field, old, new }] (blanked by the retention purge) */
+	changes_json: string;
+	created_by: string;
+	started_at: string;
+	finished_at: string | null;
+	outcome: CorrectionOutcome;
+	abandoned_because: string | null;
+}
 export interface CertificateFilesTable {
 	certificate_id: string;
 	pdf: Uint8Array;
@@ -398,6 +414,7 @@ export interface Database {
 	serial_counters: SerialCountersTable;
 	certificates: CertificatesTable;
 	certificate_files: CertificateFilesTable;
+	certificate_corrections: CertificateCorrectionsTable;
 	verification_log: VerificationLogTable;
 	correction_requests: CorrectionRequestsTable;
 	password_resets: PasswordResetsTable;

@@ -108,15 +108,14 @@ export interface ReferralCorrection {
 export type CorrectReferralResult = { ok: true; changed: string[] } | { ok: false; reason: 'not_found' | 'has_certificate' | 'duplicate_case' };
 
 /**
- * Corrects the referral's facts. An enrollment with a valid certificate is corrected through the
- * registry's correct-and-reissue instead, so that the certificate never disagrees with the record.
+ * Corrects the referral's facts. An enrollment with a valid certificate, or one being issued, is
+ * corrected through the registry's correct-and-reissue instead, so that the certificate never
+ * disagrees with the record.
  * The audit entry names the fields that changed, not their values.
  */
 export async function correctReferral(db: Db, admin: UserIdentity, enrollmentId: string, fix: ReferralCorrection, ip?: string): Promise<CorrectReferralResult> {
 	const e = await db.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirst();
 	if (!e || e.purged_at || !adminPrograms(admin).includes(e.program_id)) return { ok: false, reason: 'not_found' };
-	const valid = await db.selectFrom('certificates').select('id').where('enrollment_id', '=', enrollmentId).where('status', '=', 'valid').executeTakeFirst();
-	if (valid) return { ok: false, reason: 'has_certificate' };
 	const next = {
 		legal_name: fix.legalName.trim(),
 		date_of_birth: fix.dateOfBirth,
@@ -125,18 +124,36 @@ export async function correctReferral(db: Db, admin: UserIdentity, enrollmentId:
 		email: fix.email?.trim().toLowerCase() || null,
 		phone: fix.phone?.trim() || null
 	};
-	const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => (e[k] ?? null) !== next[k]);
-	if (!changed.length) return { ok: true, changed };
 	try {
-		await db.transaction().execute(async (trx) => {
+		return await db.transaction().execute(async (trx): Promise<CorrectReferralResult> => {
+			// The sign-off claim locks the same row, so from here on no certificate can be claimed or
+			// issued from facts other than the ones this transaction leaves (see completion.service.ts).
+			const locked = await trx.updateTable('enrollments').set((eb) => ({ status: eb.ref('status') })).where('id', '=', enrollmentId).where('purged_at', 'is', null).executeTakeFirst();
+			if (Number(locked.numUpdatedRows) !== 1) return { ok: false, reason: 'not_found' };
+			// A sign-off whose certificate is not registered yet is a certificate on its way: it is
+			// corrected through the registry once issued. (After a revocation the referral is corrected here.)
+			const [valid, issuing] = await Promise.all([
+				trx.selectFrom('certificates').select('id').where('enrollment_id', '=', enrollmentId).where('status', '=', 'valid').executeTakeFirst(),
+				trx
+					.selectFrom('signoffs')
+					.leftJoin('certificates', 'certificates.serial', 'signoffs.serial')
+					.select('signoffs.serial')
+					.where('signoffs.enrollment_id', '=', enrollmentId)
+					.where('certificates.id', 'is', null)
+					.executeTakeFirst()
+			]);
+			if (valid || issuing) return { ok: false, reason: 'has_certificate' };
+			const now = await trx.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirstOrThrow();
+			const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => (now[k] ?? null) !== next[k]);
+			if (!changed.length) return { ok: true, changed };
 			await trx.updateTable('enrollments').set(next).where('id', '=', enrollmentId).execute();
 			await audit(trx, { actorId: admin.id, action: 'enrollment.correct', targetType: 'enrollment', targetId: enrollmentId, ip, details: { fields: changed.join(',') } });
+			return { ok: true, changed };
 		});
 	} catch (err) {
 		if (isUniqueViolation(err)) return { ok: false, reason: 'duplicate_case' };
 		throw err;
 	}
-	return { ok: true, changed };
 }
 
 export type DecideResult = { ok: true } | { ok: false; reason: 'not_found' | 'already_decided' | 'response_required' };

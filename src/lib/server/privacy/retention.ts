@@ -128,6 +128,12 @@ export async function purgeEnrollment(db: Db, candidate: PurgeCandidate, actorId
 		// The issued files carry the name, date of birth and case number: a verifier's upload still
 		// matches by the SHA-256 the registry keeps.
 		if (certificates.length) await trx.deleteFrom('certificate_files').where('certificate_id', 'in', certificates.map((c) => c.id)).execute();
+		// Corrections of his certificates keep which fields changed, not the old and new values or the reason.
+		const corrections = await trx.selectFrom('certificate_corrections').select(['id', 'changes_json']).where('enrollment_id', '=', id).execute();
+		for (const k of corrections) {
+			const fields = (JSON.parse(k.changes_json) as { field: string }[]).map((x) => ({ field: x.field, old: null, new: null }));
+			await trx.updateTable('certificate_corrections').set({ reason: '', changes_json: JSON.stringify(fields) }).where('id', '=', k.id).execute();
+		}
 
 		if (e.user_id) {
 			const roles = await trx.selectFrom('user_roles').select('role').where('user_id', '=', e.user_id).execute();

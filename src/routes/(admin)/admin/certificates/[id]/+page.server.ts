@@ -2,6 +2,7 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guards';
 import { certificateForAdmin, reissueCertificate, revokeCertificate } from '$lib/server/certificates/registry.service';
+import { correctionsOf } from '$lib/server/certificates/reissue-claims';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
@@ -13,9 +14,21 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 	if (!c) error(404, 'Not found');
 	return {
 		certificate: { id: c.id, serial: c.serial, status: c.status, issuedAt: c.issued_at, revokedAt: c.revoked_at, revokeReason: c.revoke_reason, supersededBy: c.superseded_by, sha256: c.sha256 },
-		facts: c.facts
+		facts: c.facts,
+		corrections: (await correctionsOf(db, c)).map((k) => ({
+			serial: k.serial,
+			producedThis: k.producedThis,
+			by: k.by,
+			startedAt: k.started_at,
+			outcome: k.outcome,
+			abandonedBecause: k.abandoned_because,
+			reason: k.reason,
+			changes: k.changes.map((x) => ({ label: FIELD_LABELS[x.field], old: x.old, new: x.new }))
+		}))
 	};
 };
+
+const FIELD_LABELS = { legal_name: 'Legal name', date_of_birth: 'Date of birth', case_number: 'Case number', offence: 'Offence' } as const;
 
 const reason = v.pipe(v.string('Give a reason.'), v.trim(), v.minLength(5, 'Give a reason (at least 5 characters).'), v.maxLength(500, 'At most 500 characters.'));
 const revokeSchema = v.object({ reason });
@@ -36,6 +49,7 @@ export const actions: Actions = {
 		const r = await revokeCertificate(db, admin, event.params.id, input.data.reason, clientIp(event));
 		if (!r.ok) {
 			if (r.reason === 'not_found') error(404, 'Not found');
+			if (r.reason === 'superseded') return fail(409, { revokeErrors: { reason: `A corrected certificate, ${r.by.serial}, replaced this one while you were on this page. Nothing was revoked: to withdraw the completion, revoke ${r.by.serial}.` }, replacedBy: r.by });
 			return fail(409, { revokeErrors: { reason: r.reason === 'not_valid' ? 'Only a valid certificate can be revoked.' : 'Give a reason.' } });
 		}
 		redirect(303, `/admin/certificates/${event.params.id}?revoked=1`);
@@ -53,7 +67,10 @@ export const actions: Actions = {
 				purged: { _form: "This participant's personal data was removed when the retention period ended; the certificate can no longer be reissued." },
 				reason_required: { reason: 'Give a reason.' },
 				no_keys: { _form: 'Certificates cannot be issued: the signing keys are not set up on the server.' },
-				duplicate_case: { caseNumber: 'Another referral of this court already has this case number.' }
+				duplicate_case: { caseNumber: 'Another referral of this court already has this case number.' },
+				correction_under_way: { _form: 'A correction of this certificate is already under way. Nothing was changed: reload this page in a minute to see its result.' },
+				revoked_meanwhile: { _form: 'The certificate was revoked while the corrected one was being made, so nothing was issued and the referral is unchanged.' },
+				correction_expired: { _form: 'This correction took too long and was cancelled; nothing was changed. Submit it again.' }
 			};
 			return fail(409, { reissueErrors: message[r.reason], values: input.values });
 		}
