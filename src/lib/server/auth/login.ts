@@ -4,7 +4,7 @@ import { sha256Hex } from '../ids';
 import { findUserByEmail, normaliseEmail } from '../users/users.queries';
 import { trustedDevice } from './known-devices';
 import { verifyAgainstDummy, verifyPassword } from './password';
-import { clearFailures, policies, recordFailure, retryAfter } from './rate-limit';
+import { clearFailures, limitAddress, policies, recordFailure, retryAfter } from './rate-limit';
 import { createSession } from './session';
 
 export type LoginResult =
@@ -25,6 +25,7 @@ export interface LoginInput {
 /** The rate-limit keys of one e-mail address typed, whether or not an account has it. */
 export function loginKeys(email: string, ip: string) {
 	const account = sha256Hex(normaliseEmail(email));
+	ip = limitAddress(ip);
 	return { pair: `login:pair:${account}:${ip}`, account: `login:email:${account}`, address: `login:ip:${ip}`, accountPrefix: `login:pair:${account}:` };
 }
 

@@ -15,7 +15,7 @@ import type { UserIdentity } from '../users/users.queries';
 import { normaliseEmail } from '../users/users.queries';
 import { hashPassword } from './password';
 import { loginKeys } from './login';
-import { clearFailures, clearFailuresLike, policies, recordFailure, retryAfter } from './rate-limit';
+import { clearFailures, clearFailuresLike, limitAddress, policies, recordFailure, retryAfter } from './rate-limit';
 import { createSession } from './session';
 
 export const RESET_HOURS = 72;
@@ -63,7 +63,7 @@ export type ResetResult =
  * signed out), lifts the sign-in limits on his address, and signs him in here.
  */
 export async function resetPassword(db: Db, input: ResetInput): Promise<ResetResult> {
-	const limitKey = `reset:ip:${input.ip}`;
+	const limitKey = `reset:ip:${limitAddress(input.ip)}`;
 	const wait = await retryAfter(db, limitKey);
 	if (wait > 0) return { ok: false, reason: 'rate_limited', retryAfter: wait };
 	const row = await db

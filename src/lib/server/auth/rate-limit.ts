@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { clock } from '../clock';
 import type { Db } from '../db';
 
@@ -45,6 +46,20 @@ export const policies = {
 } satisfies Record<string, LimitPolicy>;
 
 export type PolicyName = keyof typeof policies;
+
+/**
+ * The address a limit counts against. One IPv6 subscriber usually holds a whole /64 (2^64 addresses),
+ * so counting each address apart would give one person endless fresh counters: IPv6 counts per /64,
+ * IPv4 (and IPv4 mapped into IPv6) per address. The audit log keeps the full address.
+ */
+export function limitAddress(ip: string): string {
+	if (!ipaddr.isValid(ip)) return ip.slice(0, 64);
+	const parsed = ipaddr.parse(ip);
+	if (parsed.kind() === 'ipv4') return parsed.toString();
+	const v6 = parsed as ipaddr.IPv6;
+	if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+	return `${v6.parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64`;
+}
 
 /** Seconds until the key may try again, or 0. */
 export async function retryAfter(db: Db, key: string): Promise<number> {

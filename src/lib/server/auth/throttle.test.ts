@@ -125,6 +125,16 @@ describe('heartbeat throttle and seat time', () => {
 	});
 });
 
+describe('staff documents made on request', () => {
+	it('lets a clerk print ten letters at once, then one every three seconds', () => {
+		const t = new Throttle(policies.document);
+		expect(flood(t, 'clerk', 10, 100).every((w) => w === 0)).toBe(true);
+		expect(t.take('clerk')).toBe(3);
+		clock.advance(3000);
+		expect(t.take('clerk')).toBe(0);
+	});
+});
+
 describe('memory', () => {
 	it('holds no more keys than its limit, dropping refilled buckets first', () => {
 		const t = new Throttle(policies.draft, 100);

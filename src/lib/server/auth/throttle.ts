@@ -28,7 +28,10 @@ export const policies = {
 	// is refused only when another was accepted less than a refill ago, so accepted beats are never
 	// more than 15 s apart, within MAX_GAP_SECONDS (src/lib/domain/seat-time.ts), and the next accepted
 	// one is credited all the time since (throttle.test.ts simulates it).
-	heartbeat: { burst: 8, perSecond: 1 / 5 }
+	heartbeat: { burst: 8, perSecond: 1 / 5 },
+	// Staff documents made on request (the instruction letter, the evidence packet): each is a PDF
+	// rendered for the request. A clerk printing a morning's letters needs a handful at once.
+	document: { burst: 10, perSecond: 1 / 3 }
 } satisfies Record<string, BucketPolicy>;
 
 interface Bucket {
@@ -99,7 +102,8 @@ export class Throttle {
 
 export const throttles = {
 	draft: new Throttle(policies.draft),
-	heartbeat: new Throttle(policies.heartbeat)
+	heartbeat: new Throttle(policies.heartbeat),
+	document: new Throttle(policies.document)
 };
 
 /** The answer to a refused request: 429 with Retry-After (whole seconds), and nothing written. */

@@ -4,7 +4,7 @@ import type { PasswordProblem } from '../../domain/password-policy';
 import { passwordProblem } from '../auth/password-blocklist';
 import { audit, auditAlone } from '../audit/audit';
 import { hashPassword } from '../auth/password';
-import { policies, recordFailure, retryAfter } from '../auth/rate-limit';
+import { limitAddress, policies, recordFailure, retryAfter } from '../auth/rate-limit';
 import { createSession } from '../auth/session';
 import { clock } from '../clock';
 import { newId } from '../ids';
@@ -32,7 +32,7 @@ export type ActivationResult =
 	| { ok: false; reason: 'weak_password'; problem: PasswordProblem };
 
 export async function activate(db: Db, input: ActivationInput): Promise<ActivationResult> {
-	const limitKey = `enroll:ip:${input.ip}`;
+	const limitKey = `enroll:ip:${limitAddress(input.ip)}`;
 	const wait = await retryAfter(db, limitKey);
 	if (wait > 0) return { ok: false, reason: 'rate_limited', retryAfter: wait };
 

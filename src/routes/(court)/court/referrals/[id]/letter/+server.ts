@@ -1,4 +1,5 @@
 import { error } from '@sveltejs/kit';
+import { throttles, tooManyRequests } from '$lib/server/auth/throttle';
 import { requireRole, requireSameOrigin } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { instructionLetter } from '$lib/server/enrollment/letter.service';
@@ -9,6 +10,8 @@ import type { RequestHandler } from './$types';
 export const POST: RequestHandler = async (event) => {
 	requireSameOrigin(event);
 	const user = requireRole(event.locals, 'court', 'admin');
+	const wait = throttles.document.take(user.id);
+	if (wait) return tooManyRequests(wait, 'Too many documents at once. Please wait a moment and try again.');
 	const form = await event.request.formData();
 	const code = form.get('code');
 	if (typeof code !== 'string' || code.length > 40) error(400, 'The enrollment code is missing.');
