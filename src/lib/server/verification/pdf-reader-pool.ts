@@ -6,7 +6,8 @@
  *   - a wall-clock limit per file, counted from when the thread is ready: past it the thread is ended
  *     (terminate() stops even a tight loop) and a new one starts for the next file;
  *   - resourceLimits on the thread's heap: a file that fills it ends the thread, not the server;
- *   - one thread and at most MAX_WAITING files waiting: beyond that the answer is "busy".
+ *   - one thread and at most MAX_WAITING files waiting: beyond that the answer is "busy";
+ *   - the lowest CPU priority for the thread (pdf-reader.worker.ts), and its end after IDLE_MS idle.
  * Every outcome is a value (never a rejection). The thread is unref'd while idle, so it never keeps a
  * process (the CLI, a test) alive.
  */
@@ -21,8 +22,11 @@ import type { ReaderMessage, ReaderRequest } from './pdf-reader.worker';
 export const READ_LIMITS: ReadLimits = { maxInflatedBytes: 8 * 1024 * 1024, maxObjects: 10_000, maxValues: 100_000 };
 /** Within the limits above a file takes well under half a second, even on a busy machine. */
 export const TIME_LIMIT_MS = 2_000;
-const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 };
+/** A genuine file needs a few MB of heap here; a thread that reaches this is ended. */
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8, stackSizeMb: 4 };
 const MAX_WAITING = 8;
+/** An idle thread is ended after this long, giving its memory back; the next file starts a new one. */
+const IDLE_MS = 30_000;
 
 export type ReaderResult =
 	| { ok: true; title: string | null; keywords: string | null }
@@ -46,6 +50,7 @@ interface Thread {
 	ready: boolean;
 	current: Job | null;
 	timer?: NodeJS.Timeout;
+	idle?: NodeJS.Timeout;
 }
 
 let thread: Thread | null = null;
@@ -72,6 +77,7 @@ function retire(t: Thread, result: ReaderResult | null, note?: string) {
 	if (thread !== t) return; // already retired ('error' is followed by 'exit')
 	thread = null;
 	clearTimeout(t.timer);
+	clearTimeout(t.idle);
 	const job = t.current;
 	t.current = null;
 	void t.worker.terminate();
@@ -112,10 +118,16 @@ async function start(): Promise<void> {
 	holdWhileBusy(t);
 }
 
-/** Keep the process alive while a file is read or waits (for the thread to start, too), never when idle. */
+/**
+ * Keeps the process alive while a file is read or waits (for the thread to start, too), never when
+ * idle; an idle thread is ended after IDLE_MS.
+ */
 function holdWhileBusy(t: Thread): void {
-	if (t.current || queue.length > 0) t.worker.ref();
-	else t.worker.unref();
+	clearTimeout(t.idle);
+	if (t.current || queue.length > 0) return void t.worker.ref();
+	t.worker.unref();
+	t.idle = setTimeout(() => retire(t, null), IDLE_MS);
+	t.idle.unref();
 }
 
 function dispatch(): void {
