@@ -76,7 +76,11 @@ export async function hostileUploads({ base, pid, serial, certificate, serverLoo
 	// Warm-up with the genuine certificate: the first upload after start loads the verification route's
 	// modules (a one-off, as for any route).
 	await upload(base, certificate, false);
-	await serverLoop(); // a fresh measurement from here
+	// The same probe for 3 s with no upload: on a shared machine, the stall that other processes cause.
+	await serverLoop();
+	await new Promise((r) => setTimeout(r, 3000));
+	const idle = await serverLoop();
+	const idleProbeMax = Math.max(...probeTimes.splice(0));
 	const rssBefore = rssMb(pid);
 	const logBefore = serverLog().length;
 	const rows = [];
@@ -100,6 +104,7 @@ export async function hostileUploads({ base, pid, serial, certificate, serverLoo
 	const p99 = probeTimes[Math.floor(probeTimes.length * 0.99)] ?? 0;
 	console.log(`   server event loop: longest stall ${loop.maxDelayMs} ms, p99 ${loop.p99DelayMs} ms (target: no stall above 50 ms)` +
 		(loop.cpuMs !== undefined ? `; its main thread ran ${loop.cpuMs} ms in ${Math.round(loop.windowMs / 1000)} s and waited ${loop.waitMs} ms for a CPU` : ''));
+	console.log(`   (the 3 s just before, no uploads: longest stall ${idle.maxDelayMs} ms, p99 ${idle.p99DelayMs} ms; probe longest ${idleProbeMax.toFixed(1)} ms)`);
 	console.log(`   probe GET /healthz meanwhile: p99 ${p99.toFixed(1)} ms, longest ${(probeTimes.at(-1) ?? 0).toFixed(1)} ms (${probeTimes.length} requests${probeErrors ? `, ${probeErrors} failed` : ''})`);
 	console.log(`   server RSS: ${rssBefore} MB before, peak ${Math.max(peakRss, rssBefore)} MB during (growth ${Math.max(peakRss, rssBefore) - rssBefore} MB), ${rssMb(pid)} MB after`);
 	const printed = serverLog().slice(logBefore).split('\n').filter(Boolean);

@@ -7,7 +7,7 @@
  *     (terminate() stops even a tight loop) and a new one starts for the next file;
  *   - resourceLimits on the thread's heap: a file that fills it ends the thread, not the server;
  *   - one thread and at most MAX_WAITING files waiting: beyond that the answer is "busy";
- *   - the lowest CPU priority for the thread (pdf-reader.worker.ts), and its end after IDLE_MS idle.
+ *   - a lower CPU priority for the thread (pdf-reader.worker.ts), and its end after IDLE_MS idle.
  * Every outcome is a value (never a rejection). The thread is unref'd while idle, so it never keeps a
  * process (the CLI, a test) alive.
  */

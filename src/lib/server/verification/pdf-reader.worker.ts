@@ -23,7 +23,7 @@ const port = parentPort;
 if (!isMainThread && port && (workerData as { role?: string } | null)?.role === WORKER_ROLE) {
 	for (const k of ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'table'] as const) console[k] = () => {};
 	process.stdout.write = process.stderr.write = () => true;
-	lowestPriority();
+	lowerPriority();
 	void import('./pdf-reader').then(
 		async (reader) => {
 			try {
@@ -43,12 +43,13 @@ if (!isMainThread && port && (workerData as { role?: string } | null)?.role === 
 }
 
 /**
- * On Linux, the lowest scheduling priority (nice 19) for this thread alone: on a machine with two
- * cores, a file being parsed here must not take CPU time from the server's event loop.
+ * On Linux, a lower scheduling priority (nice 10) for this thread alone: on a machine with two cores,
+ * a file being parsed here must not take CPU time from the server's event loop. Not 19: on a busy
+ * machine that starved the thread so much that files hit the 2 s limit (pdf-reader-pool.ts) unread.
  */
-function lowestPriority(): void {
+function lowerPriority(): void {
 	try {
-		setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
+		setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10);
 	} catch {
 		// Not Linux, or not allowed: the thread runs at normal priority.
 	}
