@@ -25,7 +25,8 @@ async function upload(base, bytes, form) {
 		try {
 			const j = JSON.parse(text);
 			// The API answers its own JSON; the form SvelteKit's action JSON, its data serialised by devalue.
-			const outcome = form ? /"(valid|revoked|superseded|altered|unknown|unreadable)"/.exec(j.data ?? '')?.[1] : j.status;
+			// The API's stable interface says "unknown" also for a file that could not be read; its reason says which.
+			const outcome = form ? /"(valid|revoked|superseded|altered|unknown|unreadable)"/.exec(j.data ?? '')?.[1] : /could not be read/.test(j.reason ?? '') ? 'unreadable' : j.status;
 			status = `${form ? (j.status ?? res.status) : res.status} ${outcome ?? j.type ?? ''}`.trim();
 		} catch {}
 		return { ms: performance.now() - t, status, form };

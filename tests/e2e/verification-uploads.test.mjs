@@ -1,12 +1,14 @@
 // Hostile uploads to the built server, through POST /api/v1/certificates/verify and the /verify form:
 // an object stream that inflates to 480 MB is answered "could not be read" (never a 500) and the server
-// goes on answering; a forged title naming a real serial is "altered" twenty times from one address,
-// then 429 with Retry-After. (How long the event loop stalls meanwhile is measured by `npm run bench`.)
+// goes on answering; a file only the reader thread can read is read there (the built app starts it);
+// a forged title naming a real serial is "altered" twenty times from one address, then 429 with
+// Retry-After. (How long the event loop stalls meanwhile is measured by `npm run bench`.)
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { PDFDocument } from 'pdf-lib';
 import { objectStreamBomb, titled } from '../../scripts/bench-hostile-pdfs.mjs';
 import { BASE, PHONE, WORK, axe, db, launch, newPage } from './helpers.mjs';
 
@@ -54,6 +56,16 @@ describe('hostile uploads', () => {
 		assert.match(await page.textContent('main'), /could not be read/);
 		await axe(page, 'verify result: unreadable');
 		await context.close();
+	});
+
+	it('reads in the reader thread what the byte scan cannot: a forged title inside an object stream is altered too', async () => {
+		const doc = await PDFDocument.create();
+		doc.addPage();
+		doc.setTitle(`Certificate of Completion ${serial}`);
+		const res = await api(await doc.save({ useObjectStreams: true }));
+		const body = await res.json();
+		assert.deepEqual({ http: res.status, status: body.status, match: body.match }, { http: 200, status: 'altered', match: false });
+		assert.match(body.reason, new RegExp(serial));
 	});
 
 	it('answers a forged title naming a real serial as altered until the address has failed 20 checks, then 429 with Retry-After', async () => {
