@@ -4,13 +4,17 @@
 //      server does, and on the main thread for comparison, with the event-loop stall each causes;
 //   2. other requests while certificates are issued: one connection probing /healthz, first idle,
 //      then while an admin reissues certificates through the real form (each one a full issue);
-//   3. the verification API under load (autocannon, 50 connections, loopback);
-//   4. a bare SvelteKit endpoint (/healthz) under the same load, for comparison.
+//   3. the verification API under load (autocannon, 50 connections, loopback), and a bare SvelteKit
+//      endpoint (/healthz) under the same load, for comparison;
+//   4. hostile uploads (scripts/bench-uploads.mjs): the server's event-loop stall and RSS growth while
+//      files built to cost it are checked, and the per-address limit (last: it blocks the address).
+// BENCH_UPLOADS_ONLY=1 runs phase 4 alone.
 // On a shared 2-core machine every figure moves with whatever else runs: run it a few times.
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostileUploads } from './bench-uploads.mjs';
 import { freePort } from './free-port.mjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +23,9 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const work = mkdtempSync(join(tmpdir(), 'js-bench-'));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const env = { ...process.env, DATABASE_URL: join(work, 'bench.sqlite'), KEYS_DIR: join(work, 'keys'), ORIGIN: base, PORT: String(port), HOST: '127.0.0.1' };
+// BODY_SIZE_LIMIT: adapter-node refuses bodies over 512 KB by default; the uploads phase sends files up
+// to the app's own cap (5 MB, config.maxUploadBytes), the worst a deployment that raises it would see.
+const env = { ...process.env, DATABASE_URL: join(work, 'bench.sqlite'), KEYS_DIR: join(work, 'keys'), ORIGIN: base, PORT: String(port), HOST: '127.0.0.1', BODY_SIZE_LIMIT: '6M' };
 const sh = (cmd, args) => {
 	const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
 	if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed`);
@@ -29,12 +35,15 @@ const sh = (cmd, args) => {
 if (process.env.BENCH_SKIP_BUILD !== '1' || !existsSync('build/index.js')) sh('npx', ['vite', 'build', '--logLevel', 'warn']);
 sh('npx', ['tsx', 'src/cli/main.ts', 'demo:load']);
 
-console.log('1. Issuing a certificate (warm keys, 30 in a row)');
-const issue = JSON.parse(execFileSync('npx', ['tsx', 'scripts/bench-issue.ts'], { env, encoding: 'utf8' }).trim().split('\n').pop());
-const show = (r) => `p50 ${r.p50} ms, p99 ${r.p99} ms; main thread busy ${r.mainThreadMsPerCertificate} ms per certificate, longest event-loop stall ${r.maxStallMs} ms`;
-console.log(`   in the worker thread (as the server does): ${show(issue.worker)}`);
-console.log(`   on the main thread (before):               ${show(issue.mainThread)}`);
-console.log(`   (an idle event loop's longest stall on this machine just now: ${issue.idleMaxStallMs} ms)`);
+const uploadsOnly = process.env.BENCH_UPLOADS_ONLY === '1';
+if (!uploadsOnly) {
+	console.log('1. Issuing a certificate (warm keys, 30 in a row)');
+	const issue = JSON.parse(execFileSync('npx', ['tsx', 'scripts/bench-issue.ts'], { env, encoding: 'utf8' }).trim().split('\n').pop());
+	const show = (r) => `p50 ${r.p50} ms, p99 ${r.p99} ms; main thread busy ${r.mainThreadMsPerCertificate} ms per certificate, longest event-loop stall ${r.maxStallMs} ms`;
+	console.log(`   in the worker thread (as the server does): ${show(issue.worker)}`);
+	console.log(`   on the main thread (before):               ${show(issue.mainThread)}`);
+	console.log(`   (an idle event loop's longest stall on this machine just now: ${issue.idleMaxStallMs} ms)`);
+}
 
 // The demo certificate's verification code is printed in its PDF.
 const db = new Database(env.DATABASE_URL, { readonly: true });
@@ -87,9 +96,14 @@ async function whileIssuing(ms) {
 }
 
 // The server runs with a small preload that reports its own event-loop delay on SIGUSR2.
-const server = spawn('node', ['--import', './scripts/bench-loop-monitor.mjs', 'build'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+const server = spawn('node', ['--import', './scripts/bench-loop-monitor.mjs', 'build'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 let serverOut = '';
-server.stdout.on('data', (d) => (serverOut += d));
+let serverLog = ''; // what the server printed, less the monitor's LOOP lines
+server.stdout.on('data', (d) => {
+	serverOut += d;
+	serverLog += String(d).replace(/^LOOP .*\n/gm, '');
+});
+server.stderr.on('data', (d) => (serverLog += d));
 /** The server's event loop since the last call: longest delay, p99, busy time. */
 async function serverLoop() {
 	const before = serverOut.length;
@@ -104,13 +118,22 @@ try {
 		} catch {}
 		await new Promise((r) => setTimeout(r, 100));
 	}
+	await probe(1000); // warm-up: the server has just started (its certificate worker is still loading)
+	if (!uploadsOnly) await otherPhases();
+	console.log('4. Hostile uploads, one after another from one address, one connection probing GET /healthz');
+	await hostileUploads({ base, pid: server.pid, serial: cert.serial, certificate: cert.pdf, serverLoop, serverLog: () => serverLog });
+} finally {
+	server.kill();
+	rmSync(work, { recursive: true, force: true });
+}
+
+async function otherPhases() {
 	const load = async (label, path) => {
 		const r = await autocannon({ url: base + path, connections: 50, duration: seconds });
 		console.log(`   ${label}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}`);
 		return r.requests.average;
 	};
 	console.log(`2. Other requests while certificates are issued (${seconds} s each, one connection probing GET /healthz)`);
-	await probe(1000); // warm-up: the server has just started (its certificate worker is still loading)
 	await serverLoop();
 	const idle = await probe(seconds * 1000);
 	const idleLoop = await serverLoop();
@@ -129,7 +152,4 @@ try {
 	const verify = await load('GET /api/v1/certificates/<serial>?code=…', `/api/v1/certificates/${cert.serial}?code=${code}`);
 	const floor = await load('GET /healthz (a bare endpoint with one query)', '/healthz');
 	console.log(`   verification API at ${Math.round((verify / floor) * 100)}% of the bare endpoint`);
-} finally {
-	server.kill();
-	rmSync(work, { recursive: true, force: true });
 }

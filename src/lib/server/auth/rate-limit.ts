@@ -42,7 +42,14 @@ export const policies = {
 	enrollmentCode: { freeFailures: 9, windowMs: 15 * MIN, blockMs: () => 15 * MIN },
 	// Activation answers "that address cannot be used" at most 3 times a day per referral.
 	emailTaken: { freeFailures: 2, windowMs: 24 * 60 * MIN, blockMs: () => 24 * 60 * MIN },
-	verification: { freeFailures: 19, windowMs: 15 * MIN, blockMs: () => 15 * MIN }
+	// Per address, checks that find nothing: a wrong serial or code, and every upload that is not an issued
+	// file (altered, unknown, unreadable, not a PDF). Serials are sequential, so that one exists is no
+	// secret, but "altered" for a forged title must not be an answer one can ask for without end.
+	verification: { freeFailures: 19, windowMs: 15 * MIN, blockMs: () => 15 * MIN },
+	// Per address, every upload whatever its answer, counted before it is checked (each one hashes up to
+	// 5 MB and may need the PDF reader thread). 60 in 15 minutes lets a court clerk check a stack of
+	// certificates, one every 15 seconds for a quarter of an hour; the 61st is refused for 15 minutes.
+	verificationUpload: { freeFailures: 60, windowMs: 15 * MIN, blockMs: () => 15 * MIN }
 } satisfies Record<string, LimitPolicy>;
 
 export type PolicyName = keyof typeof policies;
@@ -75,7 +82,8 @@ export async function retryAfterAny(db: Db, keys: string[]): Promise<number> {
 	return worst;
 }
 
-export async function recordFailure(db: Db, key: string, policy: LimitPolicy): Promise<void> {
+/** Counts one failure (or, for a policy that counts attempts, one attempt); returns the count in the window. */
+export async function recordFailure(db: Db, key: string, policy: LimitPolicy): Promise<number> {
 	const now = clock.now();
 	const nowIso = now.toISOString();
 	const windowStart = new Date(now.getTime() - policy.windowMs).toISOString();
@@ -97,6 +105,7 @@ export async function recordFailure(db: Db, key: string, policy: LimitPolicy): P
 		const until = new Date(now.getTime() + policy.blockMs(failures)).toISOString();
 		await db.updateTable('rate_limits').set({ blocked_until: until }).where('key', '=', key).execute();
 	}
+	return failures;
 }
 
 export async function clearFailures(db: Db, key: string): Promise<void> {

@@ -1,15 +1,15 @@
-import { PDFDocument } from 'pdf-lib';
+import { createHash } from 'node:crypto';
 import type { CertificateFacts } from '../../domain/certificate-facts';
-import { policies, recordFailure, retryAfter } from '../auth/rate-limit';
+import { limitAddress, policies, recordFailure, retryAfter, retryAfterAny } from '../auth/rate-limit';
 import { hashVerificationCode } from '../certificates/issue';
-import { sha256Hex } from '../certificates/sign';
 import { clock } from '../clock';
 import { constantTimeEqualHex, newId } from '../ids';
 import type { Db } from '../db';
 import type { CertificatesTable } from '../db/schema';
+import { claimedSerial } from './claimed-serial';
 import { logVerification } from './verification-log';
 
-export type Outcome = 'valid' | 'revoked' | 'superseded' | 'altered' | 'unknown';
+export type Outcome = 'valid' | 'revoked' | 'superseded' | 'altered' | 'unknown' | 'unreadable';
 
 /** What a verifier is shown: the certificate's facts and status, only to a holder of the code or file. */
 export interface VerifiedCertificate {
@@ -40,6 +40,11 @@ export interface VerifiedCertificate {
 export type VerifyResult =
 	| { outcome: Outcome; certificate: VerifiedCertificate | null; reason?: string; match?: boolean }
 	| { outcome: 'rate_limited'; retryAfter: number };
+
+export type UploadResult =
+	| VerifyResult
+	/** The PDF reader thread has too many files waiting: nothing was decided, try again shortly. */
+	| { outcome: 'busy'; retryAfter: number };
 
 export function publicView(c: CertificatesTable): VerifiedCertificate {
 	const f = JSON.parse(c.facts_json) as CertificateFacts & { purgedAt?: string };
@@ -80,7 +85,7 @@ function log(db: Db, ctx: Context, serial: string | null, certificateId: string 
 
 /** Serial + code: a wrong code looks exactly like an unknown serial, and both count toward the limit. */
 export async function verifyByCode(db: Db, serialInput: string, code: string, ctx: Context): Promise<VerifyResult> {
-	const limitKey = `verify:ip:${ctx.ip}`;
+	const limitKey = `verify:ip:${limitAddress(ctx.ip)}`;
 	const wait = await retryAfter(db, limitKey);
 	if (wait > 0) return { outcome: 'rate_limited', retryAfter: wait };
 	const serial = serialInput.trim().toUpperCase();
@@ -94,49 +99,53 @@ export async function verifyByCode(db: Db, serialInput: string, code: string, ct
 	return { outcome: cert.status, certificate: publicView(cert) };
 }
 
-/** An uploaded PDF: byte-identical to an issued file, or carrying a serial whose file differs (altered). */
-export async function verifyUpload(db: Db, bytes: Uint8Array, ctx: Context): Promise<VerifyResult> {
-	const limitKey = `verify:ip:${ctx.ip}`;
-	const wait = await retryAfter(db, limitKey);
+/** Why an upload that matches no issued file was not verified (shown as the reason, and in the API's `reason`). */
+const uploadReasons = {
+	not_pdf: 'The file is not a PDF.',
+	unknown: 'No certificate was issued with this file.',
+	unreadable: 'The file could not be read as a PDF: it may be damaged, or built in a way this check does not accept. Upload the certificate exactly as you received it.'
+};
+
+/**
+ * An uploaded PDF: byte-identical to an issued file, or carrying a serial whose file differs (altered).
+ * Every upload counts toward the per-address upload limit before any work is done, and every answer
+ * other than a match counts as a failed check, as a wrong code does (rate-limit.ts). The file is never
+ * parsed on this thread: see claimed-serial.ts.
+ */
+export async function verifyUpload(db: Db, bytes: Uint8Array, ctx: Context): Promise<UploadResult> {
+	const failKey = `verify:ip:${limitAddress(ctx.ip)}`;
+	const uploadKey = `verify:upload:ip:${limitAddress(ctx.ip)}`;
+	const wait = await retryAfterAny(db, [failKey, uploadKey]);
 	if (wait > 0) return { outcome: 'rate_limited', retryAfter: wait };
-	if (Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-') {
-		await log(db, ctx, null, null, 'not_pdf');
-		return { outcome: 'unknown', certificate: null, match: false, reason: 'The file is not a PDF.' };
+	// Counted first, so uploads sent all at once cannot pass the limit together.
+	if ((await recordFailure(db, uploadKey, policies.verificationUpload)) > policies.verificationUpload.freeFailures) {
+		return { outcome: 'rate_limited', retryAfter: await retryAfter(db, uploadKey) };
 	}
-	const sha = sha256Hex(Buffer.from(bytes));
+
+	/** A check that found nothing: counted, logged, answered (unless parallel ones went past the limit meanwhile). */
+	const failed = async (outcome: 'unknown' | 'unreadable' | 'not_pdf' | 'altered', reason: string, claimed?: { id: string; serial: string }): Promise<VerifyResult> => {
+		const failures = await recordFailure(db, failKey, policies.verification);
+		await log(db, ctx, claimed?.serial ?? null, claimed?.id ?? null, outcome);
+		if (failures > policies.verification.freeFailures + 1) return { outcome: 'rate_limited', retryAfter: await retryAfter(db, failKey) };
+		return { outcome: outcome === 'not_pdf' ? 'unknown' : outcome, certificate: null, match: false, reason };
+	};
+
+	if (Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-') return failed('not_pdf', uploadReasons.not_pdf);
+	// ~5 ms for 5 MB. (certificates/sign.ts has sha256Hex, but importing it would load pdf-lib and the PDF
+	// signer on this thread; WebCrypto's digest spends longer on this thread than this, copying the input.)
+	const sha = createHash('sha256').update(bytes).digest('hex');
 	const cert = await db.selectFrom('certificates').selectAll().where('sha256', '=', sha).executeTakeFirst();
 	if (cert) {
 		await log(db, ctx, cert.serial, cert.id, cert.status);
 		return { outcome: cert.status, certificate: publicView(cert), match: true };
 	}
-	const serial = await claimedSerial(bytes);
-	const claimed = serial ? await db.selectFrom('certificates').select(['id', 'serial']).where('serial', '=', serial).executeTakeFirst() : undefined;
-	if (claimed) {
-		await log(db, ctx, claimed.serial, claimed.id, 'altered');
-		return {
-			outcome: 'altered',
-			certificate: null,
-			match: false,
-			reason: `This file claims to be certificate ${claimed.serial}, but it is not the file that was issued: it has been changed.`
-		};
+	const claim = await claimedSerial(bytes);
+	if (claim.kind === 'busy') {
+		await log(db, ctx, null, null, 'busy');
+		return { outcome: 'busy', retryAfter: 60 };
 	}
-	await recordFailure(db, limitKey, policies.verification);
-	await log(db, ctx, null, null, 'unknown');
-	return {
-		outcome: 'unknown',
-		certificate: null,
-		match: false,
-		reason: serial === undefined ? 'The file could not be read as a PDF (it may be damaged).' : 'No certificate was issued with this file.'
-	};
-}
-
-/** The serial a certificate PDF names in its metadata; undefined when the PDF cannot be parsed. */
-async function claimedSerial(bytes: Uint8Array): Promise<string | null | undefined> {
-	try {
-		const doc = await PDFDocument.load(bytes, { updateMetadata: false, ignoreEncryption: true });
-		const text = `${doc.getTitle() ?? ''} ${doc.getKeywords() ?? ''}`;
-		return text.match(/\b[A-Z][A-Z0-9]{0,9}-\d{4}-\d{6,}\b/)?.[0] ?? null;
-	} catch {
-		return undefined;
-	}
+	if (claim.kind === 'unreadable') return failed('unreadable', uploadReasons.unreadable);
+	const claimed = claim.kind === 'serial' ? await db.selectFrom('certificates').select(['id', 'serial']).where('serial', '=', claim.serial).executeTakeFirst() : undefined;
+	if (claimed) return failed('altered', `This file claims to be certificate ${claimed.serial}, but it is not the file that was issued: it has been changed.`, claimed);
+	return failed('unknown', uploadReasons.unknown);
 }

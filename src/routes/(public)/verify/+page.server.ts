@@ -27,6 +27,7 @@ export const actions: Actions = {
 		const { db } = await getDb();
 		const result = await verifyUpload(db, new Uint8Array(await file.arrayBuffer()), { method: 'upload', userId: event.locals.user?.id ?? null, ip: clientIp(event) });
 		if (result.outcome === 'rate_limited') return fail(429, { uploadError: `Too many checks from this connection. Please wait ${Math.ceil(result.retryAfter / 60)} minute(s).` });
+		if (result.outcome === 'busy') return fail(503, { uploadError: 'The server is busy checking other files. Please try again in a minute.' });
 		return { result };
 	}
 };

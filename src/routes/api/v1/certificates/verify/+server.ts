@@ -21,6 +21,8 @@ export const POST: RequestHandler = async (event) => {
 	const { db } = await getDb();
 	const r = await verifyUpload(db, bytes, { method: 'api', userId: event.locals.user?.id ?? null, ip: clientIp(event) });
 	if (r.outcome === 'rate_limited') return json({ error: 'rate_limited', retryAfter: r.retryAfter }, { status: 429, headers: { 'retry-after': String(r.retryAfter) } });
+	if (r.outcome === 'busy') return json({ match: false, status: 'unknown', reason: 'The server is busy checking other files. Try again in a minute.' }, { status: 503, headers: { 'retry-after': String(r.retryAfter) } });
 	if (r.certificate) return json({ ...certificateJson(r.certificate), match: true });
-	return json({ status: r.outcome, match: false, reason: r.reason }, { status: r.outcome === 'altered' ? 200 : 404 });
+	// The stable interface knows "altered" and "unknown": a file that could not be read is "unknown", its reason says so.
+	return json({ status: r.outcome === 'altered' ? 'altered' : 'unknown', match: false, reason: r.reason }, { status: r.outcome === 'altered' ? 200 : 404 });
 };
