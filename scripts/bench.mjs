@@ -96,7 +96,7 @@ async function whileIssuing(ms) {
 }
 
 // The server runs with a small preload that reports its own event-loop delay on SIGUSR2.
-const server = spawn('node', ['--import', './scripts/bench-loop-monitor.mjs', 'build'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+const server = spawn('node', ['--import', './scripts/bench-loop-monitor.mjs', 'scripts/start.mjs'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 let serverOut = '';
 let serverLog = ''; // what the server printed, less the monitor's LOOP lines
 server.stdout.on('data', (d) => {
