@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson } from '../../domain/certificate-facts';
 import { factsV2 } from '../testing/certificate-samples';
-import { detachAll, detachList, pdfinfo, preflightErrors, qpdfCheck, qpdfObjects, skipWithout, structText, writeTemp, xmlProblem, xmp } from '../testing/pdf-tools';
+import { detachAll, detachList, pdfinfo, preflightErrors, qpdfCheck, qpdfObjects, skipWithout, structText, untaggedPaint, writeTemp, xmlProblem, xmp } from '../testing/pdf-tools';
 import type { CertificateFactsV2 } from './certificate-rows';
 import { generateKeys, loadKeys, type LoadedKeys } from './keys';
 import { renderCertificatePdf, type RenderExtra } from './render-pdf';
@@ -110,6 +110,11 @@ describe('the certificate as an archival, tagged PDF', () => {
 		expect(tree).toContain('so they can be checked without the site');
 		expect(structText(writeTemp(signed))).toBe(tree);
 	}, 120_000); // poppler takes seconds to read the structure with its text
+
+	it.skipIf(noQpdf)('paints nothing outside tagged content or artifacts (qpdf --qdf)', () => {
+		expect(untaggedPaint(writeTemp(unsigned))).toEqual([]);
+		expect(untaggedPaint(writeTemp(signed))).toEqual([]);
+	});
 
 	it.skipIf(noQpdf)('shows the QR code as a figure with alt text and its box (qpdf)', () => {
 		const o = qpdfObjects(writeTemp(signed));

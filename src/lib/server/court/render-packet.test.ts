@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeys, loadKeys, type LoadedKeys } from '../certificates/keys';
 import { sha256Hex, signPdf } from '../certificates/sign';
-import { pdffonts, pdfinfo, pdftotext, preflightErrors, qpdfCheck, qpdfObjects, skipWithout, structText, writeTemp, xmlProblem, xmp } from '../testing/pdf-tools';
+import { pdffonts, pdfinfo, pdftotext, preflightErrors, qpdfCheck, qpdfObjects, skipWithout, structText, untaggedPaint, writeTemp, xmlProblem, xmp } from '../testing/pdf-tools';
 import type { PacketFacts } from './packet-facts';
 import { renderPacket } from './render-packet';
 
@@ -95,7 +95,7 @@ describe('the court evidence packet as an archival, tagged PDF', () => {
 		}
 	});
 
-	it.skipIf(noQpdf)('is clean for qpdf, in US English with its title shown, its tables with row and column headers', () => {
+	it.skipIf(noQpdf)('is clean for qpdf, in US English with its title shown, its tables with row and column headers, nothing painted untagged', () => {
 		for (const [when, pdf] of [['unsigned', unsigned], ['signed', signed]] as const) {
 			const file = writeTemp(pdf);
 			expect(qpdfCheck(file).out, when).toContain('No syntax or stream encoding errors found');
@@ -106,6 +106,7 @@ describe('the court evidence packet as an archival, tagged PDF', () => {
 			const scopes = Object.values(o.all).map((x) => (x.value as Record<string, Record<string, unknown>> | undefined)?.['/A']?.['/Scope']).filter(Boolean);
 			expect(scopes, when).toContain('/Column');
 			expect(scopes, when).toContain('/Row');
+			expect(untaggedPaint(file), when).toEqual([]);
 		}
 	});
 

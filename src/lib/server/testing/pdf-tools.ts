@@ -80,6 +80,34 @@ export function qpdfObjects(file: string) {
 	return { trailer: objects.trailer.value as Record<string, Json>, get, dict, all: objects };
 }
 
+const PAINT = new Set(['f', 'F', 'f*', 'S', 's', 'B', 'B*', 'b', 'b*', 'sh', 'Do', 'Tj', 'TJ', "'", '"']);
+
+/**
+ * Painting operators in the pages' content that are neither tagged content nor an artifact, as
+ * "page N: op" (empty when everything painted is in a marked-content sequence). The content is read
+ * as qpdf normalises it (qpdf --qdf: one operator per line, streams uncompressed).
+ */
+export function untaggedPaint(file: string): string[] {
+	const out = join(mkdtempSync(join(tmpdir(), 'js-qdf-')), 'q.pdf');
+	run('qpdf', ['--qdf', '--object-streams=disable', file, out]);
+	const qdf = readFileSync(out, 'latin1');
+	const problems: string[] = [];
+	for (const m of qdf.matchAll(/%% Contents for page (\d+)\n[\s\S]*?\nstream\n([\s\S]*?)\nendstream/g)) {
+		const tokens = m[2]
+			.replace(/<<[\s\S]*?>>/g, ' ') // marked-content properties (flat dictionaries)
+			.replace(/<[0-9A-Fa-f\s]*>/g, ' ') // hex strings
+			.replace(/\((?:\\.|[^\\)])*\)/g, ' ') // literal strings
+			.split(/\s+/);
+		let depth = 0;
+		for (const t of tokens) {
+			if (t === 'BDC' || t === 'BMC') depth++;
+			else if (t === 'EMC') depth--;
+			else if (depth === 0 && PAINT.has(t)) problems.push(`page ${m[1]}: ${t}`);
+		}
+	}
+	return problems;
+}
+
 /** The XMP packet: pdfkit writes it uncompressed, as PDF/A-1 required and later parts recommend. */
 export function xmp(pdf: Uint8Array): string {
 	const text = Buffer.from(pdf).toString('utf8');
