@@ -1,15 +1,16 @@
 /**
- * The court evidence packet as a PDF (US Letter, as many pages as the record needs). Pure: facts in,
- * bytes out; the clock is read by the service (facts.generatedAt). Fonts are the certificate's
- * embedded Liberation fonts, so any name prints as written and the file prints the same everywhere.
- * Times are shown in the program's time zone, dates as the court set them.
+ * The court evidence packet as a PDF (US Letter, as many pages as the record needs), PDF/A-3b and
+ * tagged like the certificate (certificates/archival-pdf.ts): H1 title, H2 sections, tables with
+ * their headers, running heads and page numbers as artifacts. Pure: facts in, bytes out; the clock is
+ * read by the service (facts.generatedAt). Fonts are the certificate's embedded Liberation fonts, so
+ * any name prints as written and the file prints the same everywhere. Times are shown in the
+ * program's time zone, dates as the court set them.
  */
-import PDFDocument from 'pdfkit';
 import { standingLabels, type RiskReason, type Standing } from '../../domain/oversight';
 import { sessionKindLabel } from '../../domain/live-sessions';
 import { formatSessionTime, zoneName } from '../../domain/local-time';
 import { dueIn, longDate, minutes } from '../../format';
-import { certificateFonts } from '../certificates/fonts';
+import { archivalDocument, artifact } from '../certificates/archival-pdf';
 import type { PacketFacts, PacketReflection, PacketRole, PacketSession } from './packet-facts';
 import { ACCENT, CW, Flow, INK, MUTED, PAGE, plain, RULE, type Cell } from './pdf-layout';
 
@@ -51,24 +52,18 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 	const r = f.referral;
 	const s = f.standing;
 
-	const doc = new PDFDocument({
-		size: 'LETTER',
-		margins: { top: 0, left: PAGE.X, right: PAGE.X, bottom: 0 },
-		bufferPages: true,
-		info: { Title: 'Court evidence packet', Author: f.provider, Subject: `Case ${r.caseNumber}`, CreationDate: new Date(f.generatedAt) }
-	});
-	for (const [name, font] of Object.entries(certificateFonts())) doc.registerFont(name, font as unknown as Buffer);
-	const chunks: Buffer[] = [];
-	doc.on('data', (c: Buffer) => chunks.push(c));
-	const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
-	const flow = new Flow(doc);
+	const { doc, root, done } = archivalDocument(
+		{ title: 'Court evidence packet', author: f.provider, subject: `Case ${r.caseNumber}`, createdAt: new Date(f.generatedAt) },
+		{ bufferPages: true, margins: { top: 0, left: PAGE.X, right: PAGE.X, bottom: 0 } }
+	);
+	const flow = new Flow(doc, root);
 
 	// Title
-	flow.put('Court evidence packet', PAGE.X, CW, 'sansBold', 18, INK);
+	flow.put('Court evidence packet', PAGE.X, CW, 'sansBold', 18, INK, 1, 'H1');
 	flow.y += 24;
 	flow.paragraph(`The record behind the standing of ${r.legalName} in this program, for the case file. Times are ${zoneName(tz)}.`, { size: 9.5, color: MUTED, gap: 4 });
 	flow.paragraph(
-		'A report from the program’s records, not a certificate, and unsigned: the signed certificate is the record of completion. ' +
+		'A report from the program’s records, not a certificate: the certificate is the record of completion. ' +
 			'Its request is recorded in the program’s audit log. Left out on purpose: the participant’s written reflections, the facilitators’ feedback on them, ' +
 			'his quiz answers, the reasons staff gave for unlocking a quiz, and staff case notes.',
 		{ size: 8.5, color: MUTED, gap: 0 }
@@ -270,16 +265,30 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 	const range = doc.bufferedPageRange();
 	for (let i = 0; i < range.count; i++) {
 		doc.switchToPage(range.start + i);
-		doc.rect(0, 0, PAGE.W, 8).fill(ACCENT);
-		doc.font('sans').fontSize(8).fillColor(MUTED).text(f.provider.toUpperCase(), PAGE.X, 22, { width: CW / 2, lineBreak: false });
-		doc.text('COURT EVIDENCE PACKET', PAGE.X + CW / 2, 22, { width: CW / 2, align: 'right', lineBreak: false });
-		doc.font('sansBold').fontSize(12).fillColor(ACCENT).text(f.programName, PAGE.X, 34, { width: CW, lineBreak: false, ellipsis: true });
-		doc.font('sans').fontSize(8.5).fillColor(MUTED).text(`Referring court: ${f.courtName}`, PAGE.X, 52, { width: CW, lineBreak: false, ellipsis: true });
-		doc.text(`Generated ${when(f.generatedAt)} ${zoneAbbr} by ${f.generatedBy.name} (${ROLE_LABELS[f.generatedBy.role]})`, PAGE.X, 64, { width: CW, lineBreak: false, ellipsis: true });
-		doc.moveTo(PAGE.X, 80).lineTo(PAGE.X + CW, 80).lineWidth(0.6).strokeColor(RULE).stroke();
-		doc.moveTo(PAGE.X, 748).lineTo(PAGE.X + CW, 748).lineWidth(0.6).strokeColor(RULE).stroke();
-		doc.font('sans').fontSize(8).fillColor(MUTED).text(`${r.legalName} · case ${r.caseNumber}`, PAGE.X, 754, { width: CW - 90, lineBreak: false, ellipsis: true });
-		doc.text(`Page ${i + 1} of ${range.count}`, PAGE.X + CW - 90, 754, { width: 90, align: 'right', lineBreak: false });
+		artifact(doc, () => doc.rect(0, 0, PAGE.W, 8).fill(ACCENT));
+		artifact(
+			doc,
+			() => {
+				doc.font('sans').fontSize(8).fillColor(MUTED).text(f.provider.toUpperCase(), PAGE.X, 22, { width: CW / 2, lineBreak: false });
+				doc.text('COURT EVIDENCE PACKET', PAGE.X + CW / 2, 22, { width: CW / 2, align: 'right', lineBreak: false });
+				doc.font('sansBold').fontSize(12).fillColor(ACCENT).text(f.programName, PAGE.X, 34, { width: CW, lineBreak: false, ellipsis: true });
+				doc.font('sans').fontSize(8.5).fillColor(MUTED).text(`Referring court: ${f.courtName}`, PAGE.X, 52, { width: CW, lineBreak: false, ellipsis: true });
+				doc.text(`Generated ${when(f.generatedAt)} ${zoneAbbr} by ${f.generatedBy.name} (${ROLE_LABELS[f.generatedBy.role]})`, PAGE.X, 64, { width: CW, lineBreak: false, ellipsis: true });
+				doc.moveTo(PAGE.X, 80).lineTo(PAGE.X + CW, 80).lineWidth(0.6).strokeColor(RULE).stroke();
+			},
+			'Pagination',
+			['Top']
+		);
+		artifact(
+			doc,
+			() => {
+				doc.moveTo(PAGE.X, 748).lineTo(PAGE.X + CW, 748).lineWidth(0.6).strokeColor(RULE).stroke();
+				doc.font('sans').fontSize(8).fillColor(MUTED).text(`${r.legalName} · case ${r.caseNumber}`, PAGE.X, 754, { width: CW - 90, lineBreak: false, ellipsis: true });
+				doc.text(`Page ${i + 1} of ${range.count}`, PAGE.X + CW - 90, 754, { width: 90, align: 'right', lineBreak: false });
+			},
+			'Pagination',
+			['Bottom']
+		);
 	}
 	doc.end();
 	return done;
