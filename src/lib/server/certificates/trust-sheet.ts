@@ -38,7 +38,7 @@ export function fingerprintLines(fp: string): string[] {
 
 const day = (iso: string) => iso.slice(0, 10);
 
-function heading(doc: Doc, text: string, gap = 9) {
+function heading(doc: Doc, text: string, gap = 6) {
 	doc.font('sansBold').fontSize(10.5).fillColor(ACCENT).text(text, X, doc.y + gap, { width: CW });
 	doc.moveDown(0.15);
 }
@@ -56,24 +56,42 @@ function steps(doc: Doc, items: string[]) {
 	});
 }
 
+/** Largest size ≤ max at which a one-line text (an address, a command) fits: never wrapped mid-address. */
+function fit(doc: Doc, font: FontName, text: string, width: number, max: number): number {
+	let size = max;
+	doc.font(font);
+	while (size > 5 && doc.fontSize(size).widthOfString(text) > width) size -= 0.2;
+	return size;
+}
+
 function code(doc: Doc, lines: string[]) {
 	const top = doc.y + 3;
 	const h = lines.length * 10.4 + 8;
 	doc.rect(X, top, CW, h).fill(BOX);
-	lines.forEach((line, i) => doc.font('monoBold').fontSize(7.6).fillColor(INK).text(line, X + 6, top + 5 + i * 10.4, { width: CW - 12, lineBreak: false }));
+	lines.forEach((line, i) => doc.font('monoBold').fontSize(fit(doc, 'monoBold', line, CW - 12, 7.6)).fillColor(INK).text(line, X + 6, top + 5 + i * 10.4, { width: CW - 12, lineBreak: false }));
 	doc.y = top + h;
+}
+
+function addresses(doc: Doc, rows: [string, string][]) {
+	const labelW = 190;
+	for (const [label, url] of rows) {
+		const y = doc.y + 1.5;
+		doc.font('sans').fontSize(8.6).fillColor(INK).text(label, X, y, { width: labelW, lineBreak: false });
+		doc.font('monoBold').fontSize(fit(doc, 'monoBold', url, CW - labelW, 8.4)).fillColor(INK).text(url, X + labelW, y + 0.4, { width: CW - labelW, lineBreak: false });
+		doc.y = y + 10.5;
+	}
 }
 
 function fingerprintBox(doc: Doc, input: TrustSheetInput) {
 	const top = doc.y + 8;
 	const lines = fingerprintLines(input.ca.fingerprintSha256);
-	const h = 30 + lines.length * 25 + 24;
+	const h = 28 + lines.length * 23 + 22;
 	doc.rect(X, top, CW, h).lineWidth(1.4).fillAndStroke(BOX, ACCENT);
 	doc.font('sansBold').fontSize(8).fillColor(MUTED).text('SHA-256 FINGERPRINT OF THE PROGRAM CA: THE ONE THING TO COMPARE', X + 12, top + 10, { width: CW - 24, characterSpacing: 0.5 });
-	lines.forEach((line, i) => doc.font('monoBold').fontSize(18.5).fillColor(INK).text(line, X, top + 28 + i * 25, { width: CW, align: 'center', lineBreak: false }));
+	lines.forEach((line, i) => doc.font('monoBold').fontSize(18.5).fillColor(INK).text(line, X, top + 26 + i * 23, { width: CW, align: 'center', lineBreak: false }));
 	doc.font('sans').fontSize(8.3).fillColor(INK).text(
 		`"${input.ca.commonName}", valid ${day(input.ca.notBefore)} to ${day(input.ca.notAfter)}. Anyone can make a CA with the same name; only this fingerprint tells ours apart.`,
-		X + 12, top + 30 + lines.length * 25, { width: CW - 24, align: 'center' }
+		X + 12, top + 28 + lines.length * 23, { width: CW - 24, align: 'center' }
 	);
 	doc.y = top + h;
 }
@@ -81,9 +99,9 @@ function fingerprintBox(doc: Doc, input: TrustSheetInput) {
 function results(doc: Doc, input: TrustSheetInput) {
 	const rows: [string, string][] = [
 		['Signature is Valid.', 'The signed part of the file is exactly what the program signed. "Digest Mismatch" or "Signature is Invalid" means it was changed: do not accept it.'],
-		['Total document signed', `The signature covers the whole file: nothing was added after signing. Without this line something was added later (it can paint another name over the page): do not accept the file; check it at ${input.urls.verify}.`],
+		['Total document signed', `The signature covers the whole file: nothing was added after signing. Without this line something was added later (it can paint another name over the page): do not accept the file; check it on the verification page.`],
 		['Certificate is Trusted.', 'The signer chains to the CA you imported. "Certificate issuer is unknown" or "isn\'t Trusted": the CA is not imported, or the file was signed under a look-alike CA.'],
-		['Certificate has been Revoked.', `The program withdrew that signing key: check the certificate at ${input.urls.verify} before relying on it.`]
+		['Certificate has been Revoked.', 'The program withdrew that signing key: check the certificate on the verification page before relying on it.']
 	];
 	for (const [said, meaning] of rows) {
 		const y = doc.y + 3;
@@ -113,7 +131,8 @@ export async function renderTrustSheet(input: TrustSheetInput): Promise<Buffer> 
 		doc.on('error', reject);
 	});
 
-	doc.font('sansBold').fontSize(17).fillColor(ACCENT).text(`How to trust certificates from ${input.programName}`, X, 40, { width: CW });
+	const title = `How to trust certificates from ${input.programName}`;
+	doc.font('sansBold').fontSize(Math.max(12, fit(doc, 'sansBold', title, CW, 17))).fillColor(ACCENT).text(title, X, 40, { width: CW });
 	para(doc, `For court staff: do this once on each computer used to check certificates of completion. As of ${day(input.asOf)}.`, { color: MUTED, size: 9 });
 
 	heading(doc, 'What this is');
@@ -121,9 +140,14 @@ export async function renderTrustSheet(input: TrustSheetInput): Promise<Buffer> 
 	fingerprintBox(doc, input);
 
 	heading(doc, 'Where to get it (type the address yourself; never use a copy sent by e-mail)');
-	para(doc, `For Adobe Reader: ${input.urls.cer}     For pdfsig: ${input.urls.pem}`, { font: 'monoBold', size: 7.8 });
-	para(doc, `Revocation list (CRL): ${input.urls.crl}     This sheet: ${input.urls.sheet}`, { font: 'monoBold', size: 7.8 });
-	para(doc, `The fingerprint is also shown at ${input.urls.verify} and published at ${input.urls.keys}.`, { size: 8.3, color: MUTED });
+	addresses(doc, [
+		['The CA for Adobe Reader (ca.cer)', input.urls.cer],
+		['The CA for pdfsig (ca.pem)', input.urls.pem],
+		['Its revocation list (CRL)', input.urls.crl],
+		['The verification page (with the fingerprint)', input.urls.verify],
+		['The fingerprint for programs (JSON)', input.urls.keys],
+		['This sheet', input.urls.sheet]
+	]);
 
 	heading(doc, 'Adobe Acrobat Reader');
 	steps(doc, [
@@ -139,7 +163,7 @@ export async function renderTrustSheet(input: TrustSheetInput): Promise<Buffer> 
 		'mkdir nss && certutil -N -d sql:nss --empty-password',
 		`curl -sO ${input.urls.pem}`,
 		'certutil -A -d sql:nss -n program-ca -t ",C," -i ca.pem     # ",C,": trusted for signed documents',
-		'certutil -L -d sql:nss -n program-ca | grep -A2 SHA-256     # must equal the fingerprint above',
+		"certutil -L -d sql:nss -n program-ca | grep -A1 'Fingerprint (SHA-256)'   # must equal the fingerprint above",
 		'pdfsig -nssdir sql:nss certificate.pdf'
 	]);
 
@@ -147,9 +171,12 @@ export async function renderTrustSheet(input: TrustSheetInput): Promise<Buffer> 
 	results(doc, input);
 
 	heading(doc, 'Questions');
-	para(doc, input.phone ? `Call ${input.provider} at ${input.phone}. Any doubt about one certificate: check it at ${input.urls.verify} with its serial and code.` : `Contact ${input.provider}. Any doubt about one certificate: check it at ${input.urls.verify} with its serial and code.`);
+	para(doc, `${input.phone ? `Call ${input.provider} at ${input.phone}.` : `Contact ${input.provider}.`} Any doubt about one certificate: type its serial and verification code on the verification page, or upload the file there.`);
 
-	doc.font('sans').fontSize(7).fillColor(MUTED).text(`${input.programName} · program CA ${input.ca.fingerprintSha256}`, X, H - 30, { width: CW, align: 'center', lineBreak: false });
+	// One page is the point of the sheet: a layout that runs into the footer is a bug, not a second page.
+	if (doc.y > H - 34) throw new Error(`the trust sheet does not fit on one page (content ends at ${Math.round(doc.y)} pt)`);
+	const footer = `${input.programName} · program CA ${input.ca.fingerprintSha256}`;
+	doc.font('sans').fontSize(fit(doc, 'sans', footer, CW, 7)).fillColor(MUTED).text(footer, X, H - 26, { width: CW, align: 'center', lineBreak: false });
 	doc.end();
 	return done;
 }
