@@ -96,6 +96,18 @@ forEachDb('signing key registry', (ctx) => {
 		expect(keyWarnings()).toEqual([]);
 	});
 
+	it('warns while the active signer certificate names no CRL (made before it did), until the keys are rotated', async () => {
+		const base = fresh('no-cdp');
+		const dir = join(base, 'keys');
+		generateKeys(dir, { programName: 'Old Signer Program', caDir: join(base, 'ca'), crlUrl: null });
+		vi.spyOn(console, 'warn').mockImplementation(() => {});
+		await ensureSigningReady(dir, ctx.db);
+		expect(keyWarnings()).toEqual([expect.stringMatching(/^The active signing certificate does not say where its revocation list is published/)]);
+		generateKeys(dir, { programName: 'Old Signer Program', caDir: join(base, 'ca'), crlUrl: CRL_URL });
+		await ensureSigningReady(dir, ctx.db);
+		expect(keyWarnings()).toEqual([]);
+	});
+
 	it('says issuing is disabled on the admin overview when there are no keys', async () => {
 		vi.spyOn(console, 'warn').mockImplementation(() => {});
 		expect(await ensureSigningReady(join(tmp, 'nothing-here'), ctx.db)).toBe(false);

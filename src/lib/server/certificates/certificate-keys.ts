@@ -6,7 +6,8 @@ import type { Db } from '../db';
 import { getDb } from '../db/instance';
 import { CA_CRL } from './ca-folder';
 import { caKeyInKeysFolder, loadKeys, readCrlFile, type LoadedKeys } from './keys';
-import { caKeyWarning, crlWarning } from './key-warnings';
+import { caKeyWarning, crlWarning, signerCrlWarning } from './key-warnings';
+import { crlUrlOf, parseCertificate, pemToDer } from './x509';
 import { syncSigningKeys } from './signing-keys.queries';
 import { warmCertificateWorker } from './worker-pool';
 
@@ -17,6 +18,8 @@ let keysDir: string | null = null;
 let crlStamp = '';
 let crlCheckedAt = 0;
 let dailyCheck: NodeJS.Timeout | null = null;
+/** whether the active signer certificate names its CRL (worked out once per key set) */
+let signerNamesCrl: boolean | null = null;
 /** The CLI may replace ca.crl while the server runs; look at the file at most this often. */
 const CRL_RECHECK_MS = 5_000;
 
@@ -52,6 +55,9 @@ export function keyWarnings(now: Date = clock.now()): string[] {
 	else {
 		const crl = crlWarning(keys.crl, now);
 		if (crl) out.push(crl);
+		signerNamesCrl ??= crlUrlOf(parseCertificate(pemToDer(keys.pdf.certPem))) !== null;
+		const signer = signerCrlWarning(signerNamesCrl);
+		if (signer) out.push(signer);
 	}
 	const caKey = keysDir ? caKeyWarning(caKeyInKeysFolder(keysDir), keysDir) : null;
 	if (caKey) out.push(caKey);
@@ -67,6 +73,7 @@ export async function ensureSigningReady(dir = config.keysDir, db?: Db): Promise
 	keysDir = resolve(dir);
 	try {
 		keys = loadKeys(keysDir);
+		signerNamesCrl = null;
 		problem = null;
 		crlStamp = crlFileStamp(keysDir);
 		crlCheckedAt = clock.now().getTime();
@@ -94,6 +101,7 @@ export function signingKeys(): { ok: true; keys: LoadedKeys } | { ok: false; pro
 /** Test-only: use keys loaded elsewhere (optionally from their folder, so CRL changes are seen). */
 export function useSigningKeys(k: LoadedKeys | null, dir: string | null = null): void {
 	keys = k;
+	signerNamesCrl = null;
 	keysDir = dir ? resolve(dir) : null;
 	crlStamp = dir ? crlFileStamp(resolve(dir)) : '';
 	crlCheckedAt = 0;

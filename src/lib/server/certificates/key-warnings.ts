@@ -18,3 +18,9 @@ export function caKeyWarning(caKeyInKeysFolder: boolean, keysDir: string): strin
 	if (!caKeyInKeysFolder) return null;
 	return `The CA private key (ca.key.pem) is in the server's keys folder ${keysDir}: anyone who can read that folder can make certificates in the program's name. Move it out with \`npm run cli -- keys:move-ca --to <folder kept off the server>\`.`;
 }
+
+/** Signer certificates made before the CRL distribution point was named cannot be checked for revocation. */
+export function signerCrlWarning(signerNamesCrl: boolean): string | null {
+	if (signerNamesCrl) return null;
+	return 'The active signing certificate does not say where its revocation list is published, so validators cannot check it. Rotate to one that does: `npm run cli -- keys:generate --ca-dir <CA folder>`, then restart the server.';
+}

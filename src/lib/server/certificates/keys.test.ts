@@ -41,7 +41,7 @@ function signerPem(dir: string, keyId: string): string {
 
 describe('loadKeys', () => {
 	it('refuses a folder without keys and says how to make them', () => {
-		expect(() => loadKeys(join(root, 'nothing'))).toThrow(/No signing keys in .*nothing: run `npm run cli -- keys:generate`/);
+		expect(() => loadKeys(join(root, 'nothing'))).toThrow(/No signing keys in .*nothing: run `npm run cli -- keys:generate --ca-dir <CA folder>`/);
 	});
 });
 

@@ -261,7 +261,7 @@ export function readCrlFile(dir: string, caDer: Buffer): LoadedKeys['crl'] {
 
 /** Read the keys once (at start); the private keys are parsed here, not per signature. */
 export function loadKeys(dir: string): LoadedKeys {
-	const hint = `No signing keys in ${dir}: run \`npm run cli -- keys:generate\``;
+	const hint = `No signing keys in ${dir}: run \`npm run cli -- keys:generate --ca-dir <CA folder>\``;
 	const manifest = readManifest(dir);
 	if (!manifest || !manifest.active?.ed25519 || !manifest.active?.pdf) throw new Error(hint);
 
@@ -276,7 +276,7 @@ export function loadKeys(dir: string): LoadedKeys {
 
 	const active = manifest.pdf.find((k) => k.keyId === manifest.active.pdf);
 	if (!active) throw new Error(`${hint} (active PDF key ${manifest.active.pdf} not listed)`);
-	if (active.revokedFrom) throw new Error(`The active PDF signing key ${active.keyId} is revoked: run \`npm run cli -- keys:generate\` to make a new one`);
+	if (active.revokedFrom) throw new Error(`The active PDF signing key ${active.keyId} is revoked: run \`npm run cli -- keys:generate --ca-dir <CA folder>\` to make a new one`);
 	const p12Path = join(dir, active.p12File);
 	if (!existsSync(p12Path)) throw new Error(`${hint} (missing ${p12Path})`);
 	const caPath = join(dir, CA_CERT);
