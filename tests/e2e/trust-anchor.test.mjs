@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BASE, DESKTOP, PHONE, SHOTS, WORK, accounts, axe, launch, login, newPage } from './helpers.mjs';
+import { BASE, DESKTOP, PHONE, SHOTS, WORK, accounts, axe, launch, login, newPage, shot } from './helpers.mjs';
 
 const dir = mkdtempSync(join(WORK, 'trust-'));
 const file = (name, bytes) => {
@@ -91,6 +91,7 @@ describe('the fingerprint and the trust sheet, as court staff see them', () => {
 			assert.equal((await page.locator('#ca-fingerprint').innerText()).trim(), fingerprint);
 			assert.equal(await page.locator('a[href="/verify/trust.pdf"]').count(), 1);
 			await axe(page, `/verify (${label})`);
+			await shot(page, `verify-trust-${label}`);
 			await context.close();
 		});
 	}

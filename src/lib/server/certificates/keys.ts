@@ -12,52 +12,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import forge from 'node-forge';
 import { CA_CERT, CA_CRL, CA_KEY, caNotAfter, caProgramName, createCa, hasCa, issueCrl, openCa, randomSerial, saveCaRecord, type CaFolder } from './ca-folder';
 import { writeFileAtomic } from './files';
-import { derToPem, distinguishedName, fingerprintSha256, makeSignerCertificate, parseCertificate, pemToDer, readCrl, serialHexOf, type RevocationReason } from './x509';
+import { keyRecords, MANIFEST, readManifest, writeManifest, type KeyManifest, type KeyRecord, type Lifecycle } from './key-manifest';
+import { derToPem, distinguishedName, fingerprintSha256, makeSignerCertificate, parseCertificate, pemToDer, readCrl, serialHexOf } from './x509';
 
-interface Lifecycle {
-	/** when a newer key took over signing (rotation) */
-	retiredAt?: string;
-	/** from when the key is distrusted (keys:revoke --from) */
-	revokedFrom?: string;
-	revocationReason?: RevocationReason;
-	/** when the revocation was recorded */
-	revokedAt?: string;
-}
-export interface Ed25519Entry extends Lifecycle {
-	keyId: string;
-	createdAt: string;
-	publicKeyPem: string;
-}
-export interface PdfEntry extends Lifecycle {
-	keyId: string;
-	createdAt: string;
-	certPem: string;
-	p12File: string;
-	passphrase: string;
-	/** the Ed25519 key made with it (the pair is rotated and revoked together) */
-	ed25519KeyId?: string;
-}
-export interface KeyManifest {
-	program?: { slug: string | null; name: string };
-	crlUrl?: string | null;
-	active: { ed25519: string; pdf: string };
-	ed25519: Ed25519Entry[];
-	pdf: PdfEntry[];
-}
-
-/** One key as the registry (signing_keys) and GET /api/v1/keys list it. */
-export interface KeyRecord {
-	id: string;
-	kind: 'ed25519' | 'pdf';
-	pem: string;
-	createdAt: string;
-	retiredAt: string | null;
-	revokedFrom: string | null;
-	revocationReason: string | null;
-	revokedAt: string | null;
-	certSerial: string | null;
-	notAfter: string | null;
-}
+export { readManifest, writeManifest, type KeyManifest, type KeyRecord } from './key-manifest';
 
 export interface LoadedKeys {
 	ed25519: {
@@ -103,7 +61,6 @@ export interface GenerateSummary {
 
 export class KeysError extends Error {}
 
-const MANIFEST = 'keys.json';
 const YEAR_MS = 365.25 * 24 * 3600 * 1000;
 
 const sha16 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
@@ -112,16 +69,6 @@ const sha16 = (bytes: Buffer | string) => createHash('sha256').update(bytes).dig
 export function defaultCaDir(keysDir: string): string {
 	const abs = resolve(keysDir);
 	return join(dirname(abs), `${basename(abs)}-ca`);
-}
-
-export function readManifest(dir: string): KeyManifest | null {
-	const path = join(dir, MANIFEST);
-	if (!existsSync(path)) return null;
-	return JSON.parse(readFileSync(path, 'utf8')) as KeyManifest;
-}
-
-export function writeManifest(dir: string, manifest: KeyManifest): void {
-	writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
 }
 
 /** The CA certificate's URL beside the CRL's (…/ca.crl → …/ca.cer), for the signer's authorityInfoAccess. */
@@ -228,25 +175,6 @@ export function generateKeys(dir: string, opts: GenerateOptions): GenerateSummar
 			? `The program is now called "${opts.programName}"; its signing certificates keep the CA's name "${signerName}" (a new name needs a new CA, which every court would have to trust again).`
 			: null;
 	return { dir, caDir, caCreated: created, ed25519KeyId: edId, pdfKeyId: pdfId, retired, signerName, nameNote, crlNextUpdate: crl.nextUpdate, files };
-}
-
-/**
- * What the registry lists. Manifests written before keys were marked retired: a key that is not the
- * active one was retired when the next one was made.
- */
-function keyRecords(manifest: KeyManifest): KeyRecord[] {
-	const life = <T extends Lifecycle & { keyId: string; createdAt: string }>(list: T[], active: string, i: number) => ({
-		retiredAt: list[i].retiredAt ?? (list[i].keyId === active ? null : (list[i + 1]?.createdAt ?? null)),
-		revokedFrom: list[i].revokedFrom ?? null,
-		revocationReason: list[i].revocationReason ?? null,
-		revokedAt: list[i].revokedAt ?? null
-	});
-	const ed = manifest.ed25519.map((k, i) => ({ id: k.keyId, kind: 'ed25519' as const, pem: k.publicKeyPem, createdAt: k.createdAt, ...life(manifest.ed25519, manifest.active.ed25519, i), certSerial: null, notAfter: null }));
-	const pdf = manifest.pdf.map((k, i) => {
-		const cert = parseCertificate(pemToDer(k.certPem));
-		return { id: k.keyId, kind: 'pdf' as const, pem: k.certPem, createdAt: k.createdAt, ...life(manifest.pdf, manifest.active.pdf, i), certSerial: serialHexOf(cert), notAfter: cert.notAfter.value.toISOString() };
-	});
-	return [...ed, ...pdf];
 }
 
 /** The CA's CRL from the keys folder, or null when there is none or it is not this CA's. */
