@@ -46,8 +46,9 @@ export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: s
 	}
 
 	if (!existsSync(resolve(opts.keysDir, 'keys.json'))) {
-		const g = generateKeys(resolve(opts.keysDir), { programName: demoProgram.name });
-		log(`generated signing keys in ${g.dir} (Ed25519 ${g.ed25519KeyId}, PDF ${g.pdfKeyId})`);
+		// The demo keeps its CA beside the keys folder ("keys-ca"); a real deployment keeps it off the server.
+		const g = generateKeys(resolve(opts.keysDir), { programName: demoProgram.name, programSlug: demoProgram.slug, crlUrl: `${opts.origin.replace(/\/$/, '')}/api/v1/keys/ca.crl` });
+		log(`generated signing keys in ${g.dir} (Ed25519 ${g.ed25519KeyId}, PDF ${g.pdfKeyId}) and the program CA in ${g.caDir}`);
 	}
 	await ensureSigningReady(opts.keysDir, db);
 

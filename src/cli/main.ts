@@ -7,7 +7,6 @@ import { loadDemo } from '../../db/demo/load';
 import { verifyAuditChain } from '../lib/server/audit/audit';
 import { setPasswordByOperator } from '../lib/server/auth/password-reset';
 import { resetTotp } from '../lib/server/auth/totp';
-import { generateKeys } from '../lib/server/certificates/keys';
 import { config } from '../lib/server/config';
 import { importCurriculum } from '../lib/server/curriculum/curriculum.service';
 import { CurriculumError, readCurriculumFolder } from '../lib/server/curriculum/files';
@@ -20,6 +19,7 @@ import { passwordMessages } from '../lib/domain/password-policy';
 import { purgeCandidates, purgeEnrollment } from '../lib/server/privacy/retention';
 import { findUserByEmail } from '../lib/server/users/users.queries';
 import { createStaffUser, disableUser } from '../lib/server/users/users.service';
+import { KEYS_HELP, keysCommands } from './keys';
 
 class UsageError extends Error {}
 
@@ -36,8 +36,7 @@ const HELP = `John School operator commands (npm run cli -- <command>)
   user:reset-password --email <e>
                                 set a new password (read from standard input) and end the account's sessions
   curriculum:import <folder>    import a curriculum folder as a new published version
-  keys:generate [--dir <dir>] [--program-name <name>]
-                                make (or rotate) the certificate signing keys
+${KEYS_HELP}
   db:backup [<file>]            copy the SQLite database to <file> (or a dated file in BACKUP_DIR)
                                 while it is in use
   db:restore --from <file> --yes [--force]
@@ -194,14 +193,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 		});
 	},
 
-	async 'keys:generate'(args) {
-		const { values } = parseArgs({ args, options: { dir: { type: 'string' }, 'program-name': { type: 'string' } } });
-		const dir = resolve(values.dir ?? config.keysDir);
-		const s = generateKeys(dir, { programName: values['program-name'] ?? 'John School' });
-		console.log(`${s.caCreated ? 'Created a program CA and keys' : 'Rotated keys (the CA and the old keys stay)'} in ${s.dir}:`);
-		console.log(`  Ed25519 key ${s.ed25519KeyId}, PDF signing certificate ${s.pdfKeyId} (now active)`);
-		console.log('  Restart the server to sign with them.');
-	},
+	...keysCommands({ withDb, fail: (message) => { throw new UsageError(message); } }),
 
 	async 'db:backup'(args) {
 		const file = args[0];

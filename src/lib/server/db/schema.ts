@@ -292,6 +292,12 @@ export interface SigningKeysTable {
 	public_pem: string;
 	created_at: string;
 	registered_at: string;
+	retired_at: string | null;
+	compromised_from: string | null;
+	revoked_at: string | null;
+	revocation_reason: string | null;
+	cert_serial: string | null;
+	not_after: string | null;
 }
 export interface SerialCountersTable {
 	program_id: string;

@@ -3,13 +3,20 @@ import * as v from 'valibot';
 import { config } from '$lib/server/config';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, parseForm } from '$lib/server/forms';
+import { trustAnchor } from '$lib/server/certificates/trust.service';
 import { verifyUpload } from '$lib/server/verification/verification.service';
-import type { Actions } from './$types';
+import type { Actions, PageServerLoad } from './$types';
 
 const typed = v.object({
 	serial: v.pipe(v.string('Enter the serial.'), v.trim(), v.nonEmpty('Enter the serial, for example RC-2026-000123.'), v.maxLength(64, 'That serial is too long.')),
 	code: v.pipe(v.string('Enter the verification code.'), v.trim(), v.nonEmpty('Enter the verification code printed on the certificate.'), v.maxLength(80, 'That code is too long.'))
 });
+
+/** The program CA's fingerprint, so a court can check the CA it trusts is ours. */
+export const load: PageServerLoad = ({ url }) => {
+	const anchor = trustAnchor(url.origin);
+	return { trust: anchor && { fingerprint: anchor.fingerprintSha256, commonName: anchor.commonName, urls: anchor.urls } };
+};
 
 export const actions: Actions = {
 	typed: async ({ request }) => {
