@@ -9,6 +9,7 @@ import {
 	serialNumber,
 	signedFactsBytes,
 	type CertificateFacts,
+	type CertificateFactsV1,
 	type CertificateFactsV2
 } from './certificate-facts';
 import { jcs } from './jcs';
@@ -74,8 +75,9 @@ describe('canonical form', () => {
 	});
 });
 
+const { v: _v1, ...common } = facts as CertificateFactsV1;
 const v2: CertificateFactsV2 = {
-	...(facts as Omit<CertificateFactsV2, 'v'>),
+	...common,
 	v: 2,
 	courseName: 'Offenders Prostitution Program — online course',
 	courseNumber: null,
