@@ -100,13 +100,14 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The text the facts' signature covers: version 1's canonicalJson, version 2's RFC 8785 (JCS).
- * Anything else is refused: a record that claims an unknown version cannot carry a valid signature.
+ * The text the facts' signature covers: version 2's RFC 8785 (JCS); version 1's canonicalJson, which
+ * is also what any object without a `v` has always been signed with. A record that claims another
+ * version is refused: it cannot carry a valid signature.
  */
 export function canonicalFacts(f: CertificateFacts): string {
-	const v = (f as { v: unknown }).v;
-	if (v === 1) return canonicalJson(f);
+	const v = (f as { v?: unknown }).v;
 	if (v === 2) return jcs(f);
+	if (v === 1 || v === undefined) return canonicalJson(f);
 	throw new TypeError(`certificate facts: unknown version ${String(v)}`);
 }
 
