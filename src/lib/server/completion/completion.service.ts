@@ -1,4 +1,4 @@
-import { ATTESTATION_TEXT } from '../../domain/certificate-facts';
+import { ATTESTATION_TEXT, type UnsignedFacts } from '../../domain/certificate-facts';
 import { localDate } from '../../domain/program-settings';
 import { nfc } from '../../domain/text';
 import { readyForAttestation, readyForSignoff, type Requirement } from '../../domain/completion';
@@ -11,7 +11,6 @@ import { nextSerial } from '../certificates/serials';
 import { clock } from '../clock';
 import type { Db } from '../db';
 import type { EnrollmentsTable } from '../db/schema';
-import type { UnsignedFacts } from '../../domain/certificate-facts';
 import { loadCourseState, loadCourseStates } from '../learning/evidence';
 import { findOwnEnrollment } from '../learning/participant';
 import type { UserIdentity } from '../users/users.queries';
