@@ -6,15 +6,15 @@ export const demoProgram = {
 	provider: 'Breaking Free',
 	serialPrefix: 'RC',
 	// Demo: 2% of each module's minimum seat time, so a visitor can finish a module in about a minute.
-	settings: { passMark: 80, maxAttempts: 3, seatTimePercent: 2, requiredSessionKinds: [], feeRequired: true }
+	settings: { passMark: 80, maxAttempts: 3, seatTimePercent: 2, requiredSessionKinds: [], feeRequired: true, providerPhone: '651-555-0100' }
 };
 
 export const demoCourt = { name: 'Ramsey County District Court (Second Judicial District)', county: 'Ramsey' };
 
 export const demoStaff = [
-	{ email: 'admin@demo.johnschool.test', name: 'Dana Whitfield', password: 'violet harbor lantern sixty', roles: ['admin'] as const },
-	{ email: 'facilitator@demo.johnschool.test', name: 'Marcus Lindqvist', password: 'copper meadow whistle ninety', roles: ['facilitator'] as const },
-	{ email: 'clerk@demo.johnschool.test', name: 'Renee Okafor', password: 'granite willow compass eleven', roles: ['court'] as const }
+	{ email: 'admin@demo.johnschool.test', name: 'Dana Whitfield', title: 'Program Director', password: 'violet harbor lantern sixty', roles: ['admin'] as const },
+	{ email: 'facilitator@demo.johnschool.test', name: 'Marcus Lindqvist', title: 'Program Facilitator', password: 'copper meadow whistle ninety', roles: ['facilitator'] as const },
+	{ email: 'clerk@demo.johnschool.test', name: 'Renee Okafor', title: 'Deputy Court Clerk', password: 'granite willow compass eleven', roles: ['court'] as const }
 ];
 
 export const demoParticipants = {
@@ -34,6 +34,7 @@ export const demoParticipants = {
 		offence: 'Prostitution: hire or agree to hire an individual 18 or older (Minn. Stat. § 609.324, subd. 3)',
 		email: 'kevin@demo.johnschool.test',
 		password: 'autumn ledger bicycle forty',
+		offenceDaysAgo: 41,
 		dueInDays: 20
 	},
 	notActivated: {

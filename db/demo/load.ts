@@ -73,6 +73,7 @@ export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: s
 		const r = await createStaffUser(db, null, {
 			email: s.email,
 			name: s.name,
+			title: s.title,
 			password: s.password,
 			roles: [...s.roles],
 			programIds: s.roles.some((x) => x === 'admin' || x === 'facilitator') ? [programId] : [],
@@ -84,8 +85,9 @@ export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: s
 	const clerk = staff.court;
 	const facilitator = staff.facilitator;
 
-	const enrol = async (p: { legalName: string; dateOfBirth: string; caseNumber: string; offence?: string; dueInDays: number }) => {
-		const r = await createReferral(db, clerk, { legalName: p.legalName, dateOfBirth: p.dateOfBirth, caseNumber: p.caseNumber, offence: p.offence, courtId, referralDate: today(), dueDate: addDays(p.dueInDays) });
+	const enrol = async (p: { legalName: string; dateOfBirth: string; caseNumber: string; offence?: string; offenceDaysAgo?: number; dueInDays: number }) => {
+		const offenceDate = p.offenceDaysAgo === undefined ? null : addDays(-p.offenceDaysAgo);
+		const r = await createReferral(db, clerk, { legalName: p.legalName, dateOfBirth: p.dateOfBirth, caseNumber: p.caseNumber, offence: p.offence, offenceDate, courtId, referralDate: today(), dueDate: addDays(p.dueInDays) });
 		if (!r.ok) throw new Error(`demo referral: ${r.reason}`);
 		return r;
 	};

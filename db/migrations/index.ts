@@ -16,6 +16,7 @@ import * as m0014 from './0014_safety_flags';
 import * as m0015 from './0015_next_hearing_date';
 import * as m0016 from './0016_certificate_corrections';
 import * as m0017 from './0017_sign_in_hardening';
+import * as m0018 from './0018_certificate_facts_v2';
 import * as m0020 from './0020_signing_key_status';
 
 // A static record rather than a folder read at run time: `vite build` bundles it.
@@ -37,5 +38,6 @@ export const migrations: Record<string, Migration> = {
 	'0015_next_hearing_date': m0015,
 	'0016_certificate_corrections': m0016,
 	'0017_sign_in_hardening': m0017,
+	'0018_certificate_facts_v2': m0018,
 	'0020_signing_key_status': m0020
 };

@@ -16,6 +16,7 @@ import { restoreSqlite } from '../lib/server/db/restore';
 import { migrateToLatest } from '../lib/server/db/migrate';
 import { ROLES, type Role } from '../lib/server/db/schema';
 import { passwordMessages } from '../lib/domain/password-policy';
+import { cleanLine, lineProblem, lineProblemMessage } from '../lib/domain/text';
 import { purgeCandidates, purgeEnrollment } from '../lib/server/privacy/retention';
 import { findUserByEmail } from '../lib/server/users/users.queries';
 import { createStaffUser, disableUser } from '../lib/server/users/users.service';
@@ -28,8 +29,9 @@ const HELP = `John School operator commands (npm run cli -- <command>)
   help                          this text
   db:migrate                    bring the database schema up to date
   demo:load                     load the demo program, accounts and participants (once)
-  user:create --email <e> --name <n> --role <role>[,<role>] [--court <court>] [--program <slug>]
-                                create a staff account; the password is read from standard input
+  user:create --email <e> --name <n> --role <role>[,<role>] [--title <job title>] [--court <court>] [--program <slug>]
+                                create a staff account; the password is read from standard input;
+                                the title is printed with the name on certificates he signs off
                                 roles: ${ROLES.join(', ')}
   user:disable --email <e>      disable an account and end its sessions at once
   user:reset-2fa --email <e>    turn off an account's two-factor sign-in (lost phone) and end its sessions
@@ -98,9 +100,17 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 	},
 
 	async 'user:create'(args) {
-		const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, court: { type: 'string' }, program: { type: 'string' } } });
+		const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' }, title: { type: 'string' }, role: { type: 'string' }, court: { type: 'string' }, program: { type: 'string' } } });
 		if (!values.email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(values.email)) throw new UsageError('--email <address> is required and must be an e-mail address');
 		if (!values.name?.trim()) throw new UsageError('--name <full name> is required');
+		// The name and title are printed and signed on certificates: one line, no control characters.
+		for (const [flag, text, max] of [['--name', values.name, 120], ['--title', values.title, 120]] as const) {
+			if (text === undefined) continue;
+			const problem = lineProblem(text);
+			if (problem) throw new UsageError(lineProblemMessage(flag, problem));
+			if (cleanLine(text).length > max) throw new UsageError(`${flag} must be at most ${max} characters`);
+		}
+		if (values.title !== undefined && !values.title.trim()) throw new UsageError('--title, when given, must not be empty');
 		const roles = (values.role ?? '').split(',').map((r) => r.trim()).filter(Boolean) as Role[];
 		const bad = roles.filter((r) => !ROLES.includes(r));
 		if (roles.length === 0 || bad.length) throw new UsageError(`--role must be one or more of ${ROLES.join(', ')} (comma-separated)${bad.length ? `; not a role: ${bad.join(', ')}` : ''}`);
@@ -121,7 +131,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 				if (!court) throw new UsageError(`no court named "${values.court}"`);
 				courtIds = [court.id];
 			}
-			const r = await createStaffUser(h.db, null, { email: values.email!, name: values.name!, password, roles, programIds, courtIds });
+			const r = await createStaffUser(h.db, null, { email: values.email!, name: values.name!, title: values.title ?? null, password, roles, programIds, courtIds });
 			if (!r.ok) {
 				if (r.reason === 'weak_password') throw new UsageError(`password refused: ${passwordMessages[r.problem]}`);
 				throw new UsageError({ email_taken: 'that e-mail address already has an account', bad_role: 'bad role', court_required: 'the court role needs --court', program_required: 'this role needs a program' }[r.reason]);

@@ -53,7 +53,8 @@ forEachDb('retention purge', (ctx) => {
 		expect((await addCaseNote(ctx.db, facilitator, done.enrollmentId, secrets.note)).ok).toBe(true);
 		expect((await requestCorrection(ctx.db, done.user, secrets.correction)).ok).toBe(true);
 		expect((await extendDueDate(ctx.db, facilitator, done.enrollmentId, { newDueDate: '2099-06-01', orderReference: secrets.order })).ok).toBe(true);
-		await ctx.db.updateTable('enrollments').set({ fee_status: 'waived', phone: '651-555-0142' }).where('id', '=', done.enrollmentId).execute();
+		// The offence date is his too (it reaches the certificate's facts); no other row holds this date.
+		await ctx.db.updateTable('enrollments').set({ fee_status: 'waived', phone: '651-555-0142', offence_date: '1999-12-31' }).where('id', '=', done.enrollmentId).execute();
 		expect(await attest(ctx.db, done.user, { typedName: done.legalName, confirmed: true })).toEqual({ ok: true });
 		const signed = await signOff(ctx.db, facilitator, done.enrollmentId, 'http://test.invalid');
 		if (!signed.ok) throw new Error(signed.reason);
@@ -86,13 +87,15 @@ forEachDb('retention purge', (ctx) => {
 
 	it('leaves no trace of his name, date of birth, case number, contact details or words in any table', async () => {
 		const w = await world();
-		const personal = [w.done.legalName, w.done.caseNumber, w.done.dateOfBirth, w.done.user.email, '651-555-0142', ...Object.values(w.secrets)];
+		const personal = [w.done.legalName, w.done.caseNumber, w.done.dateOfBirth, w.done.user.email, '651-555-0142', '1999-12-31', ...Object.values(w.secrets)];
 		const before = await everyText(ctx.db);
 		// Case numbers are stored upper-cased: compare without case.
 		const holds = (t: { value: string }, s: string) => t.value.toLowerCase().includes(s.toLowerCase());
 		for (const s of personal) expect(before.some((t) => holds(t, s)), `${s} is stored before`).toBe(true);
 		// The correction holds the name it replaced: the search must reach that table too.
 		expect(before.some((t) => t.table === 'certificate_corrections' && holds(t, w.done.legalName)), 'the correction holds the old name').toBe(true);
+		// Both certificates state the offence date (version 2 facts).
+		expect(before.filter((t) => t.table === 'certificates' && t.column === 'facts_json' && holds(t, '"offenceDate":"1999-12-31"'))).toHaveLength(2);
 
 		expect(await purgeDue(ctx.db, later(366))).toEqual({ purged: 1, certificates: 2, skipped: 0 });
 

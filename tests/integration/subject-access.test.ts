@@ -31,6 +31,8 @@ forEachDb('participant record access', (ctx) => {
 		const w = await world();
 		const r = (await participantRecord(ctx.db, w.him.user))!;
 		expect(r.referral).toMatchObject({ legalName: w.him.legalName, dateOfBirth: w.him.dateOfBirth, caseNumber: w.him.caseNumber.toUpperCase(), status: 'active' });
+		// The number the program gave him at referral (it is printed on his certificate) is his data too.
+		expect(r.referral.registrationNumber).toMatch(/-P-\d{6}$/);
 		expect(r.account.email).toBe(w.him.user.email);
 		expect(r.notice.version).toBeTruthy();
 		expect(r.modules.length).toBeGreaterThanOrEqual(1);

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
+	ATTESTATION_TEXT,
 	canonicalFacts,
 	canonicalJson,
 	factsProblems,
 	formatSeatTime,
+	registrationNumber,
 	serialNumber,
-	type CertificateFacts
+	signedFactsBytes,
+	type CertificateFacts,
+	type CertificateFactsV1,
+	type CertificateFactsV2
 } from './certificate-facts';
+import { jcs } from './jcs';
 
 const facts: CertificateFacts = {
 	v: 1,
@@ -66,6 +72,71 @@ describe('canonical form', () => {
 
 	it('is stable: the same facts give the same string every time', () => {
 		expect(canonicalFacts(structuredClone(facts))).toBe(canonicalFacts(facts));
+	});
+});
+
+const { v: _v1, ...common } = facts as CertificateFactsV1;
+const v2: CertificateFactsV2 = {
+	...common,
+	v: 2,
+	courseName: 'Offenders Prostitution Program — online course',
+	courseNumber: null,
+	providerId: 'MN-PROV-0042',
+	providerPhone: '651-555-0100',
+	registrationNumber: 'RC-P-000123',
+	county: 'Ramsey',
+	offenceDate: '2026-02-13',
+	requiredSeconds: 28800,
+	signedOffByTitle: 'Program Facilitator',
+	replacesSerial: null,
+	attestationText: ATTESTATION_TEXT
+};
+
+describe('version 2: RFC 8785', () => {
+	it('refuses a record of an unknown version rather than guess its rule', () => {
+		expect(() => canonicalFacts({ ...facts, v: 3 } as unknown as CertificateFacts)).toThrow(/unknown version 3/);
+		expect(() => signedFactsBytes({ ...facts, v: '1' } as unknown as CertificateFacts)).toThrow(/unknown version/);
+	});
+
+	it('signs the JCS bytes, and version 1 keeps its own rule', () => {
+		expect(canonicalFacts(v2)).toBe(jcs(v2));
+		expect(canonicalFacts(facts)).toBe(canonicalJson(facts));
+		expect(Buffer.from(signedFactsBytes(v2)).toString('utf8')).toBe(jcs(v2));
+		expect(Buffer.from(signedFactsBytes(facts)).toString('utf8')).toBe(canonicalJson(facts));
+	});
+
+	it('does not normalise: a decomposed name gives other bytes (so names are NFC from input on)', () => {
+		const decomposed = { ...v2, participantName: 'Jose\u0301 Rami\u0301rez' };
+		expect(canonicalFacts(decomposed)).not.toBe(canonicalFacts(v2));
+		expect(factsProblems(decomposed)).toEqual(['participantName must be in Unicode NFC']);
+		expect(factsProblems({ ...v2, attestation: { ...v2.attestation, name: 'Jose\u0301' } })).toEqual(['attestation.name must be in Unicode NFC']);
+	});
+
+	it('names what is wrong with the version 2 facts', () => {
+		const bad = { ...v2, registrationNumber: ' ', county: '', requiredSeconds: 1.5, offenceDate: '13/02/2026', providerPhone: '', attestationText: '' };
+		expect(factsProblems(bad)).toEqual([
+			'registrationNumber is required',
+			'county is required',
+			'attestationText is required',
+			'providerPhone must be text or null',
+			'offenceDate must be YYYY-MM-DD or null',
+			'requiredSeconds must be a whole number of seconds'
+		]);
+		expect(factsProblems(v2)).toEqual([]);
+	});
+
+	it('carries the exact attestation sentence, under penalty of law', () => {
+		expect(v2.attestationText).toMatch(/under penalty of law/);
+		expect(canonicalFacts(v2)).toContain(JSON.stringify(ATTESTATION_TEXT));
+	});
+});
+
+describe('registrationNumber', () => {
+	it('refuses a bad prefix or counter, and pads to six digits', () => {
+		expect(() => registrationNumber('rc', 1)).toThrow(/prefix/);
+		expect(() => registrationNumber('RC', 0)).toThrow(/≥ 1/);
+		expect(registrationNumber('RC', 123)).toBe('RC-P-000123');
+		expect(registrationNumber('RC', 1234567)).toBe('RC-P-1234567');
 	});
 });
 

@@ -1,4 +1,19 @@
 import * as v from 'valibot';
+import { lineProblem } from './text';
+
+/** A one-line text setting printed on certificates: null when not set; stored NFC, without control characters. */
+const certificateLine = (max: number) =>
+	v.optional(
+		v.nullable(
+			v.pipe(
+				v.string(),
+				v.nonEmpty(),
+				v.maxLength(max),
+				v.check((s) => lineProblem(s) === null && s === s.normalize('NFC') && s === s.trim(), 'must be one trimmed line in NFC')
+			)
+		),
+		null
+	);
 
 // Program settings are data, not code: every county can set its own requirements.
 export const ProgramSettingsSchema = v.object({
@@ -14,7 +29,17 @@ export const ProgramSettingsSchema = v.object({
 	timeZone: v.optional(v.pipe(v.string(), v.check((tz) => { try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; } }, 'unknown time zone')), 'America/Chicago'),
 	retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(30)), 7 * 365),
 	/** Every staff member of the program (its courts' staff too) must sign in with a second factor. */
-	staffTwoFactorRequired: v.optional(v.boolean(), false)
+	staffTwoFactorRequired: v.optional(v.boolean(), false),
+	// What a certificate states about the course and its provider (16 TAC §92.51). Not set: the
+	// course name is the curriculum's title, and the others are left off the certificate.
+	/** The course's name on certificates; null: the title of the curriculum version completed. */
+	courseName: certificateLine(200),
+	/** The course's number, where the state or county gives one (e.g. a course approval number). */
+	courseNumber: certificateLine(60),
+	/** The provider's registration or licence number with the state or county. */
+	providerId: certificateLine(60),
+	/** The provider's telephone number, for a court that wants to ask. */
+	providerPhone: certificateLine(30)
 });
 
 export type ProgramSettings = v.InferOutput<typeof ProgramSettingsSchema>;

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { cleanLine, lineProblem, lineProblemMessage } from '../domain/text';
 
 export type FormErrors = Record<string, string>;
 export type FormValues = Record<string, string>;
@@ -33,8 +34,30 @@ export function parseForm<S extends v.GenericSchema<Record<string, unknown>>>(sc
 	return { ok: false, errors, values };
 }
 
+/**
+ * One line of text that feeds a certificate's facts (names, offence, course details): refused, with
+ * a message at the field, if it holds a control character; otherwise trimmed and stored in Unicode
+ * NFC, so a name typed with decomposed accents signs the same bytes as one typed composed (see
+ * domain/text.ts). The length limit counts the normalised text.
+ */
+function line(label: string, max: number) {
+	return v.pipe(
+		v.string(`${label} is required.`),
+		v.rawCheck(({ dataset, addIssue }) => {
+			const problem = dataset.typed ? lineProblem(dataset.value) : null;
+			if (problem) addIssue({ message: lineProblemMessage(label, problem) });
+		}),
+		v.transform(cleanLine),
+		v.maxLength(max, `${label} must be at most ${max} characters.`)
+	);
+}
+
 // Reusable field schemas with messages a person can act on.
 export const f = {
+	/** A required line that may reach a certificate: NFC, no control characters. */
+	line: (label: string, max = 200) => v.pipe(line(label, max), v.nonEmpty(`${label} is required.`)),
+	/** The same, optional: '' when left empty. */
+	optionalLine: (label: string, max = 200) => v.optional(line(label, max), ''),
 	text: (label: string, max = 200) =>
 		v.pipe(v.string(`${label} is required.`), v.trim(), v.nonEmpty(`${label} is required.`), v.maxLength(max, `${label} must be at most ${max} characters.`)),
 	optionalText: (label: string, max = 200) =>
@@ -46,6 +69,23 @@ export const f = {
 			v.nonEmpty(`${label} is required.`),
 			v.regex(/^\d{4}-\d{2}-\d{2}$/, `${label} must be a date (YYYY-MM-DD).`),
 			v.check((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s), `${label} is not a real date.`)
+		),
+	/** An optional date: '' when left empty. */
+	optionalDate: (label: string) =>
+		v.optional(
+			v.union(
+				[
+					v.literal(''),
+					v.pipe(
+						v.string(),
+						v.trim(),
+						v.regex(/^\d{4}-\d{2}-\d{2}$/, `${label} must be a date (YYYY-MM-DD), or leave it empty.`),
+						v.check((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s), `${label} is not a real date.`)
+					)
+				],
+				`${label} must be a date (YYYY-MM-DD), or leave it empty.`
+			),
+			''
 		),
 	email: (label = 'E-mail') =>
 		v.pipe(v.string(`${label} is required.`), v.trim(), v.nonEmpty(`${label} is required.`), v.maxLength(254), v.email(`Enter a valid e-mail address.`)),

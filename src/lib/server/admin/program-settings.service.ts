@@ -18,7 +18,14 @@ export async function sessionRequirementSettings(db: Db, user: UserIdentity) {
 	const rows = await db.selectFrom('programs').select(['id', 'name', 'settings_json']).where('id', 'in', ids).orderBy('name').execute();
 	return rows.map((p) => {
 		const s = v.parse(ProgramSettingsSchema, JSON.parse(p.settings_json));
-		return { id: p.id, name: p.name, requiredSessionKinds: s.requiredSessionKinds, lateCountsAsPresent: s.lateCountsAsPresent, staffTwoFactorRequired: s.staffTwoFactorRequired };
+		return {
+			id: p.id,
+			name: p.name,
+			requiredSessionKinds: s.requiredSessionKinds,
+			lateCountsAsPresent: s.lateCountsAsPresent,
+			staffTwoFactorRequired: s.staffTwoFactorRequired,
+			certificate: { courseName: s.courseName, courseNumber: s.courseNumber, providerId: s.providerId, providerPhone: s.providerPhone }
+		};
 	});
 }
 
@@ -71,6 +78,41 @@ export async function setStaffTwoFactor(db: Db, user: UserIdentity, programId: s
 		v.parse(ProgramSettingsSchema, next);
 		await trx.updateTable('programs').set({ settings_json: JSON.stringify(next) }).where('id', '=', programId).execute();
 		await audit(trx, { actorId: user.id, action: 'program.settings', targetType: 'program', targetId: programId, ip, details: { staffTwoFactorRequired: required } });
+		return { ok: true, changed: true };
+	});
+}
+
+export interface CertificateDetails {
+	courseName: string | null;
+	courseNumber: string | null;
+	providerId: string | null;
+	providerPhone: string | null;
+}
+
+export type CertificateDetailsResult = { ok: true; changed: boolean } | { ok: false; reason: 'not_found' };
+
+const DETAIL_KEYS = ['courseName', 'courseNumber', 'providerId', 'providerPhone'] as const;
+
+/**
+ * What the program's certificates state about the course and its provider (16 TAC §92.51). Applies
+ * to certificates issued from now on; issued ones keep what they were signed with. An empty value
+ * (null) leaves the line off (the course name then falls back to the curriculum's title).
+ */
+export async function setCertificateDetails(db: Db, user: UserIdentity, programId: string, input: CertificateDetails, ip?: string): Promise<CertificateDetailsResult> {
+	if (!adminPrograms(user).includes(programId)) return { ok: false, reason: 'not_found' };
+	return db.transaction().execute(async (trx): Promise<CertificateDetailsResult> => {
+		const row = await trx.updateTable('programs').set((eb) => ({ settings_json: eb.ref('settings_json') })).where('id', '=', programId).returning('settings_json').executeTakeFirst();
+		if (!row) return { ok: false, reason: 'not_found' };
+		const raw = JSON.parse(row.settings_json) as Record<string, unknown>;
+		const before = v.parse(ProgramSettingsSchema, raw);
+		const changed = DETAIL_KEYS.filter((k) => before[k] !== (input[k] || null));
+		if (!changed.length) return { ok: true, changed: false };
+		const next = { ...raw };
+		for (const k of DETAIL_KEYS) next[k] = input[k] || null;
+		v.parse(ProgramSettingsSchema, next);
+		await trx.updateTable('programs').set({ settings_json: JSON.stringify(next) }).where('id', '=', programId).execute();
+		// Which settings changed, not their values (they are public, but the audit log names fields).
+		await audit(trx, { actorId: user.id, action: 'program.settings', targetType: 'program', targetId: programId, ip, details: { certificateDetails: changed.join(',') } });
 		return { ok: true, changed: true };
 	});
 }

@@ -1,4 +1,4 @@
-import type { CertificateFacts } from '../../domain/certificate-facts';
+import type { CertificateFacts, UnsignedFacts } from '../../domain/certificate-facts';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import { config } from '../config';
@@ -38,7 +38,7 @@ export type ProduceResult = { ok: true; certificate: ProducedCertificate } | { o
  * Renders and signs a certificate in a worker thread. Call it outside any transaction, after the
  * step that claimed its serial: the serial is printed in the signed PDF.
  */
-export async function produceCertificateFor(input: { facts: Omit<CertificateFacts, 'keyId' | 'issuedAt'>; origin: string }): Promise<ProduceResult> {
+export async function produceCertificateFor(input: { facts: UnsignedFacts; origin: string }): Promise<ProduceResult> {
 	const k = signingKeys();
 	if (!k.ok) return { ok: false, reason: 'no_keys', problem: k.problem };
 	const { keys } = k;
@@ -111,7 +111,7 @@ class NotActive extends Error {}
  */
 export async function issueCertificate(
 	db: Db,
-	input: { enrollmentId: string; programId: string; courtId: string; issuedBy: string; facts: Omit<CertificateFacts, 'keyId' | 'issuedAt'>; origin: string; ip?: string; completedAt: string }
+	input: { enrollmentId: string; programId: string; courtId: string; issuedBy: string; facts: UnsignedFacts; origin: string; ip?: string; completedAt: string }
 ): Promise<IssueResult> {
 	const produced = await produceCertificateFor(input);
 	if (!produced.ok) return produced;

@@ -1,4 +1,5 @@
-import type { CertificateFacts } from '../../domain/certificate-facts';
+import type { CertificateFacts, UnsignedFacts } from '../../domain/certificate-facts';
+import { nfc } from '../../domain/text';
 import { normaliseCaseNumber } from '../../domain/enrollment-code';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
@@ -6,6 +7,7 @@ import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
 import { signingKeys } from './certificate-keys';
+import { assertSignable, nfcDeep, recordFacts } from './gather-facts';
 import { newId } from '../ids';
 import { produceCertificateFor, registerCertificate, type ProducedCertificate } from './issue';
 import { abandonClaim, abandonPendingOf, expireStaleClaims, type AbandonReason, type FactChange } from './reissue-claims';
@@ -73,6 +75,8 @@ export interface Correction {
 	dateOfBirth: string;
 	caseNumber: string;
 	offence: string | null;
+	/** YYYY-MM-DD or null (none); left out: unchanged */
+	offenceDate?: string | null;
 	reason: string;
 }
 
@@ -80,6 +84,8 @@ type Refusal = 'not_found' | 'not_valid' | 'purged' | 'reason_required' | 'no_ke
 export type ReissueResult =
 	| { ok: true; serial: string; certificateId: string }
 	| { ok: false; reason: Refusal | 'revoked_meanwhile' | 'correction_expired' };
+
+type Next = { legal_name: string; date_of_birth: string; case_number: string; offence: string | null; offence_date: string | null };
 
 /** What a claimed correction needs to finish: the serial it holds, the new facts, the referral's new columns. */
 export interface ReissueClaim {
@@ -90,12 +96,31 @@ export interface ReissueClaim {
 	enrollmentId: string;
 	programId: string;
 	courtId: string;
-	next: { legal_name: string; date_of_birth: string; case_number: string; offence: string | null };
+	next: Next;
 	changes: FactChange[];
-	facts: Omit<CertificateFacts, 'keyId' | 'issuedAt'>;
+	facts: UnsignedFacts;
 }
 
-const FIELDS = ['legal_name', 'date_of_birth', 'case_number', 'offence'] as const;
+const FIELDS = ['legal_name', 'date_of_birth', 'case_number', 'offence', 'offence_date'] as const;
+
+type Carried = Omit<UnsignedFacts, 'serial' | 'participantName' | 'dateOfBirth' | 'caseNumber' | 'offence' | 'offenceDate' | 'replacesSerial'>;
+
+/**
+ * What a reissue carries over from the certificate it replaces: its completion facts, unchanged. A
+ * version-1 certificate's are carried into version 2, which takes the facts version 1 never had
+ * from the records as they are at the reissue. Read before the claim: none of it is corrected.
+ */
+async function carriedFacts(db: Db, old: CertificateFacts, enrollmentId: string): Promise<Carried> {
+	const { keyId: _k, issuedAt: _i, purgedAt: _p, serial: _s, participantName: _n, dateOfBirth: _d, caseNumber: _c, offence: _o, ...rest } = old as CertificateFacts & { purgedAt?: string };
+	if (rest.v === 2) {
+		const { offenceDate: _od, replacesSerial: _r, ...completion } = rest;
+		return completion;
+	}
+	const enrollment = await db.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirstOrThrow();
+	const signer = await db.selectFrom('signoffs').innerJoin('users', 'users.id', 'signoffs.facilitator_id').select('users.title').where('signoffs.enrollment_id', '=', enrollmentId).executeTakeFirst();
+	// Version 1 canonicalised into NFC itself; version 2 signs the bytes as they are.
+	return { ...nfcDeep(rest), v: 2, ...(await recordFacts(db, enrollment, { title: signer?.title ?? null })) };
+}
 
 /**
  * Step 1 of a reissue, in one short transaction: the certificate is still valid (its row locked,
@@ -111,7 +136,14 @@ export async function claimReissue(db: Db, admin: UserIdentity, certificateId: s
 	if (fix.reason.trim().length < 5) return { ok: false, reason: 'reason_required' };
 	if (!signingKeys().ok) return { ok: false, reason: 'no_keys' };
 	const program = await db.selectFrom('programs').select(['id', 'serial_prefix']).where('id', '=', c.program_id).executeTakeFirstOrThrow();
-	const next = { legal_name: fix.legalName.trim(), date_of_birth: fix.dateOfBirth, case_number: normaliseCaseNumber(fix.caseNumber), offence: fix.offence?.trim() || null };
+	const carried = await carriedFacts(db, c.facts, c.enrollment_id);
+	const next = {
+		legal_name: nfc(fix.legalName.trim()),
+		date_of_birth: fix.dateOfBirth,
+		case_number: normaliseCaseNumber(fix.caseNumber),
+		offence: nfc(fix.offence?.trim() || null),
+		offence_date: fix.offenceDate === undefined ? null : fix.offenceDate || null
+	};
 	try {
 		return await db.transaction().execute(async (trx) => {
 			// Lock order, here and in finishReissue, revokeCertificate, the sign-off and the retention
@@ -125,8 +157,9 @@ export async function claimReissue(db: Db, admin: UserIdentity, certificateId: s
 			};
 			const pending = await trx.selectFrom('certificate_corrections').select('id').where('certificate_id', '=', c.id).where('outcome', '=', 'pending').executeTakeFirst();
 			if (pending) return refuse('correction_under_way');
-			const e = await trx.selectFrom('enrollments').select(['legal_name', 'date_of_birth', 'case_number', 'offence', 'purged_at']).where('id', '=', c.enrollment_id).executeTakeFirstOrThrow();
+			const e = await trx.selectFrom('enrollments').select(['legal_name', 'date_of_birth', 'case_number', 'offence', 'offence_date', 'purged_at']).where('id', '=', c.enrollment_id).executeTakeFirstOrThrow();
 			if (e.purged_at) return refuse('purged');
+			if (fix.offenceDate === undefined) next.offence_date = e.offence_date;
 			const clash = await trx.selectFrom('enrollments').select('id').where('court_id', '=', c.court_id).where('case_number', '=', next.case_number).where('id', '!=', c.enrollment_id).executeTakeFirst();
 			if (clash) return refuse('duplicate_case');
 			const changes: FactChange[] = FIELDS.filter((k) => (e[k] ?? null) !== next[k]).map((k) => ({ field: k, old: e[k] ?? null, new: next[k] }));
@@ -138,8 +171,17 @@ export async function claimReissue(db: Db, admin: UserIdentity, certificateId: s
 				.execute();
 			await auditExpired();
 			await audit(trx, { actorId: admin.id, action: 'certificate.correction.claim', targetType: 'certificate', targetId: c.id, ip, details: { correction: id, serial, fields: changes.map((x) => x.field).join(',') } });
-			const { keyId: _k, issuedAt: _i, purgedAt: _p, ...rest } = c.facts;
-			const facts = { ...rest, serial, participantName: next.legal_name, dateOfBirth: next.date_of_birth, caseNumber: next.case_number, offence: next.offence };
+			const facts: UnsignedFacts = {
+				...carried,
+				serial,
+				participantName: next.legal_name,
+				dateOfBirth: next.date_of_birth,
+				caseNumber: next.case_number,
+				offence: next.offence,
+				offenceDate: next.offence_date,
+				replacesSerial: c.serial
+			};
+			assertSignable(facts);
 			const claim: ReissueClaim = { id, serial, certificateId: c.id, certificateSerial: c.serial, enrollmentId: c.enrollment_id, programId: c.program_id, courtId: c.court_id, next, changes, facts };
 			return { ok: true as const, claim };
 		});

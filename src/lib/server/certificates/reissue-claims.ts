@@ -11,7 +11,7 @@ export const CLAIM_EXPIRES_MS = 5 * 60_000;
 export type AbandonReason = 'revoked' | 'purged' | 'duplicate_case' | 'expired' | 'failed' | 'no_keys';
 
 export interface FactChange {
-	field: 'legal_name' | 'date_of_birth' | 'case_number' | 'offence';
+	field: 'legal_name' | 'date_of_birth' | 'case_number' | 'offence' | 'offence_date';
 	old: string | null;
 	new: string | null;
 }

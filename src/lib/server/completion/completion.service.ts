@@ -1,8 +1,11 @@
+import { ATTESTATION_TEXT, type UnsignedFacts } from '../../domain/certificate-facts';
 import { localDate } from '../../domain/program-settings';
+import { nfc } from '../../domain/text';
 import { readyForAttestation, readyForSignoff, type Requirement } from '../../domain/completion';
 import { canSeeEnrollment, staffRole } from '../access';
 import { audit } from '../audit/audit';
 import { signingKeys } from '../certificates/certificate-keys';
+import { assertSignable, recordFacts } from '../certificates/gather-facts';
 import { issueCertificate } from '../certificates/issue';
 import { nextSerial } from '../certificates/serials';
 import { clock } from '../clock';
@@ -29,7 +32,13 @@ export async function attest(db: Db, user: UserIdentity, input: { typedName: str
 	if (!input.confirmed) return { ok: false, reason: 'not_confirmed' };
 	if (!sameName(input.typedName, enrollment.legal_name)) return { ok: false, reason: 'name_mismatch' };
 	return db.transaction().execute(async (trx): Promise<AttestResult> => {
-		const u = await trx.updateTable('enrollments').set({ attestation_name: input.typedName.trim(), attested_at: clock.iso() }).where('id', '=', enrollment.id).where('attested_at', 'is', null).executeTakeFirst();
+		// The name as typed (NFC: it is signed on the certificate) and the very sentence he signed.
+		const u = await trx
+			.updateTable('enrollments')
+			.set({ attestation_name: nfc(input.typedName.trim()), attestation_text: ATTESTATION_TEXT, attested_at: clock.iso() })
+			.where('id', '=', enrollment.id)
+			.where('attested_at', 'is', null)
+			.executeTakeFirst();
 		// A second submit read the enrollment before the first committed: one attestation, one audit entry.
 		if (Number(u.numUpdatedRows) !== 1) return { ok: false, reason: 'already_attested' };
 		await audit(trx, { actorId: user.id, action: 'enrollment.attest', targetType: 'enrollment', targetId: enrollment.id, ip });
@@ -135,11 +144,33 @@ export async function signOff(db: Db, facilitator: UserIdentity, enrollmentId: s
 	// correctReferral), so these are the facts the certificate and the record will share.
 	const current = await db.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirstOrThrow();
 	if (current.status !== 'active' || current.purged_at) return { ok: false, reason: 'not_found' };
-	const signoff = await db.selectFrom('signoffs').innerJoin('users', 'users.id', 'signoffs.facilitator_id').select(['users.name', 'signoffs.signed_at']).where('enrollment_id', '=', enrollmentId).executeTakeFirstOrThrow();
-	const [court, version] = await Promise.all([
+	const signoff = await db.selectFrom('signoffs').innerJoin('users', 'users.id', 'signoffs.facilitator_id').select(['users.name', 'users.title', 'signoffs.signed_at']).where('enrollment_id', '=', enrollmentId).executeTakeFirstOrThrow();
+	const [court, version, records] = await Promise.all([
 		db.selectFrom('courts').select('name').where('id', '=', current.court_id).executeTakeFirstOrThrow(),
-		db.selectFrom('curriculum_versions').select('version').where('id', '=', current.curriculum_version_id!).executeTakeFirstOrThrow()
+		db.selectFrom('curriculum_versions').select('version').where('id', '=', current.curriculum_version_id!).executeTakeFirstOrThrow(),
+		recordFacts(db, current, signoff, state)
 	]);
+	// Version 2 (16 TAC §92.51's checklist), signed with RFC 8785: every text is NFC from input on.
+	const facts: UnsignedFacts = {
+		v: 2,
+		serial,
+		program: program.name,
+		provider: program.provider,
+		participantName: current.legal_name,
+		dateOfBirth: current.date_of_birth,
+		court: court.name,
+		caseNumber: current.case_number,
+		offence: current.offence,
+		offenceDate: current.offence_date,
+		curriculumVersion: version.version,
+		completedAt: localDate(signoff.signed_at, state.settings.timeZone),
+		seatSeconds: state.totalSeatSeconds,
+		attestation: { name: current.attestation_name!, signedAt: current.attested_at! },
+		signedOffBy: signoff.name,
+		replacesSerial: null,
+		...records
+	};
+	assertSignable(facts);
 	let result;
 	try {
 		result = await issueCertificate(db, {
@@ -150,22 +181,7 @@ export async function signOff(db: Db, facilitator: UserIdentity, enrollmentId: s
 			origin,
 			ip,
 			completedAt: signoff.signed_at,
-			facts: {
-				v: 1,
-				serial,
-				program: program.name,
-				provider: program.provider,
-				participantName: current.legal_name,
-				dateOfBirth: current.date_of_birth,
-				court: court.name,
-				caseNumber: current.case_number,
-				offence: current.offence,
-				curriculumVersion: version.version,
-				completedAt: localDate(signoff.signed_at, state.settings.timeZone),
-				seatSeconds: state.totalSeatSeconds,
-				attestation: { name: current.attestation_name!, signedAt: current.attested_at! },
-				signedOffBy: signoff.name
-			}
+			facts
 		});
 	} catch (e) {
 		if (isUniqueViolation(e)) return { ok: false, reason: 'already_signed' };

@@ -29,6 +29,8 @@ export interface UsersTable {
 	totp_last_step: number | null;
 	totp_pending_key: string | null;
 	totp_pending_at: string | null;
+	/** Staff job title, printed with the name where he signs a certificate (migration 0018). */
+	title: string | null;
 	disabled_at: string | null;
 	created_at: string;
 }
@@ -172,6 +174,12 @@ export interface EnrollmentsTable {
 	purged_at: string | null;
 	/** The court's next hearing in the case (YYYY-MM-DD), recorded by court staff. */
 	next_hearing_date: string | null;
+	/** The participant's number in his program, e.g. RC-P-000123, given at referral (migration 0018). */
+	registration_number: string;
+	/** YYYY-MM-DD of the offence, where the court gives it. */
+	offence_date: string | null;
+	/** The exact attestation he signed (set with attested_at). */
+	attestation_text: string | null;
 	created_by: string;
 	created_at: string;
 }
@@ -299,6 +307,10 @@ export interface SigningKeysTable {
 	cert_serial: string | null;
 	not_after: string | null;
 }
+export interface RegistrationCountersTable {
+	program_id: string;
+	last_value: number;
+}
 export interface SerialCountersTable {
 	program_id: string;
 	year: number;
@@ -418,6 +430,7 @@ export interface Database {
 	signoffs: SignoffsTable;
 	signing_keys: SigningKeysTable;
 	serial_counters: SerialCountersTable;
+	registration_counters: RegistrationCountersTable;
 	certificates: CertificatesTable;
 	certificate_files: CertificateFilesTable;
 	certificate_corrections: CertificateCorrectionsTable;

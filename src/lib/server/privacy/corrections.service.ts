@@ -2,6 +2,7 @@
 // about him; an admin of his program corrects the referral's facts where the request is right and
 // records the decision, which the participant then reads. The statute gives the program 30 days.
 import { normaliseCaseNumber } from '../../domain/enrollment-code';
+import { nfc } from '../../domain/text';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import type { Db } from '../db';
@@ -88,7 +89,7 @@ export async function correctionForAdmin(db: Db, admin: UserIdentity, requestId:
 	const row = await db
 		.selectFrom('correction_requests as c')
 		.innerJoin('enrollments as e', 'e.id', 'c.enrollment_id')
-		.select(['c.id', 'c.body', 'c.created_at', 'c.decision', 'c.response', 'c.decided_at', 'e.id as enrollment_id', 'e.program_id', 'e.legal_name', 'e.date_of_birth', 'e.case_number', 'e.offence', 'e.email', 'e.phone', 'e.purged_at'])
+		.select(['c.id', 'c.body', 'c.created_at', 'c.decision', 'c.response', 'c.decided_at', 'e.id as enrollment_id', 'e.program_id', 'e.legal_name', 'e.date_of_birth', 'e.case_number', 'e.offence', 'e.offence_date', 'e.email', 'e.phone', 'e.purged_at'])
 		.where('c.id', '=', requestId)
 		.executeTakeFirst();
 	if (!row || row.purged_at || !adminPrograms(admin).includes(row.program_id)) return undefined;
@@ -101,6 +102,8 @@ export interface ReferralCorrection {
 	dateOfBirth: string;
 	caseNumber: string;
 	offence: string | null;
+	/** YYYY-MM-DD or null (none); left out: unchanged */
+	offenceDate?: string | null;
 	email: string | null;
 	phone: string | null;
 }
@@ -117,10 +120,12 @@ export async function correctReferral(db: Db, admin: UserIdentity, enrollmentId:
 	const e = await db.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirst();
 	if (!e || e.purged_at || !adminPrograms(admin).includes(e.program_id)) return { ok: false, reason: 'not_found' };
 	const next = {
-		legal_name: fix.legalName.trim(),
+		// NFC (the forms already give it): these are the facts a certificate will sign byte for byte.
+		legal_name: nfc(fix.legalName.trim()),
 		date_of_birth: fix.dateOfBirth,
 		case_number: normaliseCaseNumber(fix.caseNumber),
-		offence: fix.offence?.trim() || null,
+		offence: nfc(fix.offence?.trim() || null),
+		offence_date: fix.offenceDate === undefined ? e.offence_date : fix.offenceDate || null,
 		email: fix.email?.trim().toLowerCase() || null,
 		phone: fix.phone?.trim() || null
 	};

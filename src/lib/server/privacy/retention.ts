@@ -1,4 +1,4 @@
-// Retention (PRODUCT.md "Data, privacy, records"): once a program's retention period has run since a
+// Retention (README, "Data and privacy"): once a program's retention period has run since a
 // case ended, the participant's personal data is removed, while the certificate registry keeps what
 // verification needs (serial, code hash, file hash, status, key ids, signature, program and court,
 // completion date). Removal blanks or deletes in place rather than deleting the enrollment, so counts,
@@ -73,9 +73,14 @@ export async function purgeCandidates(db: Db, now: Date, withinDays = 0, program
 	return due.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
 }
 
-/** The facts a purged certificate keeps: enough to say what was completed where and when, not by whom. */
+/**
+ * The facts a purged certificate keeps: enough to say what was completed where and when, not by whom.
+ * Version 2's registration number stays, like the serial: the program's own number, which nothing
+ * left in the database links to a person; its offence date goes with the offence.
+ */
 export function redactFacts(f: CertificateFacts, purgedAt: string): CertificateFacts & { purgedAt: string } {
-	return { ...f, participantName: '', dateOfBirth: '', caseNumber: '', offence: null, attestation: { name: '', signedAt: f.attestation.signedAt }, purgedAt };
+	const common = { participantName: '', dateOfBirth: '', caseNumber: '', offence: null, attestation: { name: '', signedAt: f.attestation.signedAt }, purgedAt };
+	return f.v === 2 ? { ...f, ...common, offenceDate: null } : { ...f, ...common };
 }
 
 export type PurgeOutcome = { purged: true; certificates: number } | { purged: false };
@@ -96,6 +101,7 @@ export async function purgeEnrollment(db: Db, candidate: PurgeCandidate, actorId
 				// (court, case number) is unique: each purged row needs its own placeholder.
 				case_number: `purged:${candidate.enrollmentId}`,
 				offence: null,
+				offence_date: null,
 				email: null,
 				phone: null,
 				attestation_name: null,
@@ -141,7 +147,7 @@ export async function purgeEnrollment(db: Db, candidate: PurgeCandidate, actorId
 			if (roles.every((r) => r.role === 'participant')) {
 				await trx
 					.updateTable('users')
-					.set({ email: `purged-${e.user_id}@purged.invalid`, name: '', password_hash: '!purged', totp_key: null, totp_last_step: null, disabled_at: at })
+					.set({ email: `purged-${e.user_id}@purged.invalid`, name: '', title: null, password_hash: '!purged', totp_key: null, totp_last_step: null, disabled_at: at })
 					.where('id', '=', e.user_id)
 					.execute();
 				await trx.deleteFrom('sessions').where('user_id', '=', e.user_id).execute();

@@ -68,6 +68,8 @@ export async function participantRecord(db: Db, user: UserIdentity) {
 			dateOfBirth: e.date_of_birth,
 			caseNumber: e.case_number,
 			offence: e.offence,
+			offenceDate: e.offence_date,
+			registrationNumber: e.registration_number,
 			court: e.court_name,
 			program: e.program_name,
 			provider: e.provider,

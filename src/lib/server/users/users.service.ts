@@ -7,10 +7,13 @@ import { newId } from '../ids';
 import type { Db } from '../db';
 import { ROLES, type Role } from '../db/schema';
 import { normaliseEmail } from './users.queries';
+import { nfc } from '../../domain/text';
 
 export interface NewStaffUser {
 	email: string;
 	name: string;
+	/** job title, printed with his name where he signs a certificate (e.g. "Program Facilitator") */
+	title?: string | null;
 	password: string;
 	roles: Role[];
 	programIds: string[];
@@ -36,7 +39,8 @@ export async function createStaffUser(db: Db, actorId: string | null, input: New
 		await db.transaction().execute(async (trx) => {
 			await trx
 				.insertInto('users')
-				.values({ id, email, name: input.name.trim(), password_hash: passwordHash, totp_key: null, totp_last_step: null, disabled_at: null, created_at: clock.iso() })
+				// Names and titles in NFC: they are signed byte for byte on the certificates he signs off.
+				.values({ id, email, name: nfc(input.name.trim()), title: nfc(input.title?.trim() || null), password_hash: passwordHash, totp_key: null, totp_last_step: null, disabled_at: null, created_at: clock.iso() })
 				.execute();
 			for (const role of input.roles) await trx.insertInto('user_roles').values({ user_id: id, role }).execute();
 			for (const programId of input.programIds) await trx.insertInto('user_programs').values({ user_id: id, program_id: programId }).execute();

@@ -1,8 +1,13 @@
+import { signedFactsBytes } from '../../domain/certificate-facts';
 import type { VerifiedCertificate } from './verification.service';
 
-/** The JSON shape of PRODUCT.md's stable interface. */
+/** The JSON shape of the stable interface (README, "Stable interfaces"). */
 export function certificateJson(c: VerifiedCertificate) {
 	const removed = c.personalDataRemovedAt !== null;
+	// The exact bytes the Ed25519 signature covers (version 1: keys sorted and NFC; version 2: RFC
+	// 8785), so a verifier checks them as they are and never canonicalises anything himself. `facts`
+	// is those same bytes parsed: what is shown is what is signed.
+	const signed = removed ? null : Buffer.from(signedFactsBytes(c.facts));
 	return {
 		serial: c.serial,
 		status: c.status,
@@ -19,6 +24,7 @@ export function certificateJson(c: VerifiedCertificate) {
 		...(removed ? { personalDataRemovedAt: c.personalDataRemovedAt } : {}),
 		signature: c.signature,
 		// The signature covers the facts as issued; once they are redacted, only the PDF can show them.
-		facts: removed ? null : c.facts
+		facts: signed ? (JSON.parse(signed.toString('utf8')) as VerifiedCertificate['facts']) : null,
+		signedFacts: signed ? signed.toString('base64') : null
 	};
 }

@@ -23,10 +23,11 @@ const requestId = v.pipe(v.string('Choose a request.'), v.regex(ID, 'Choose a re
 
 const correctSchema = v.object({
 	requestId,
-	legalName: f.text('Legal name', 120),
+	legalName: f.line('Legal name', 120),
 	dateOfBirth: f.date('Date of birth'),
 	caseNumber: v.pipe(f.text('Case number', 40), v.regex(/^[A-Za-z0-9 .\/-]+$/, 'Case numbers use letters, digits, dashes, dots and slashes only.')),
-	offence: f.optionalText('Offence', 200),
+	offence: f.optionalLine('Offence', 200),
+	offenceDate: f.optionalDate('Offence date'),
 	email: f.optionalEmail(),
 	phone: f.optionalText('Phone', 40)
 });

@@ -1,7 +1,7 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import * as v from 'valibot';
 import { SESSION_KINDS } from '$lib/domain/live-sessions';
-import { sessionRequirementSettings, setSessionRequirements, setStaffTwoFactor } from '$lib/server/admin/program-settings.service';
+import { sessionRequirementSettings, setCertificateDetails, setSessionRequirements, setStaffTwoFactor } from '$lib/server/admin/program-settings.service';
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
@@ -32,6 +32,14 @@ const securitySchema = v.object({
 	staffTwoFactorRequired: f.checkbox()
 });
 
+const certificateSchema = v.object({
+	programId: v.pipe(v.string(), v.regex(/^[a-z0-9]{1,64}$/, 'Choose a program.')),
+	courseName: f.optionalLine('Course name', 200),
+	courseNumber: f.optionalLine('Course number', 60),
+	providerId: f.optionalLine('Provider registration number', 60),
+	providerPhone: v.pipe(f.optionalLine('Provider telephone', 30), v.regex(/^[0-9 ()+.\-x]*$/, 'Enter a telephone number with digits only (an extension as x123).'))
+});
+
 export const actions: Actions = {
 	sessions: async (event) => {
 		const admin = requireRole(event.locals, 'admin');
@@ -43,6 +51,15 @@ export const actions: Actions = {
 			if (r.reason === 'not_found') error(404, 'Not found');
 			return fail(400, { errors: { requiredSessionKinds: 'Choose kinds from the list.' } });
 		}
+		redirect(303, `/admin/program?program=${input.data.programId}&saved=1`);
+	},
+	certificate: async (event) => {
+		const admin = requireRole(event.locals, 'admin');
+		const input = parseForm(certificateSchema, await event.request.formData());
+		if (!input.ok) return fail(400, { certificateErrors: input.errors, values: input.values });
+		const { db } = await getDb();
+		const r = await setCertificateDetails(db, admin, input.data.programId, input.data, clientIp(event));
+		if (!r.ok) error(404, 'Not found');
 		redirect(303, `/admin/program?program=${input.data.programId}&saved=1`);
 	},
 	security: async (event) => {

@@ -1,5 +1,6 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import * as v from 'valibot';
+import { ATTESTATION_TEXT } from '$lib/domain/certificate-facts';
 import { readyForAttestation } from '$lib/domain/completion';
 import { requireRole } from '$lib/server/auth/guards';
 import { attest } from '$lib/server/completion/completion.service';
@@ -15,6 +16,8 @@ export const load: PageServerLoad = async ({ locals }) => {
 	if (!d) error(404, 'No active enrollment was found for your account.');
 	return {
 		legalName: d.state.enrollment.legal_name,
+		// The sentence he signs; the certificate carries it word for word.
+		attestationText: ATTESTATION_TEXT,
 		attestedAt: d.state.enrollment.attested_at,
 		ready: readyForAttestation(d.state.requirements),
 		requirements: d.state.requirements,
@@ -22,7 +25,7 @@ export const load: PageServerLoad = async ({ locals }) => {
 	};
 };
 
-const schema = v.object({ typedName: f.text('Your full legal name'), confirm: f.checkbox() });
+const schema = v.object({ typedName: f.line('Your full legal name'), confirm: f.checkbox() });
 
 export const actions: Actions = {
 	default: async (event) => {

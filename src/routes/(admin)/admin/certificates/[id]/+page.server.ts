@@ -28,15 +28,16 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 	};
 };
 
-const FIELD_LABELS = { legal_name: 'Legal name', date_of_birth: 'Date of birth', case_number: 'Case number', offence: 'Offence' } as const;
+const FIELD_LABELS = { legal_name: 'Legal name', date_of_birth: 'Date of birth', case_number: 'Case number', offence: 'Offence', offence_date: 'Offence date' } as const;
 
 const reason = v.pipe(v.string('Give a reason.'), v.trim(), v.minLength(5, 'Give a reason (at least 5 characters).'), v.maxLength(500, 'At most 500 characters.'));
 const revokeSchema = v.object({ reason });
 const reissueSchema = v.object({
-	legalName: f.text('Legal name', 120),
+	legalName: f.line('Legal name', 120),
 	dateOfBirth: f.date('Date of birth'),
 	caseNumber: v.pipe(f.text('Case number', 40), v.regex(/^[A-Za-z0-9 .\/-]+$/, 'Case numbers use letters, digits, dashes, dots and slashes only.')),
-	offence: f.optionalText('Offence', 200),
+	offence: f.optionalLine('Offence', 200),
+	offenceDate: f.optionalDate('Offence date'),
 	reason
 });
 

@@ -20,6 +20,8 @@ export const load: PageServerLoad = async (event) => {
 			dateOfBirth: e.date_of_birth,
 			caseNumber: e.case_number,
 			offence: e.offence,
+			offenceDate: e.offence_date,
+			registrationNumber: e.registration_number,
 			referralDate: e.referral_date,
 			dueDate: e.due_date,
 			activatedAt: e.activated_at,
