@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { canonicalJson } from '../../domain/certificate-facts';
 import { factsV2 } from '../testing/certificate-samples';
 import { detachAll, detachList, pdfinfo, preflightErrors, qpdfCheck, qpdfObjects, skipWithout, structText, untaggedPaint, writeTemp, xmlProblem, xmp } from '../testing/pdf-tools';
-import type { CertificateFactsV2 } from './certificate-rows';
+import type { CertificateFactsV2 } from '../../domain/certificate-facts';
 import { generateKeys, loadKeys, type LoadedKeys } from './keys';
 import { renderCertificatePdf, type RenderExtra } from './render-pdf';
 import { signPdf, signatureFingerprint } from './sign';

@@ -7,34 +7,9 @@
  * made under penalty of law, the certificate number, and which certificate a reissue replaces).
  * Pure; the layout is render-pdf.ts's.
  */
-import { formatSeatTime, type CertificateFacts } from '../../domain/certificate-facts';
+import { formatSeatTime, type CertificateFacts, type CertificateFactsV1, type CertificateFactsV2 } from '../../domain/certificate-facts';
 
-/**
- * Version 2 facts as agreed for issue 10 (the facts-v2 branch defines them in certificate-facts.ts).
- * TODO(facts-v2 merge): delete this stand-in and use that type; the fields are the same.
- */
-export interface CertificateFactsV2 extends Omit<CertificateFacts, 'v'> {
-	v: 2;
-	courseName: string;
-	courseNumber: string | null;
-	/** the provider's registration or licence number */
-	providerId: string | null;
-	providerPhone: string | null;
-	/** the participant's registration number in the program, e.g. RC-P-000123 */
-	registrationNumber: string;
-	county: string;
-	/** YYYY-MM-DD */
-	offenceDate: string | null;
-	/** whole seconds of seat time the course required */
-	requiredSeconds: number;
-	signedOffByTitle: string | null;
-	/** the serial this reissue replaces */
-	replacesSerial: string | null;
-	/** the exact attestation sentence he signed */
-	attestationText: string;
-}
-
-export type PrintableFacts = CertificateFacts | CertificateFactsV2;
+export type PrintableFacts = CertificateFacts;
 
 export interface Cell {
 	label: string;
@@ -60,7 +35,7 @@ export function longUtc(iso: string): string {
 const keepSection = (s: string) => s.replace(/§ /g, '§\u00A0');
 
 /** The attestation of a version 1 certificate, which did not record the sentence itself. */
-export function attestationV1(f: CertificateFacts): string {
+export function attestationV1(f: CertificateFactsV1): string {
 	return `${f.attestation.name} attested on ${longDate(f.attestation.signedAt)} that he personally completed all coursework, under penalty of law.`;
 }
 
@@ -68,7 +43,7 @@ function attestationV2(f: CertificateFactsV2): string {
 	return `“${f.attestationText.trim()}” Typed and signed by ${f.attestation.name} on ${longUtc(f.attestation.signedAt)}.`;
 }
 
-function rowsV1(f: CertificateFacts): Cell[] {
+function rowsV1(f: CertificateFactsV1): Cell[] {
 	return [
 		{ label: 'Legal name', value: f.participantName },
 		{ label: 'Date of birth', value: longDate(f.dateOfBirth), half: true },

@@ -4,7 +4,7 @@
  * (produce.worker.ts) so that issuing never holds up other requests; no database, no clock.
  */
 import type { KeyObject } from 'node:crypto';
-import { canonicalFacts, type CertificateFacts } from '../../domain/certificate-facts';
+import { signedFactsBytes, type CertificateFacts } from '../../domain/certificate-facts';
 import { renderCertificatePdf } from './render-pdf';
 import { sha256Hex, signatureFingerprint, signFacts, signPdf, type PdfSignatureInfo } from './sign';
 
@@ -37,8 +37,8 @@ export async function produceCertificate(job: ProduceJob): Promise<Produced> {
 		code: job.code,
 		fingerprint: signatureFingerprint(signature),
 		signature,
-		// The bytes signFacts signed, attached to the PDF as they are. TODO(facts-v2 merge): signedFactsBytes(job.facts).
-		signedFacts: Buffer.from(canonicalFacts(job.facts), 'utf8')
+		// The bytes signFacts signed, attached to the PDF as they are.
+		signedFacts: signedFactsBytes(job.facts)
 	});
 	// Structured clone (postMessage) turns a Buffer into a plain Uint8Array: the P12 signer needs a Buffer.
 	const p12 = Buffer.from(job.p12.buffer, job.p12.byteOffset, job.p12.byteLength);

@@ -87,7 +87,7 @@ export async function publishedKeys(db: Db, requestOrigin: string) {
 		},
 		crl: anchor?.crl ? { url: urls.crl, thisUpdate: anchor.crl.thisUpdate, nextUpdate: anchor.crl.nextUpdate } : null,
 		trustSheetUrl: urls.sheet,
-		canonicalForm: 'UTF-8 of JSON.stringify of the facts with object keys sorted recursively, strings NFC, no whitespace'
+		canonicalForm: 'version 2 ("v":2): RFC 8785 (JCS); version 1: UTF-8 of JSON.stringify of the facts with object keys sorted recursively, strings NFC, no whitespace. signedFacts in each certificate answer is the exact signed bytes'
 	};
 }
 

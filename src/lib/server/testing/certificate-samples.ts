@@ -1,7 +1,7 @@
 // Certificate facts for the renderer's tests (test-only): a version 1 certificate as issued until now,
 // a version 2 one with every field, and the hard cases the page must survive on one page.
 import type { CertificateFacts } from '../../domain/certificate-facts';
-import type { CertificateFactsV2 } from '../certificates/certificate-rows';
+import type { CertificateFactsV2 } from '../../domain/certificate-facts';
 
 export const factsV1: CertificateFacts = {
 	v: 1,
