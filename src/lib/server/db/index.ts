@@ -70,10 +70,7 @@ export function openDatabase(url: string | undefined, opts: OpenOptions = {}): D
 		const pool = new pg.Pool({
 			connectionString: url!,
 			max: 10,
-			// Tests run in a schema each. With parallel query on, a parallel worker of a migration's catalog
-			// query sometimes failed with "schema t_… does not exist" while other suites made and dropped
-			// theirs (seen under load in CI); a test schema's tiny tables never need parallel plans.
-			options: opts.pgSchema ? `-c search_path=${opts.pgSchema} -c max_parallel_workers_per_gather=0` : undefined
+			options: opts.pgSchema ? `-c search_path=${opts.pgSchema}` : undefined
 		});
 		const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 		const u = new URL(url!);

@@ -26,6 +26,9 @@ export function postgresAvailable(): Promise<boolean> {
 
 export type TestDbKind = 'sqlite' | 'postgres';
 
+/** The advisory lock that keeps schema drops apart from migrations (any number; the same everywhere). */
+const SCHEMA_LOCK = 72_0151;
+
 /** A freshly migrated database: in-memory SQLite, or a new schema of its own on PostgreSQL. */
 export async function createTestDb(kind: TestDbKind): Promise<DbHandle> {
 	if (kind === 'sqlite') {
@@ -34,20 +37,30 @@ export async function createTestDb(kind: TestDbKind): Promise<DbHandle> {
 		return h;
 	}
 	const schema = `t_${randomBytes(6).toString('hex')}`;
+	// Kysely's migrator looks for its tables with the PostgreSQL introspector, which resolves every
+	// schema by name (has_schema_privilege, pg_get_serial_sequence): a schema another test drops in the
+	// middle of that query fails it with "schema t_… does not exist". So migrations hold a shared
+	// advisory lock and drops an exclusive one: no schema is dropped while any test is migrating.
 	const admin = new pg.Client({ connectionString: PG_TEST_URL });
 	await admin.connect();
 	await admin.query(`create schema ${schema}`);
-	await admin.end();
+	await admin.query('select pg_advisory_lock_shared($1)', [SCHEMA_LOCK]);
 	const h = openDatabase(PG_TEST_URL, { pgSchema: schema });
-	await migrateToLatest(h.db);
+	try {
+		await migrateToLatest(h.db);
+	} finally {
+		await admin.query('select pg_advisory_unlock_shared($1)', [SCHEMA_LOCK]);
+		await admin.end();
+	}
 	return {
 		...h,
 		close: async () => {
 			await h.close();
 			const c = new pg.Client({ connectionString: PG_TEST_URL });
 			await c.connect();
+			await c.query('select pg_advisory_lock($1)', [SCHEMA_LOCK]);
 			await c.query(`drop schema ${schema} cascade`);
-			await c.end();
+			await c.end(); // ending the session releases the lock
 		}
 	};
 }
