@@ -6,15 +6,18 @@
 //      then while an admin reissues certificates through the real form (each one a full issue);
 //   3. the verification API under load (autocannon, 50 connections, loopback), and a bare SvelteKit
 //      endpoint (/healthz) under the same load, for comparison;
-//   4. hostile uploads (scripts/bench-uploads.mjs): the server's event-loop stall and RSS growth while
+//   4. pages and hot writes against a minimal SvelteKit app of the same versions (scripts/bench-pages.mjs),
+//      as ratios of its figures;
+//   5. hostile uploads (scripts/bench-uploads.mjs): the server's event-loop stall and RSS growth while
 //      files built to cost it are checked, and the per-address limit (last: it blocks the address).
-// BENCH_UPLOADS_ONLY=1 runs phase 4 alone.
+// BENCH_PAGES_ONLY=1 runs phase 4 alone, BENCH_UPLOADS_ONLY=1 phase 5 alone.
 // On a shared 2-core machine every figure moves with whatever else runs: run it a few times.
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostileUploads } from './bench-uploads.mjs';
+import { pageBench } from './bench-pages.mjs';
 import { freePort } from './free-port.mjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +28,8 @@ const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 // BODY_SIZE_LIMIT: adapter-node refuses bodies over 512 KB by default; the uploads phase sends files up
 // to the app's own cap (5 MB, config.maxUploadBytes), the worst a deployment that raises it would see.
-const env = { ...process.env, DATABASE_URL: join(work, 'bench.sqlite'), KEYS_DIR: join(work, 'keys'), ORIGIN: base, PORT: String(port), HOST: '127.0.0.1', BODY_SIZE_LIMIT: '6M' };
+// WRITE_THROTTLE=off: phase 4 sends one participant's heartbeats and drafts at full load.
+const env = { ...process.env, DATABASE_URL: join(work, 'bench.sqlite'), KEYS_DIR: join(work, 'keys'), ORIGIN: base, PORT: String(port), HOST: '127.0.0.1', BODY_SIZE_LIMIT: '6M', WRITE_THROTTLE: 'off' };
 const sh = (cmd, args) => {
 	const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
 	if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed`);
@@ -36,7 +40,8 @@ if (process.env.BENCH_SKIP_BUILD !== '1' || !existsSync('build/index.js')) sh('n
 sh('npx', ['tsx', 'src/cli/main.ts', 'demo:load']);
 
 const uploadsOnly = process.env.BENCH_UPLOADS_ONLY === '1';
-if (!uploadsOnly) {
+const pagesOnly = process.env.BENCH_PAGES_ONLY === '1';
+if (!uploadsOnly && !pagesOnly) {
 	console.log('1. Issuing a certificate (warm keys, 30 in a row)');
 	const issue = JSON.parse(execFileSync('npx', ['tsx', 'scripts/bench-issue.ts'], { env, encoding: 'utf8' }).trim().split('\n').pop());
 	const show = (r) => `p50 ${r.p50} ms, p99 ${r.p99} ms; main thread busy ${r.mainThreadMsPerCertificate} ms per certificate, longest event-loop stall ${r.maxStallMs} ms`;
@@ -119,9 +124,15 @@ try {
 		await new Promise((r) => setTimeout(r, 100));
 	}
 	await probe(1000); // warm-up: the server has just started (its certificate worker is still loading)
-	if (!uploadsOnly) await otherPhases();
-	console.log('4. Hostile uploads, one after another from one address, one connection probing GET /healthz');
-	await hostileUploads({ base, pid: server.pid, serial: cert.serial, certificate: cert.pdf, serverLoop, serverLog: () => serverLog });
+	if (!uploadsOnly && !pagesOnly) await otherPhases();
+	if (!uploadsOnly) {
+		console.log(`4. Pages and hot writes against a minimal SvelteKit app of the same versions (${seconds} s each, 50 connections)`);
+		await pageBench({ base, databasePath: env.DATABASE_URL, work, seconds });
+	}
+	if (!pagesOnly) {
+		console.log('5. Hostile uploads, one after another from one address, one connection probing GET /healthz');
+		await hostileUploads({ base, pid: server.pid, serial: cert.serial, certificate: cert.pdf, serverLoop, serverLog: () => serverLog });
+	}
 } finally {
 	server.kill();
 	rmSync(work, { recursive: true, force: true });

@@ -17,6 +17,7 @@ export const init: ServerInit = async () => {
 	await ensureSigningReady();
 	const proxy = proxyWarning();
 	if (proxy) console.warn(`[config] ${proxy}`);
+	if (!config.writeThrottle) console.warn('[config] WRITE_THROTTLE=off: draft saves, heartbeats and documents are not limited per user. For benchmarks only.');
 	const stopPurge = scheduleDailyPurge(async () => (await getDb()).db);
 	const stopCleanup = scheduleSignInCleanup(async () => (await getDb()).db);
 	const backups = startScheduledBackups(handle);

@@ -33,6 +33,14 @@ export const config = {
 	get hsts(): string {
 		return `max-age=31536000${process.env.HSTS_INCLUDE_SUBDOMAINS === 'false' ? '' : '; includeSubDomains'}`;
 	},
+	/**
+	 * WRITE_THROTTLE=off lifts the per-user flood limits on draft saves, heartbeats and documents
+	 * (auth/throttle.ts) so that `npm run bench` can measure those writes at full load; never in
+	 * production (the server warns at start).
+	 */
+	get writeThrottle(): boolean {
+		return process.env.WRITE_THROTTLE !== 'off';
+	},
 	/** Largest request body accepted by uploads, in bytes. */
 	maxUploadBytes: 5 * 1024 * 1024
 };

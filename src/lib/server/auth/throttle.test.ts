@@ -166,3 +166,17 @@ describe('the refusal', () => {
 		expect(await res.json()).toEqual({ message: 'Too many saves. Wait a moment.', retryAfter: 3 });
 	});
 });
+
+describe('WRITE_THROTTLE=off (benchmarks only)', () => {
+	afterEach(() => {
+		delete process.env.WRITE_THROTTLE;
+	});
+
+	it('lets every request through while it is off, and limits again once it is not', () => {
+		const t = new Throttle(policies.draft);
+		process.env.WRITE_THROTTLE = 'off';
+		expect(flood(t, 'bench', 400, 0).every((w) => w === 0)).toBe(true);
+		process.env.WRITE_THROTTLE = 'on';
+		expect(flood(t, 'bench', 11, 0).at(-1)).toBe(1);
+	});
+});
