@@ -2,10 +2,13 @@
 // standing, last activity) read in set queries, a participant's timeline, case notes and court-approved
 // due-date extensions. Each area starts with who may not.
 import type { KyselyPlugin } from 'kysely';
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { clock } from '../../src/lib/server/clock';
 import { attest, signOff } from '../../src/lib/server/completion/completion.service';
-import { viewReferral } from '../../src/lib/server/court/court.service';
+import { listReferrals, viewReferral } from '../../src/lib/server/court/court.service';
+import { packetFacts } from '../../src/lib/server/court/evidence-packet.service';
+import { referralsCsv } from '../../src/lib/server/court/export';
 import { createReferral } from '../../src/lib/server/enrollment/referral.service';
 import { addCaseNote, caseNotes, dueDateExtensions, extendDueDate } from '../../src/lib/server/facilitation/case-file.service';
 import { participantRecord, recordFee, submissionForGrading, unlockQuiz } from '../../src/lib/server/facilitation/facilitation.service';
@@ -260,7 +263,7 @@ forEachDb('facilitator oversight', (ctx) => {
 		it('moves the due date, keeps the previous one, audits it, and compliance follows at once', async () => {
 			const s = await setup();
 			await setDue(s.pat.enrollmentId, '2026-06-05');
-			expect((await viewReferral(ctx.db, s.clerk, s.pat.enrollmentId))?.compliance).toBe('overdue');
+			expect((await viewReferral(ctx.db, s.clerk, s.pat.enrollmentId))?.standing).toBe('overdue');
 			const before = (await participantsOverview(ctx.db, s.facilitator)).rows[0];
 			expect(before).toMatchObject({ standing: 'overdue', daysLeft: -5, extensions: 0 });
 
@@ -276,7 +279,7 @@ forEachDb('facilitator oversight', (ctx) => {
 			expect(JSON.parse(entry.details_json)).toEqual({ extensionId: r.id, previousDueDate: '2026-06-05', newDueDate: '2026-07-31' });
 
 			const courtView = await viewReferral(ctx.db, s.clerk, s.pat.enrollmentId);
-			expect(courtView?.compliance).toBe('on_track');
+			expect(courtView?.standing).toBe('on_track');
 			// The court sees which order moved the date.
 			expect(courtView?.extensions).toEqual([{ previous_due_date: '2026-06-05', new_due_date: '2026-07-31', order_reference: 'Order 62-CR-26-118, Judge Ortiz', created_at: T0.toISOString() }]);
 			const after = (await participantsOverview(ctx.db, s.facilitator)).rows[0];
@@ -375,6 +378,52 @@ forEachDb('facilitator oversight', (ctx) => {
 			at(4 * HOUR);
 			await ctx.db.insertInto('reflection_drafts').values({ enrollment_id: s.pat.enrollmentId, prompt_id: await promptOf(s.mods[0]), body: 'draft', updated_at: clock.iso() }).execute();
 			expect((await participantsOverview(ctx.db, s.facilitator)).rows[0].lastActivityAt).toBe(new Date(T0.getTime() + 4 * HOUR).toISOString());
+		});
+	});
+
+	describe('one standing rule for everyone who reads it', () => {
+		// Everything the court, its CSV, the evidence packet and the facilitators show about one participant.
+		async function everywhere(s: Setup, enrollmentId: string) {
+			const facilitators = (await participantsOverview(ctx.db, s.facilitator, { show: 'all' })).rows.find((r) => r.id === enrollmentId)!;
+			const list = (await listReferrals(ctx.db, s.clerk)).find((r) => r.id === enrollmentId)!;
+			const page = (await viewReferral(ctx.db, s.clerk, enrollmentId))!;
+			const csv = parse((await referralsCsv(ctx.db, s.clerk, null)).csv, { columns: true, bom: true }) as Record<string, string>[];
+			const packet = await packetFacts(ctx.db, await enrollment(enrollmentId), { name: 'Clerk', role: 'court' }, 'http://127.0.0.1/verify');
+			return {
+				facilitators: [facilitators.standing, facilitators.reasons],
+				courtList: [list.standing, list.standingReasons],
+				courtPage: [page.standing, page.standingReasons],
+				csv: csv.find((r) => r['Case number'] === page.enrollment.case_number)!.Status,
+				packet: [packet.standing.standing, packet.standing.reasons]
+			};
+		}
+
+		it('calls a participant with every module done and five days left on track on the court dashboard, in the CSV and in the packet', async () => {
+			const s = await setup();
+			for (const m of s.mods) await completeModule(ctx.db, s.pat.user, m);
+			await setDue(s.pat.enrollmentId, '2026-06-15');
+			// Before there was one rule, the court's list and CSV said "Due within 7 days" here.
+			expect(await everywhere(s, s.pat.enrollmentId)).toEqual({
+				facilitators: ['on_track', []],
+				courtList: ['on_track', []],
+				courtPage: ['on_track', []],
+				csv: 'On track',
+				packet: ['on_track', []]
+			});
+		});
+
+		it('gives the same "at risk" with the same reason everywhere to one who has gone quiet a week before his due date', async () => {
+			const s = await setup();
+			// Activated at T0 and nothing since; eight days later, four days before his due date.
+			at(8 * DAY);
+			await setDue(s.pat.enrollmentId, '2026-06-22');
+			expect(await everywhere(s, s.pat.enrollmentId)).toEqual({
+				facilitators: ['at_risk', ['inactive']],
+				courtList: ['at_risk', ['inactive']],
+				courtPage: ['at_risk', ['inactive']],
+				csv: 'At risk',
+				packet: ['at_risk', ['inactive']]
+			});
 		});
 	});
 

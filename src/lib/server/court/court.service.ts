@@ -1,8 +1,9 @@
-import { compliance } from '../../domain/compliance';
 import { canSeeEnrollment, courtRole, courtsInScope } from '../access';
 import { audit } from '../audit/audit';
 import { today } from '../clock';
 import type { Db } from '../db';
+import type { EnrollmentsTable } from '../db/schema';
+import { participantRows } from '../facilitation/oversight';
 import type { UserIdentity } from '../users/users.queries';
 
 /** Referrals of the courts this user belongs to (admins: their programs' courts), newest first. */
@@ -13,26 +14,41 @@ export async function listReferrals(db: Db, user: UserIdentity) {
 		.selectFrom('enrollments')
 		.innerJoin('courts', 'courts.id', 'enrollments.court_id')
 		.leftJoin('certificates', (j) => j.onRef('certificates.enrollment_id', '=', 'enrollments.id').on('certificates.status', '=', 'valid'))
-		.select([
-			'enrollments.id',
-			'enrollments.legal_name',
-			'enrollments.case_number',
-			'enrollments.date_of_birth',
-			'enrollments.due_date',
-			'enrollments.referral_date',
-			'enrollments.status',
-			'enrollments.completed_at',
-			'enrollments.activated_at',
-			'enrollments.next_hearing_date',
-			'courts.name as courtName',
-			'certificates.serial'
-		])
+		.selectAll('enrollments')
+		.select(['courts.name as courtName', 'certificates.serial'])
 		.where('enrollments.court_id', 'in', courts.map((c) => c.id))
 		.where('enrollments.purged_at', 'is', null)
 		.orderBy('enrollments.created_at', 'desc')
 		.execute();
+	const standings = await standingsOf(db, rows);
 	const day = today();
-	return rows.map((r) => ({ ...r, compliance: compliance(r, day, !!r.activated_at), hearingSoon: hearingSoon(r, day) }));
+	// Only what the court's pages show leaves this function (the rows hold code hashes and the like).
+	return rows.map((r) => ({
+		id: r.id,
+		legal_name: r.legal_name,
+		case_number: r.case_number,
+		date_of_birth: r.date_of_birth,
+		due_date: r.due_date,
+		referral_date: r.referral_date,
+		status: r.status,
+		completed_at: r.completed_at,
+		activated_at: r.activated_at,
+		next_hearing_date: r.next_hearing_date,
+		courtName: r.courtName,
+		serial: r.serial,
+		standing: standings.get(r.id)!.standing,
+		standingReasons: standings.get(r.id)!.reasons,
+		hearingSoon: hearingSoon(r, day)
+	}));
+}
+
+/**
+ * Each enrollment's standing by the one rule (domain/standing.ts), from the same measured progress the
+ * facilitators' pages and the evidence packet use: a court never reads another answer than they do.
+ */
+async function standingsOf(db: Db, enrollments: EnrollmentsTable[]) {
+	const rows = await participantRows(db, enrollments);
+	return new Map(rows.map((r) => [r.id, { standing: r.standing, reasons: r.reasons, daysLeft: r.daysLeft }]));
 }
 
 /** One referral, with its certificate; the view is audited (a staff view of a participant record). */
@@ -52,7 +68,8 @@ export async function viewReferral(db: Db, user: UserIdentity, enrollmentId: str
 			.execute()
 	]);
 	await db.transaction().execute((trx) => audit(trx, { actorId: user.id, action: 'record.view', targetType: 'enrollment', targetId: e.id, ip, details: { as: role } }));
-	return { enrollment: e, courtName: court.name, certificates, extensions, compliance: compliance(e, today(), !!e.activated_at) };
+	const { standing, reasons } = (await standingsOf(db, [e])).get(e.id)!;
+	return { enrollment: e, courtName: court.name, certificates, extensions, standing, standingReasons: reasons };
 }
 
 export type HearingResult = { ok: true; changed: boolean } | { ok: false; reason: 'not_found' | 'invalid_date' | 'before_referral' | 'too_far' };

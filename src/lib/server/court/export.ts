@@ -1,4 +1,4 @@
-import { complianceLabels, type Compliance } from '../../domain/compliance';
+import { standingLabels, type Standing } from '../../domain/standing';
 import { audit } from '../audit/audit';
 import { today } from '../clock';
 import { toCsv } from '../csv';
@@ -9,9 +9,9 @@ import { listReferrals } from './court.service';
 export const EXPORT_COLUMNS = ['Name', 'Date of birth', 'Case number', 'Court', 'Referred', 'Due', 'Status', 'Activated', 'Completed', 'Certificate', 'Next hearing'];
 
 /** The referrals report for court staff: their courts only, optionally one status; audited. */
-export async function referralsCsv(db: Db, user: UserIdentity, status: Compliance | null, ip?: string): Promise<{ csv: string; rows: number; fileName: string }> {
+export async function referralsCsv(db: Db, user: UserIdentity, status: Standing | null, ip?: string): Promise<{ csv: string; rows: number; fileName: string }> {
 	const all = await listReferrals(db, user);
-	const rows = status ? all.filter((r) => r.compliance === status) : all;
+	const rows = status ? all.filter((r) => r.standing === status) : all;
 	// Every cell goes through csvSafe (src/lib/server/csv.ts), dates and labels too: a date column holds whatever
 	// was stored, and the rule stays right if a column changes.
 	const csv = toCsv(
@@ -23,7 +23,7 @@ export async function referralsCsv(db: Db, user: UserIdentity, status: Complianc
 			r.courtName,
 			r.referral_date,
 			r.due_date,
-			complianceLabels[r.compliance],
+			standingLabels[r.standing],
 			r.activated_at?.slice(0, 10),
 			r.completed_at?.slice(0, 10),
 			r.serial,

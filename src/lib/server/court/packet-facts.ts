@@ -2,7 +2,7 @@
 // Times are ISO-8601 instants (shown in `timeZone`); dates are YYYY-MM-DD. Nothing here is the
 // participant's own writing or a staff member's words about him: only facts and outcomes.
 import type { Requirement } from '../../domain/completion';
-import type { RiskReason, Standing } from '../../domain/oversight';
+import type { RiskReason, Standing } from '../../domain/standing';
 
 export type PacketRole = 'court' | 'facilitator' | 'admin';
 

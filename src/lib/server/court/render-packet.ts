@@ -6,7 +6,7 @@
  * any name prints as written and the file prints the same everywhere. Times are shown in the
  * program's time zone, dates as the court set them.
  */
-import { standingLabels, type RiskReason, type Standing } from '../../domain/oversight';
+import { standingLabels, type RiskReason, type Standing } from '../../domain/standing';
 import { sessionKindLabel } from '../../domain/live-sessions';
 import { formatSessionTime, zoneName } from '../../domain/local-time';
 import { dueIn, longDate, minutes } from '../../format';

@@ -1,6 +1,6 @@
 import { staffProgramIds } from '../access';
 import type { Requirement } from '../../domain/completion';
-import { standingOf, type RiskReason, type Standing } from '../../domain/oversight';
+import { standingOf, type RiskReason, type Standing } from '../../domain/standing';
 import { clock, today } from '../clock';
 import type { Db } from '../db';
 import type { EnrollmentStatus, EnrollmentsTable } from '../db/schema';

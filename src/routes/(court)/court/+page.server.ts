@@ -12,10 +12,10 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 		filter,
 		counts: {
 			all: referrals.length,
-			overdue: referrals.filter((r) => r.compliance === 'overdue').length,
-			at_risk: referrals.filter((r) => r.compliance === 'at_risk').length,
-			completed: referrals.filter((r) => r.compliance === 'completed').length
+			overdue: referrals.filter((r) => r.standing === 'overdue').length,
+			at_risk: referrals.filter((r) => r.standing === 'at_risk').length,
+			completed: referrals.filter((r) => r.standing === 'completed').length
 		},
-		referrals: filter ? referrals.filter((r) => r.compliance === filter) : referrals
+		referrals: filter ? referrals.filter((r) => r.standing === filter) : referrals
 	};
 };

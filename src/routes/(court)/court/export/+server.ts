@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { complianceLabels, type Compliance } from '$lib/domain/compliance';
+import { standingLabels, type Standing } from '$lib/domain/standing';
 import { requireRole } from '$lib/server/auth/guards';
 import { referralsCsv } from '$lib/server/court/export';
 import { getDb } from '$lib/server/db/instance';
@@ -10,9 +10,9 @@ import type { RequestHandler } from './$types';
 export const GET: RequestHandler = async (event) => {
 	const user = requireRole(event.locals, 'court', 'admin');
 	const status = event.url.searchParams.get('status') || null;
-	if (status && !(status in complianceLabels)) error(400, 'Unknown status.');
+	if (status && !(status in standingLabels)) error(400, 'Unknown status.');
 	const { db } = await getDb();
-	const r = await referralsCsv(db, user, status as Compliance | null, clientIp(event));
+	const r = await referralsCsv(db, user, status as Standing | null, clientIp(event));
 	return new Response(r.csv, {
 		headers: {
 			'content-type': 'text/csv; charset=utf-8',

@@ -32,7 +32,8 @@ export const load: PageServerLoad = async (event) => {
 		},
 		hearingSoon: hearingSoon(e),
 		hearingSaved: event.url.searchParams.has('hearing'),
-		compliance: r.compliance,
+		standing: r.standing,
+		standingReasons: r.standingReasons,
 		extensions: r.extensions,
 		certificates: r.certificates
 	};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daysBetween, standingOf, type StandingInput } from './oversight';
+import { daysBetween, standingOf, type StandingInput } from './standing';
 
 const now = new Date('2026-06-10T15:00:00Z');
 const base: StandingInput = {

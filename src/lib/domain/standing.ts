@@ -1,4 +1,5 @@
-// How a facilitator sees one participant's standing against his due date (pure; no I/O).
+// A participant's standing against his due date: the one rule (pure; no I/O) behind the court dashboard,
+// the court's CSV, the evidence packet, the facilitators' oversight pages and any notice about it.
 //
 // "At risk" means: due within RISK_WINDOW_DAYS and not on track. Within that window he is on track
 // when every module is already done (what is left is grading, the fee, his attestation and the
@@ -69,4 +70,12 @@ export const standingLabels: Record<Standing, string> = {
 	on_track: 'On track',
 	at_risk: 'At risk',
 	overdue: 'Overdue'
+};
+
+/** Why he is not on track, in words a court clerk reads (the facilitators' table adds the figures). */
+export const riskReasonLabels: Record<RiskReason, string> = {
+	not_activated: 'account not activated',
+	time_left: 'the module time left does not fit before the due date',
+	inactive: 'no activity for over a week',
+	quiz_locked: 'a quiz is locked'
 };
