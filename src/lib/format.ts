@@ -1,4 +1,6 @@
 // Display helpers shared by pages (no server code).
+import { dateTimeFormat } from './domain/formatters';
+
 export function minutes(seconds: number): string {
 	const m = Math.floor(seconds / 60);
 	if (m < 10) return m === 0 ? `${Math.floor(seconds)} s` : `${m} min ${String(Math.floor(seconds % 60)).padStart(2, '0')} s`;
@@ -8,11 +10,11 @@ export function minutes(seconds: number): string {
 
 export function longDate(isoDate: string): string {
 	const d = new Date(isoDate.length === 10 ? `${isoDate}T12:00:00Z` : isoDate);
-	return d.toLocaleDateString('en-US', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
+	return dateTimeFormat('en-US', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(d);
 }
 
 export function dateTime(iso: string): string {
-	return new Date(iso).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Chicago' }) + ' CT';
+	return dateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Chicago' }).format(new Date(iso)) + ' CT';
 }
 
 export function daysUntil(isoDate: string, today = new Date().toISOString().slice(0, 10)): number {
@@ -21,7 +23,7 @@ export function daysUntil(isoDate: string, today = new Date().toISOString().slic
 
 /** e.g. "Jun 10, 2026, 10:00 AM CDT" in the given IANA zone. */
 export function zonedDateTime(iso: string, timeZone: string): string {
-	return new Date(iso).toLocaleString('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' });
+	return dateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(new Date(iso));
 }
 
 /** How long something has waited, in the largest sensible unit ("45 min", "5 h", "3 days"). */

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { dateTimeFormat, isTimeZone } from './formatters';
 import { lineProblem } from './text';
 
 /** A one-line text setting printed on certificates: null when not set; stored NFC, without control characters. */
@@ -26,7 +27,7 @@ export const ProgramSettingsSchema = v.object({
 	feeRequired: v.optional(v.boolean(), true),
 	enrollmentCodeDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 60),
 	/** The program's own time zone: completion dates on certificates are local dates. */
-	timeZone: v.optional(v.pipe(v.string(), v.check((tz) => { try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; } }, 'unknown time zone')), 'America/Chicago'),
+	timeZone: v.optional(v.pipe(v.string(), v.check(isTimeZone, 'unknown time zone')), 'America/Chicago'),
 	retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(30)), 7 * 365),
 	/** Every staff member of the program (its courts' staff too) must sign in with a second factor. */
 	staffTwoFactorRequired: v.optional(v.boolean(), false),
@@ -44,13 +45,32 @@ export const ProgramSettingsSchema = v.object({
 
 export type ProgramSettings = v.InferOutput<typeof ProgramSettingsSchema>;
 
+// Every request that measures a participant parses his program's settings: parsed once per distinct
+// JSON text (a program has one at a time), kept frozen so no caller can change what others share.
+const parsed = new Map<string, ProgramSettings>();
+const MAX_PARSED = 200;
+
 export function parseProgramSettings(json: string): ProgramSettings {
-	return v.parse(ProgramSettingsSchema, JSON.parse(json));
+	let s = parsed.get(json);
+	if (!s) {
+		s = deepFreeze(v.parse(ProgramSettingsSchema, JSON.parse(json)));
+		if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
+		parsed.set(json, s);
+	}
+	return s;
+}
+
+function deepFreeze<T>(o: T): T {
+	if (o && typeof o === 'object') {
+		for (const value of Object.values(o)) deepFreeze(value);
+		Object.freeze(o);
+	}
+	return o;
 }
 
 /** YYYY-MM-DD of an instant in the given time zone. */
 export function localDate(iso: string, timeZone: string): string {
-	return new Date(iso).toLocaleDateString('en-CA', { timeZone });
+	return dateTimeFormat('en-CA', { timeZone }).format(new Date(iso));
 }
 
 export function requiredSeatSeconds(moduleMinSeconds: number, settings: ProgramSettings): number {

@@ -1,3 +1,5 @@
+import { dateTimeFormat } from '../domain/formatters';
+
 // One place to read the time, so tests can move it (idle and absolute timeouts, rate limits, seat time).
 let offsetMs = 0;
 let fixed: number | null = null;
@@ -22,5 +24,5 @@ export const clock = {
 
 /** Today's date where the courts are (dates like "due" and "referred" are local dates, not UTC ones). */
 export function today(timeZone = process.env.APP_TIME_ZONE || 'America/Chicago'): string {
-	return clock.now().toLocaleDateString('en-CA', { timeZone });
+	return dateTimeFormat('en-CA', { timeZone }).format(clock.now());
 }
