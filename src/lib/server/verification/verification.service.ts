@@ -7,6 +7,7 @@ import { constantTimeEqualHex, newId } from '../ids';
 import type { Db } from '../db';
 import type { CertificatesTable } from '../db/schema';
 import { claimedSerial } from './claimed-serial';
+import { certificateHistory, type CertificateHistory } from './history';
 import { logVerification } from './verification-log';
 
 export type Outcome = 'valid' | 'revoked' | 'superseded' | 'altered' | 'unknown' | 'unreadable';
@@ -35,6 +36,8 @@ export interface VerifiedCertificate {
 	/** The signed facts and their Ed25519 signature, so anyone can check them without our software. */
 	facts: CertificateFacts;
 	signature: string;
+	/** the corrections around this serial and, when superseded, the current end of its chain (history.ts) */
+	history: CertificateHistory;
 }
 
 export type VerifyResult =
@@ -46,7 +49,7 @@ export type UploadResult =
 	/** The PDF reader thread has too many files waiting: nothing was decided, try again shortly. */
 	| { outcome: 'busy'; retryAfter: number };
 
-export function publicView(c: CertificatesTable): VerifiedCertificate {
+export async function publicView(db: Db, c: CertificatesTable): Promise<VerifiedCertificate> {
 	const f = JSON.parse(c.facts_json) as CertificateFacts & { purgedAt?: string };
 	return {
 		serial: c.serial,
@@ -68,7 +71,8 @@ export function publicView(c: CertificatesTable): VerifiedCertificate {
 		supersededBy: c.superseded_by,
 		personalDataRemovedAt: f.purgedAt ?? null,
 		facts: f,
-		signature: c.ed25519_signature
+		signature: c.ed25519_signature,
+		history: await certificateHistory(db, c)
 	};
 }
 
@@ -96,7 +100,7 @@ export async function verifyByCode(db: Db, serialInput: string, code: string, ct
 		return { outcome: 'unknown', certificate: null };
 	}
 	await log(db, ctx, serial, cert.id, cert.status);
-	return { outcome: cert.status, certificate: publicView(cert) };
+	return { outcome: cert.status, certificate: await publicView(db, cert) };
 }
 
 /** Why an upload that matches no issued file was not verified (shown as the reason, and in the API's `reason`). */
@@ -137,7 +141,7 @@ export async function verifyUpload(db: Db, bytes: Uint8Array, ctx: Context): Pro
 	const cert = await db.selectFrom('certificates').selectAll().where('sha256', '=', sha).executeTakeFirst();
 	if (cert) {
 		await log(db, ctx, cert.serial, cert.id, cert.status);
-		return { outcome: cert.status, certificate: publicView(cert), match: true };
+		return { outcome: cert.status, certificate: await publicView(db, cert), match: true };
 	}
 	const claim = await claimedSerial(bytes);
 	if (claim.kind === 'busy') {
