@@ -34,7 +34,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 		if (rows.length === 0) break;
 		for (const r of rows) {
 			seq++;
-			const row = { ...r, seq, prev_hash: prev };
+			const row = { ...(r as Omit<Parameters<typeof digest>[0], "seq" | "prev_hash">), seq, prev_hash: prev };
 			const hash = digest(row);
 			await db.updateTable('verification_log').set({ seq, prev_hash: prev, hash }).where('id', '=', r.id).execute();
 			prev = hash;

@@ -3,16 +3,22 @@ import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guards';
 import { certificateForAdmin, REASON_MAX, reissueCertificate, revokeCertificate } from '$lib/server/certificates/registry.service';
 import { correctionsOf } from '$lib/server/certificates/reissue-claims';
+import { checksForAdmin } from '$lib/server/verification/checks.service';
+import { certificateHistory } from '$lib/server/verification/history';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, params }) => {
+export const load: PageServerLoad = async (event) => {
+	const { locals, params } = event;
 	const admin = requireRole(locals, 'admin');
 	const { db } = await getDb();
 	const c = await certificateForAdmin(db, admin, params.id);
 	if (!c) error(404, 'Not found');
+	const [checks, history] = await Promise.all([checksForAdmin(db, admin, c.id, clientIp(event)), certificateHistory(db, c)]);
 	return {
+		checks: checks ?? [],
+		current: history.current,
 		certificate: { id: c.id, serial: c.serial, status: c.status, issuedAt: c.issued_at, revokedAt: c.revoked_at, revokeReason: c.revoke_reason, supersededBy: c.superseded_by, sha256: c.sha256 },
 		facts: c.facts,
 		corrections: (await correctionsOf(db, c)).map((k) => ({
