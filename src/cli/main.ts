@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDemo } from '../../db/demo/load';
 import { verifyAuditChain } from '../lib/server/audit/audit';
+import { verifyVerificationChain } from '../lib/server/verification/verification-log';
 import { setPasswordByOperator } from '../lib/server/auth/password-reset';
 import { resetTotp } from '../lib/server/auth/totp';
 import { config } from '../lib/server/config';
@@ -44,7 +45,8 @@ ${KEYS_HELP}
   db:restore --from <file> --yes [--force]
                                 put a backup in place of the SQLite database; the server must be
                                 stopped (refused if it is running); the current file is kept aside
-  audit:verify                  check the audit log's hash chain end to end
+  audit:verify                  check the hash chains of the audit log and the verification log end
+                                to end; names the first broken entry or row
   data:purge [--dry-run] [--within <days>]
                                 remove the personal data of enrollments past their program's retention
                                 period (the server also does this daily); --dry-run only lists them,
@@ -266,13 +268,19 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 	async 'audit:verify'() {
 		await withDb(async (h) => {
 			const r = await verifyAuditChain(h.db);
-			if (r.ok) {
-				console.log(`Audit log intact: ${r.entries} entries, every hash links to the one before.`);
-				return;
+			if (r.ok) console.log(`Audit log intact: ${r.entries} entries, every hash links to the one before.`);
+			else {
+				console.log(`Audit log BROKEN (${r.entries} entries checked):`);
+				for (const p of r.problems) console.log(`  entry ${p.seq}: ${p.problem}`);
+				process.exitCode = 1;
 			}
-			console.log(`Audit log BROKEN (${r.entries} entries checked):`);
-			for (const p of r.problems) console.log(`  entry ${p.seq}: ${p.problem}`);
-			process.exitCode = 1;
+			const v = await verifyVerificationChain(h.db);
+			if (v.ok) console.log(`Verification log intact: ${v.entries} rows, every hash links to the one before.`);
+			else {
+				console.log(`Verification log BROKEN (${v.entries} rows checked); first broken row: ${v.problems[0].seq}`);
+				for (const p of v.problems) console.log(`  row ${p.seq}: ${p.problem}`);
+				process.exitCode = 1;
+			}
 		});
 	}
 };

@@ -129,6 +129,7 @@ const PARAMS = {
 	'/(facilitator)/facilitate/participants/[id]/packet': { own: () => [ids.thomas], foreign: () => [foreign.enrollmentId] },
 	'/(court)/court/referrals/[id]': { own: () => [ids.thomas], foreign: () => [foreign.enrollmentId] },
 	'/(admin)/admin/certificates/[id]': { own: () => [ids.certificate.id], foreign: () => [foreign.certificateId] },
+	'/(court)/court/certificates/[id]': { own: () => [ids.certificate.id], foreign: () => [foreign.certificateId] },
 	'/(account)/certificates/[id]': { own: () => [ids.certificate.id], foreign: () => [foreign.certificateId], participantOwns: false },
 	'/(public)/verify/[serial]': { own: () => [ids.certificate.serial], foreign: () => [foreign.serial] },
 	'/api/v1/certificates/[serial]': { own: () => [ids.certificate.serial], foreign: () => [foreign.serial] }

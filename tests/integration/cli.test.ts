@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { openDatabase } from '../../src/lib/server/db';
+import { newId } from '../../src/lib/server/ids';
+import { logVerification } from '../../src/lib/server/verification/verification-log';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'js-cli-'));
@@ -147,6 +149,29 @@ describe('cli on sqlite', () => {
 			const r = await cli(['audit:verify']);
 			expect(r.status).toBe(0);
 			expect(r.stdout).toMatch(/Audit log intact: \d+ entries/);
+		});
+
+		it('names the first broken row of the verification log, and the intact audit log beside it', async () => {
+			const file = join(tmp, 'tampered.sqlite');
+			expect((await cli(['db:backup', file])).status).toBe(0);
+			const h = openDatabase(file);
+			await Promise.all(['AA-2026-000001', 'AA-2026-000002', 'AA-2026-000003'].map((serial) => logVerification(h.db, { id: newId(), at: new Date().toISOString(), method: 'typed', serial, certificate_id: null, outcome: 'unknown', user_id: null })));
+			await h.close();
+			const intact = await cli(['audit:verify'], { db: file });
+			expect(intact.status).toBe(0);
+			expect(intact.stdout).toMatch(/Verification log intact: \d+ rows/);
+
+			const raw = new SQLite(file);
+			const { seq } = raw.prepare("select seq from verification_log where serial = 'AA-2026-000002'").get() as { seq: number };
+			raw.exec('drop trigger verification_log_no_update');
+			raw.prepare("update verification_log set outcome = 'valid' where seq = ?").run(seq);
+			raw.close();
+			const r = await cli(['audit:verify'], { db: file });
+			expect(r.status).toBe(1);
+			expect(r.stdout).toMatch(/Audit log intact/);
+			expect(r.stdout).toContain(`Verification log BROKEN`);
+			expect(r.stdout).toContain(`first broken row: ${seq}`);
+			expect(r.stdout).toMatch(new RegExp(`row ${seq}: content does not match its hash \\(altered\\)`));
 		});
 
 		it('backs the database up to a new file', async () => {

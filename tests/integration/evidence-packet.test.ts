@@ -1,7 +1,8 @@
 // The court evidence packet: one PDF for the case file with the evidence behind a participant's
 // standing. Who may not first; then what it says, what it must never say (his words, staff's words,
 // case notes), and that each download is audited.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,9 @@ import { openAttempt, submitAttempt } from '../../src/lib/server/quizzes/quiz.se
 import { gradeReflection, submitReflection } from '../../src/lib/server/reflections/reflection.service';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff, useTestKeys } from '../../src/lib/server/testing/factories';
 import type { UserIdentity } from '../../src/lib/server/users/users.queries';
+import { useSigningKeys } from '../../src/lib/server/certificates/certificate-keys';
+import { hasTool, writeTemp } from '../../src/lib/server/testing/pdf-tools';
+import { verifyUpload } from '../../src/lib/server/verification/verification.service';
 import { answerKey, forEachDb, makeCourt, moduleIds } from './helpers';
 
 const ORIGIN = 'https://johnschool.example.org';
@@ -167,11 +171,77 @@ forEachDb('court evidence packet', (ctx) => {
 		const rows = await ctx.db.selectFrom('audit_log').select(['actor_id', 'target_type', 'target_id', 'ip', 'details_json']).where('action', '=', 'record.packet').orderBy('seq').execute();
 		expect(rows).toHaveLength(2);
 		expect(rows[0]).toMatchObject({ actor_id: w.clerk.id, target_type: 'enrollment', target_id: w.done.enrollmentId, ip: '10.2.2.2' });
-		expect(JSON.parse(rows[0].details_json)).toEqual({ as: 'court', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+		expect(JSON.parse(rows[0].details_json)).toEqual({ as: 'court', number: expect.stringMatching(/^[A-Z0-9]+-EP-\d{4}-\d{6}$/), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
 		expect(JSON.parse(rows[1].details_json)).toMatchObject({ as: 'facilitator' });
 		for (const r of rows) {
 			expect(r.details_json).not.toContain(w.done.legalName);
 			expect(r.details_json).not.toContain(w.done.caseNumber.toUpperCase());
 		}
+	});
+
+	describe('signed and registered, so an upload can tell it genuine or altered', () => {
+		const via = { method: 'upload' as const, userId: null, ip: '10.8.8.8' };
+
+		it.skipIf(!hasTool('pdfsig'))('carries the program\'s PDF signature, which pdfsig calls valid over the whole file', async () => {
+			const w = await world();
+			const r = await packet(w.clerk, w.done.enrollmentId);
+			const out = spawnSync('pdfsig', [writeTemp(r.pdf, 'packet.pdf')], { encoding: 'utf8' }).stdout;
+			expect(out).toContain('Signature is Valid.');
+			expect(out).toMatch(/Signature Type: adbe\.pkcs7\.detached/);
+			expect(out).toContain('Total document signed');
+			// The certificates' own signer (the program's CA issued it).
+			expect(out).toContain('Signer Certificate Common Name: Test Program Certificate Signing');
+			const changed = Buffer.from(r.pdf);
+			changed[Math.floor(changed.length / 3)] ^= 1;
+			expect(spawnSync('pdfsig', [writeTemp(changed, 'changed.pdf')], { encoding: 'utf8' }).stdout).not.toContain('Signature is Valid.');
+		});
+
+		it('registers each packet with its number, hash, court, enrollment, time and maker, and prints the number', async () => {
+			const w = await world();
+			const a = await packet(w.clerk, w.done.enrollmentId);
+			const b = await packet(w.facilitator, w.done.enrollmentId);
+			expect(a.number).not.toBe(b.number);
+			const rows = await ctx.db.selectFrom('evidence_packets').selectAll().orderBy('number').execute();
+			expect(rows).toEqual([
+				expect.objectContaining({ number: a.number, sha256: createHash('sha256').update(a.pdf).digest('hex'), court_id: w.courtId, enrollment_id: w.done.enrollmentId, made_by: w.clerk.id, made_as: 'court', program_id: w.programId }),
+				expect.objectContaining({ number: b.number, made_by: w.facilitator.id, made_as: 'facilitator' })
+			]);
+			expect(pdfText(a.pdf)).toContain(`Packet number ${a.number}`);
+		});
+
+		it('says "genuine evidence packet" on upload without naming the participant, and "altered" for a changed copy', async () => {
+			const w = await world();
+			const r = await packet(w.clerk, w.done.enrollmentId);
+			const ok = await verifyUpload(ctx.db, new Uint8Array(r.pdf), via);
+			expect(ok).toMatchObject({ outcome: 'packet', match: true, certificate: null, packet: { number: r.number, madeAs: 'court', court: expect.any(String), madeAt: expect.any(String) } });
+			const said = JSON.stringify(ok);
+			expect(said).not.toContain(w.done.legalName);
+			expect(said).not.toContain(w.done.caseNumber.toUpperCase());
+			expect(said).not.toContain(w.clerk.name + ' ');
+
+			// One byte of the content changed (the signature then fails too): the keywords still name the packet.
+			const text = Buffer.from(r.pdf).toString('latin1');
+			const at = text.indexOf('stream', text.indexOf(' obj')) + 20; // inside the first stream's data
+			const altered = Buffer.from(r.pdf);
+			altered[at] ^= 1;
+			const bad = await verifyUpload(ctx.db, new Uint8Array(altered), via);
+			expect(bad).toMatchObject({ outcome: 'altered', match: false, certificate: null, reason: expect.stringContaining(`court evidence packet ${r.number}`) });
+			const logged = await ctx.db.selectFrom('verification_log').select(['outcome', 'serial', 'certificate_id']).orderBy('seq').execute();
+			expect(logged).toEqual([
+				{ outcome: 'packet', serial: r.number, certificate_id: null },
+				{ outcome: 'packet_altered', serial: r.number, certificate_id: null }
+			]);
+		});
+
+		it('makes no packet without the signing keys, and registers nothing', async () => {
+			const w = await world();
+			useSigningKeys(null);
+			try {
+				expect(await evidencePacket(ctx.db, w.clerk, w.done.enrollmentId, ORIGIN)).toMatchObject({ ok: false, reason: 'no_keys' });
+			} finally {
+				await useTestKeys(ctx.db);
+			}
+			expect(await ctx.db.selectFrom('evidence_packets').select('id').execute()).toEqual([]);
+		});
 	});
 });

@@ -10,11 +10,19 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { PacketFacts } from '../court/packet-facts';
 import type { ProduceJob } from './produce';
+import type { PdfSignatureInfo } from './sign';
+
+/** How a packet is signed: the same PDF signer and call as a certificate's (sign.ts signPdf). */
+export interface PacketSigning {
+	p12: Uint8Array;
+	passphrase: string;
+	info: PdfSignatureInfo;
+}
 
 export const WORKER_ROLE = 'john-school:certificate-producer';
 export const workerUrl = import.meta.url;
 
-export type WorkerJob = { kind: 'certificate'; job: ProduceJob } | { kind: 'packet'; facts: PacketFacts };
+export type WorkerJob = { kind: 'certificate'; job: ProduceJob } | { kind: 'packet'; facts: PacketFacts; signing: PacketSigning };
 export type WorkerRequest = { id: number } & WorkerJob;
 /** A certificate comes back with its signature and hash; a packet as its bytes alone. */
 export type WorkerOutput = { pdf: Uint8Array; signature?: string; sha256?: string };
@@ -23,17 +31,21 @@ export type WorkerReply = ({ id: number; ok: true } & WorkerOutput) | { id: numb
 const port = parentPort;
 if (!isMainThread && port && (workerData as { role?: string } | null)?.role === WORKER_ROLE) {
 	// Warm up at start (modules loaded, fonts parsed), before the first job waits for it.
-	const ready = Promise.all([import('./produce'), import('../court/render-packet'), import('./fonts')]).then(([produce, packet, fonts]) => {
+	const ready = Promise.all([import('./produce'), import('../court/render-packet'), import('./fonts'), import('./sign')]).then(([produce, packet, fonts, sign]) => {
 		fonts.certificateFonts();
-		return { produceCertificate: produce.produceCertificate, renderPacket: packet.renderPacket };
+		return { produceCertificate: produce.produceCertificate, renderPacket: packet.renderPacket, signPdf: sign.signPdf };
 	});
 	port.on('message', async (msg: WorkerRequest) => {
 		let reply: WorkerReply;
 		try {
 			const run = await ready;
 			if (msg.kind === 'packet') {
+				const unsigned = await run.renderPacket(msg.facts);
+				// Structured clone turns the P12's Buffer into a plain Uint8Array: the signer needs a Buffer.
+				const { p12, passphrase, info } = msg.signing;
+				const signed = await run.signPdf(unsigned, Buffer.from(p12.buffer, p12.byteOffset, p12.byteLength), passphrase, info);
 				// A copy with its own ArrayBuffer, so it can be transferred rather than cloned.
-				reply = { id: msg.id, ok: true, pdf: new Uint8Array(await run.renderPacket(msg.facts)) };
+				reply = { id: msg.id, ok: true, pdf: new Uint8Array(signed) };
 			} else {
 				const out = await run.produceCertificate(msg.job);
 				reply = { id: msg.id, ok: true, signature: out.signature, sha256: out.sha256, pdf: new Uint8Array(out.pdf) };

@@ -1,5 +1,5 @@
 import type { CertificateFacts, UnsignedFacts } from '../../domain/certificate-facts';
-import { nfc } from '../../domain/text';
+import { cleanLine, lineProblem, nfc } from '../../domain/text';
 import { normaliseCaseNumber } from '../../domain/enrollment-code';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
@@ -39,7 +39,23 @@ export async function certificateForAdmin(db: Db, admin: UserIdentity, certifica
 	return { ...c, facts: JSON.parse(c.facts_json) as CertificateFacts & { purgedAt?: string } };
 }
 
-export type RevokeResult = { ok: true } | { ok: false; reason: 'not_found' | 'not_valid' | 'reason_required' } | { ok: false; reason: 'superseded'; by: { id: string; serial: string } };
+/** The longest reason a revocation or correction may give (both are shown to verifiers). */
+export const REASON_MAX = 500;
+
+/**
+ * A stated reason, as verifiers will read it: one line, no control or direction characters, in
+ * NFC, trimmed, 5 to REASON_MAX characters. The form says the same at the field (forms.ts f.line);
+ * this is the rule for every caller.
+ */
+export function statedReason(raw: string): { ok: true; reason: string } | { ok: false; reason: 'reason_required' | 'reason_invalid' } {
+	if (lineProblem(raw)) return { ok: false, reason: 'reason_invalid' };
+	const reason = cleanLine(raw);
+	if (reason.length < 5) return { ok: false, reason: 'reason_required' };
+	if (reason.length > REASON_MAX) return { ok: false, reason: 'reason_invalid' };
+	return { ok: true, reason };
+}
+
+export type RevokeResult = { ok: true } | { ok: false; reason: 'not_found' | 'not_valid' | 'reason_required' | 'reason_invalid' } | { ok: false; reason: 'superseded'; by: { id: string; serial: string } };
 
 const one = (r: { numUpdatedRows: bigint }) => Number(r.numUpdatedRows) === 1;
 
@@ -51,11 +67,12 @@ const one = (r: { numUpdatedRows: bigint }) => Number(r.numUpdatedRows) === 1;
 export async function revokeCertificate(db: Db, admin: UserIdentity, certificateId: string, reason: string, ip?: string): Promise<RevokeResult> {
 	const c = await certificateForAdmin(db, admin, certificateId);
 	if (!c) return { ok: false, reason: 'not_found' };
-	if (reason.trim().length < 5) return { ok: false, reason: 'reason_required' };
+	const stated = statedReason(reason);
+	if (!stated.ok) return stated;
 	return db.transaction().execute(async (trx): Promise<RevokeResult> => {
 		const res = await trx
 			.updateTable('certificates')
-			.set({ status: 'revoked', revoked_at: clock.iso(), revoked_by: admin.id, revoke_reason: reason.trim() })
+			.set({ status: 'revoked', revoked_at: clock.iso(), revoked_by: admin.id, revoke_reason: stated.reason })
 			.where('id', '=', c.id)
 			.where('status', '=', 'valid')
 			.executeTakeFirst();
@@ -80,7 +97,7 @@ export interface Correction {
 	reason: string;
 }
 
-type Refusal = 'not_found' | 'not_valid' | 'purged' | 'reason_required' | 'no_keys' | 'duplicate_case' | 'correction_under_way';
+type Refusal = 'not_found' | 'not_valid' | 'purged' | 'reason_required' | 'reason_invalid' | 'no_keys' | 'duplicate_case' | 'correction_under_way';
 export type ReissueResult =
 	| { ok: true; serial: string; certificateId: string }
 	| { ok: false; reason: Refusal | 'revoked_meanwhile' | 'correction_expired' };
@@ -133,7 +150,8 @@ export async function claimReissue(db: Db, admin: UserIdentity, certificateId: s
 	if (c.status !== 'valid') return { ok: false, reason: 'not_valid' };
 	// The completion facts a reissue carries over include the attestation's name: gone after a purge.
 	if (c.facts.purgedAt) return { ok: false, reason: 'purged' };
-	if (fix.reason.trim().length < 5) return { ok: false, reason: 'reason_required' };
+	const stated = statedReason(fix.reason);
+	if (!stated.ok) return stated;
 	if (!signingKeys().ok) return { ok: false, reason: 'no_keys' };
 	const program = await db.selectFrom('programs').select(['id', 'serial_prefix']).where('id', '=', c.program_id).executeTakeFirstOrThrow();
 	const carried = await carriedFacts(db, c.facts, c.enrollment_id);
@@ -167,7 +185,7 @@ export async function claimReissue(db: Db, admin: UserIdentity, certificateId: s
 			const id = newId();
 			await trx
 				.insertInto('certificate_corrections')
-				.values({ id, certificate_id: c.id, enrollment_id: c.enrollment_id, serial, reason: fix.reason.trim(), changes_json: JSON.stringify(changes), created_by: admin.id, started_at: clock.iso(), finished_at: null, outcome: 'pending', abandoned_because: null })
+				.values({ id, certificate_id: c.id, enrollment_id: c.enrollment_id, serial, reason: stated.reason, changes_json: JSON.stringify(changes), created_by: admin.id, started_at: clock.iso(), finished_at: null, outcome: 'pending', abandoned_because: null })
 				.execute();
 			await auditExpired();
 			await audit(trx, { actorId: admin.id, action: 'certificate.correction.claim', targetType: 'certificate', targetId: c.id, ip, details: { correction: id, serial, fields: changes.map((x) => x.field).join(',') } });

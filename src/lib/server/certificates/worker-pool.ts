@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { PacketFacts } from '../court/packet-facts';
 import type { Produced, ProduceJob } from './produce';
-import type { WorkerJob, WorkerOutput, WorkerReply, WorkerRequest } from './produce.worker';
+import type { PacketSigning, WorkerJob, WorkerOutput, WorkerReply, WorkerRequest } from './produce.worker';
 
 const POOL_SIZE = Math.min(2, Math.max(1, availableParallelism() - 1));
 /** A job that takes this long means a stuck worker: it is ended and the job fails. */
@@ -130,9 +130,9 @@ export async function produceInWorker(job: ProduceJob): Promise<Produced> {
 	return { signature: out.signature, sha256: out.sha256, pdf: out.pdf };
 }
 
-/** Render a court evidence packet in a worker thread. */
-export async function renderPacketInWorker(facts: PacketFacts): Promise<Buffer> {
-	const out = await run({ kind: 'packet', facts });
+/** Render and sign a court evidence packet in a worker thread. */
+export async function renderPacketInWorker(facts: PacketFacts, signing: PacketSigning): Promise<Buffer> {
+	const out = await run({ kind: 'packet', facts, signing });
 	return Buffer.from(out.pdf.buffer, out.pdf.byteOffset, out.pdf.byteLength);
 }
 

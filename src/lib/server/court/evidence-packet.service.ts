@@ -2,7 +2,11 @@
 // audit extract), for the referral's court staff and its program's facilitators and admins. It
 // shows outcomes, never the participant's words or staff's words about him: no reflection text, no
 // grading feedback, no unlock reasons, no case notes. Each download is audited as a staff access.
+// Each packet is numbered, signed with the certificates' PDF signer and registered (number, SHA-256,
+// court, enrollment, when, by whom), so an upload at /verify says whether it is genuine or altered.
 import { createHash } from 'node:crypto';
+import { signingKeys } from '../certificates/certificate-keys';
+import { newId } from '../ids';
 import { parseProgramSettings } from '../../domain/program-settings';
 import { canSeeEnrollment } from '../access';
 import { audit } from '../audit/audit';
@@ -24,21 +28,53 @@ export function packetRole(user: UserIdentity, e: Pick<EnrollmentsTable, 'progra
 	return (['court', 'facilitator', 'admin'] as const).find((r) => canSeeEnrollment(user, e, r)) ?? null;
 }
 
-export type PacketResult = { ok: true; pdf: Buffer; fileName: string; renderMs: number } | { ok: false; reason: 'not_found' };
+export type PacketResult = { ok: true; pdf: Buffer; fileName: string; renderMs: number; number: string } | { ok: false; reason: 'not_found' } | { ok: false; reason: 'no_keys'; problem: string };
+
+/** The next packet number of a program for this year (e.g. RC-EP-2026-000042), in its own short transaction. */
+async function nextPacketNumber(db: Db, programId: string): Promise<string> {
+	return db.transaction().execute(async (trx) => {
+		const program = await trx.selectFrom('programs').select('serial_prefix').where('id', '=', programId).executeTakeFirstOrThrow();
+		const year = clock.now().getUTCFullYear();
+		const counter = await trx
+			.insertInto('packet_counters')
+			.values({ program_id: programId, year, last_value: 1 })
+			.onConflict((oc) => oc.columns(['program_id', 'year']).doUpdateSet((eb) => ({ last_value: eb('packet_counters.last_value', '+', 1) })))
+			.returning('last_value')
+			.executeTakeFirstOrThrow();
+		return `${program.serial_prefix}-EP-${year}-${String(Number(counter.last_value)).padStart(6, '0')}`;
+	});
+}
 
 export async function evidencePacket(db: Db, user: UserIdentity, enrollmentId: string, origin: string, ip?: string): Promise<PacketResult> {
 	const e = await db.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirst();
 	const as = e ? packetRole(user, e) : null;
 	if (!e || !as) return { ok: false, reason: 'not_found' };
-	const facts = await packetFacts(db, e, { name: user.name, role: as }, `${config.publicOrigin ?? origin}/verify`);
+	// Signed as the certificates are; without the signing keys no packet is made (an unsigned one
+	// could not be told from a forgery).
+	const k = signingKeys();
+	if (!k.ok) return { ok: false, reason: 'no_keys', problem: k.problem };
+	const verifyUrl = `${config.publicOrigin ?? origin}/verify`;
+	const facts = await packetFacts(db, e, { name: user.name, role: as }, verifyUrl);
+	// Taken before rendering, as it is printed on the packet; a packet that then fails leaves a gap
+	// in the numbers, with nothing registered under it.
+	facts.number = await nextPacketNumber(db, e.program_id);
 	const started = performance.now();
 	// In the certificate worker: a packet is 20–80 ms of CPU (more for the first, which parses the fonts).
-	const pdf = await renderPacketInWorker(facts);
+	const pdf = await renderPacketInWorker(facts, {
+		p12: k.keys.pdf.p12,
+		passphrase: k.keys.pdf.passphrase,
+		info: { reason: `Court evidence packet ${facts.number}`, name: facts.provider, location: facts.programName, contactInfo: verifyUrl, signingTime: new Date(facts.generatedAt) }
+	});
 	const renderMs = performance.now() - started;
-	await db.transaction().execute((trx) =>
-		audit(trx, { actorId: user.id, action: 'record.packet', targetType: 'enrollment', targetId: e.id, ip, details: { as, sha256: createHash('sha256').update(pdf).digest('hex') } })
-	);
-	return { ok: true, pdf, fileName: `evidence-packet-${e.case_number.replace(/[^A-Za-z0-9-]/g, '')}.pdf`, renderMs };
+	const sha256 = createHash('sha256').update(pdf).digest('hex');
+	await db.transaction().execute(async (trx) => {
+		await trx
+			.insertInto('evidence_packets')
+			.values({ id: newId(), number: facts.number!, sha256, program_id: e.program_id, court_id: e.court_id, enrollment_id: e.id, made_at: facts.generatedAt, made_by: user.id, made_as: as, pdf_key_id: k.keys.pdf.keyId })
+			.execute();
+		await audit(trx, { actorId: user.id, action: 'record.packet', targetType: 'enrollment', targetId: e.id, ip, details: { as, number: facts.number!, sha256 } });
+	});
+	return { ok: true, pdf, fileName: `evidence-packet-${e.case_number.replace(/[^A-Za-z0-9-]/g, '')}.pdf`, renderMs, number: facts.number };
 }
 
 /** Everything the packet shows, read in one pass. Access must already have been checked. */
@@ -167,6 +203,9 @@ function sessionState(
 /** The packet as a download (both routes that serve it): 404 for anyone who may not see the record. */
 export async function packetDownload(db: Db, user: UserIdentity, enrollmentId: string, origin: string, ip?: string): Promise<Response | null> {
 	const r = await evidencePacket(db, user, enrollmentId, origin, ip);
+	if (!r.ok && r.reason === 'no_keys') {
+		return new Response('Evidence packets cannot be made: the signing keys are not set up on the server. Ask the program administrator.', { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } });
+	}
 	if (!r.ok) return null;
 	return new Response(new Uint8Array(r.pdf), {
 		headers: { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${r.fileName}"`, 'cache-control': 'no-store' }

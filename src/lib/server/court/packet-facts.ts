@@ -55,6 +55,8 @@ export interface PacketCertificate {
 }
 
 export interface PacketFacts {
+	/** The number the registry gives the packet (e.g. RC-EP-2026-000042), printed on every page and in its keywords. */
+	number?: string;
 	generatedAt: string;
 	generatedBy: { name: string; role: PacketRole };
 	timeZone: string;

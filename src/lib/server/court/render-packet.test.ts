@@ -21,6 +21,7 @@ const PDFA3_ALLOWS = ['3.1.11', '7.11.2']; // see certificates/archival-pdf.test
 
 const at = (day: number, hour = 15) => new Date(Date.UTC(2026, 3, day, hour, 5)).toISOString();
 const facts: PacketFacts = {
+	number: 'RC-EP-2026-000042',
 	generatedAt: '2026-05-06T16:00:00.000Z',
 	generatedBy: { name: 'Pat Clerk', role: 'court' },
 	timeZone: 'America/Chicago',

@@ -53,7 +53,9 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 	const s = f.standing;
 
 	const { doc, root, done } = archivalDocument(
-		{ title: 'Court evidence packet', author: f.provider, subject: `Case ${r.caseNumber}`, createdAt: new Date(f.generatedAt) },
+		// The number in the keywords, as a certificate carries its serial: the upload check reads it there
+		// to tell an altered packet from an unknown file (verification/claimed-serial.ts).
+		{ title: 'Court evidence packet', author: f.provider, subject: `Case ${r.caseNumber}`, keywords: f.number ? `${f.number} court evidence packet` : undefined, createdAt: new Date(f.generatedAt) },
 		{ bufferPages: true, margins: { top: 0, left: PAGE.X, right: PAGE.X, bottom: 0 } }
 	);
 	const flow = new Flow(doc, root);
@@ -62,6 +64,9 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 	flow.put('Court evidence packet', PAGE.X, CW, 'sansBold', 18, INK, 1, 'H1');
 	flow.y += 24;
 	flow.paragraph(`The record behind the standing of ${r.legalName} in this program, for the case file. Times are ${zoneName(tz)}.`, { size: 9.5, color: MUTED, gap: 4 });
+	if (f.number) {
+		flow.paragraph(`Packet number ${f.number}. It is signed by the program and registered: to check that this file is genuine and unaltered, upload it at ${f.verifyUrl}.`, { size: 9.5, gap: 4 });
+	}
 	flow.paragraph(
 		'A report from the program’s records, not a certificate: the certificate is the record of completion. ' +
 			'Its request is recorded in the program’s audit log. Left out on purpose: the participant’s written reflections, the facilitators’ feedback on them, ' +
@@ -270,7 +275,7 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 			doc,
 			() => {
 				doc.font('sans').fontSize(8).fillColor(MUTED).text(f.provider.toUpperCase(), PAGE.X, 22, { width: CW / 2, lineBreak: false });
-				doc.text('COURT EVIDENCE PACKET', PAGE.X + CW / 2, 22, { width: CW / 2, align: 'right', lineBreak: false });
+				doc.text(f.number ? `COURT EVIDENCE PACKET ${f.number}` : 'COURT EVIDENCE PACKET', PAGE.X + CW / 2, 22, { width: CW / 2, align: 'right', lineBreak: false });
 				doc.font('sansBold').fontSize(12).fillColor(ACCENT).text(f.programName, PAGE.X, 34, { width: CW, lineBreak: false, ellipsis: true });
 				doc.font('sans').fontSize(8.5).fillColor(MUTED).text(`Referring court: ${f.courtName}`, PAGE.X, 52, { width: CW, lineBreak: false, ellipsis: true });
 				doc.text(`Generated ${when(f.generatedAt)} ${zoneAbbr} by ${f.generatedBy.name} (${ROLE_LABELS[f.generatedBy.role]})`, PAGE.X, 64, { width: CW, lineBreak: false, ellipsis: true });

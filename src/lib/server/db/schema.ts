@@ -365,6 +365,35 @@ export interface VerificationLogTable {
 	certificate_id: string | null;
 	outcome: string;
 	user_id: string | null;
+	/** The chain (migration 0021): position, the previous row's hash, this row's hash. */
+	seq: number;
+	prev_hash: string;
+	hash: string;
+}
+
+export interface VerificationLogHeadTable {
+	id: number;
+	seq: number;
+	hash: string;
+}
+
+export interface PacketCountersTable {
+	program_id: string;
+	year: number;
+	last_value: number;
+}
+
+export interface EvidencePacketsTable {
+	id: string;
+	number: string;
+	sha256: string;
+	program_id: string;
+	court_id: string;
+	enrollment_id: string;
+	made_at: string;
+	made_by: string;
+	made_as: 'court' | 'facilitator' | 'admin';
+	pdf_key_id: string;
 }
 
 export interface CorrectionRequestsTable {
@@ -435,6 +464,9 @@ export interface Database {
 	certificate_files: CertificateFilesTable;
 	certificate_corrections: CertificateCorrectionsTable;
 	verification_log: VerificationLogTable;
+	verification_log_head: VerificationLogHeadTable;
+	packet_counters: PacketCountersTable;
+	evidence_packets: EvidencePacketsTable;
 	correction_requests: CorrectionRequestsTable;
 	password_resets: PasswordResetsTable;
 	safety_flags: SafetyFlagsTable;

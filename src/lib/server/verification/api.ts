@@ -21,6 +21,13 @@ export function certificateJson(c: VerifiedCertificate) {
 		keyId: c.keyId,
 		...(c.status === 'revoked' ? { revokedAt: c.revokedAt, revokeReason: c.revokeReason } : {}),
 		...(c.status === 'superseded' ? { supersededBy: c.supersededBy } : {}),
+		// Added fields (nothing above renamed): the serial's corrections, reason and changed field names
+		// only (history.ts says why no values), and for a superseded one the current end of its chain.
+		...(c.status === 'superseded' && c.history.current
+			? { currentSerial: c.history.current.serial, currentStatus: c.history.current.status, ...(c.history.current.revokedAt ? { currentRevokedAt: c.history.current.revokedAt } : {}) }
+			: {}),
+		replaces: c.history.replaces,
+		replacedBy: c.history.replacedBy,
 		...(removed ? { personalDataRemovedAt: c.personalDataRemovedAt } : {}),
 		signature: c.signature,
 		// The signature covers the facts as issued; once they are redacted, only the PDF can show them.

@@ -9,6 +9,8 @@ import { readPdfInfo } from './pdf-reader-pool';
 
 export type Claim =
 	| { kind: 'serial'; serial: string }
+	/** a court evidence packet's number (court/render-packet.ts puts it in the keywords) */
+	| { kind: 'packet'; number: string }
 	| { kind: 'none' }
 	/** damaged, or past one of the reader's limits */
 	| { kind: 'unreadable' }
@@ -16,8 +18,12 @@ export type Claim =
 	| { kind: 'busy' };
 
 const SERIAL = /\b[A-Z][A-Z0-9]{0,9}-\d{4}-\d{6,}\b/;
+/** Looked for first: SERIAL would also match the tail of a packet number ("EP-2026-000042"). */
+const PACKET = /\b[A-Z][A-Z0-9]{0,9}-EP-\d{4}-\d{6,}\b/;
 
 function fromStrings(info: InfoStrings): Claim {
+	const packet = `${info.keywords ?? ''}`.match(PACKET)?.[0];
+	if (packet) return { kind: 'packet', number: packet };
 	const serial = `${info.title ?? ''} ${info.keywords ?? ''}`.match(SERIAL)?.[0];
 	return serial ? { kind: 'serial', serial } : { kind: 'none' };
 }

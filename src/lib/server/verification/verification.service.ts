@@ -7,9 +7,25 @@ import { constantTimeEqualHex, newId } from '../ids';
 import type { Db } from '../db';
 import type { CertificatesTable } from '../db/schema';
 import { claimedSerial } from './claimed-serial';
+import { certificateHistory, type CertificateHistory } from './history';
 import { logVerification } from './verification-log';
 
-export type Outcome = 'valid' | 'revoked' | 'superseded' | 'altered' | 'unknown' | 'unreadable';
+export type Outcome = 'valid' | 'revoked' | 'superseded' | 'altered' | 'unknown' | 'unreadable' | 'packet';
+
+/**
+ * A genuine court evidence packet, as an uploader is told of it: that the program made it, when, for
+ * which court, by which kind of staff member. Not the participant: the file in hand shows him to
+ * whoever holds it, and an anonymous check must not turn a copy into a confirmed identity.
+ */
+export interface VerifiedPacket {
+	number: string;
+	madeAt: string;
+	madeAs: 'court' | 'facilitator' | 'admin';
+	program: string;
+	provider: string;
+	court: string;
+	sha256: string;
+}
 
 /** What a verifier is shown: the certificate's facts and status, only to a holder of the code or file. */
 export interface VerifiedCertificate {
@@ -35,10 +51,12 @@ export interface VerifiedCertificate {
 	/** The signed facts and their Ed25519 signature, so anyone can check them without our software. */
 	facts: CertificateFacts;
 	signature: string;
+	/** the corrections around this serial and, when superseded, the current end of its chain (history.ts) */
+	history: CertificateHistory;
 }
 
 export type VerifyResult =
-	| { outcome: Outcome; certificate: VerifiedCertificate | null; reason?: string; match?: boolean }
+	| { outcome: Outcome; certificate: VerifiedCertificate | null; reason?: string; match?: boolean; packet?: VerifiedPacket }
 	| { outcome: 'rate_limited'; retryAfter: number };
 
 export type UploadResult =
@@ -46,7 +64,7 @@ export type UploadResult =
 	/** The PDF reader thread has too many files waiting: nothing was decided, try again shortly. */
 	| { outcome: 'busy'; retryAfter: number };
 
-export function publicView(c: CertificatesTable): VerifiedCertificate {
+export async function publicView(db: Db, c: CertificatesTable): Promise<VerifiedCertificate> {
 	const f = JSON.parse(c.facts_json) as CertificateFacts & { purgedAt?: string };
 	return {
 		serial: c.serial,
@@ -68,8 +86,20 @@ export function publicView(c: CertificatesTable): VerifiedCertificate {
 		supersededBy: c.superseded_by,
 		personalDataRemovedAt: f.purgedAt ?? null,
 		facts: f,
-		signature: c.ed25519_signature
+		signature: c.ed25519_signature,
+		history: await certificateHistory(db, c)
 	};
+}
+
+async function findPacket(db: Db, by: 'sha256' | 'number', value: string): Promise<VerifiedPacket | undefined> {
+	const p = await db
+		.selectFrom('evidence_packets as p')
+		.innerJoin('programs', 'programs.id', 'p.program_id')
+		.innerJoin('courts', 'courts.id', 'p.court_id')
+		.select(['p.number', 'p.made_at', 'p.made_as', 'p.sha256', 'programs.name as program', 'programs.provider', 'courts.name as court'])
+		.where(by === 'sha256' ? 'p.sha256' : 'p.number', '=', value)
+		.executeTakeFirst();
+	return p && { number: p.number, madeAt: p.made_at, madeAs: p.made_as, program: p.program, provider: p.provider, court: p.court, sha256: p.sha256 };
 }
 
 interface Context {
@@ -96,7 +126,7 @@ export async function verifyByCode(db: Db, serialInput: string, code: string, ct
 		return { outcome: 'unknown', certificate: null };
 	}
 	await log(db, ctx, serial, cert.id, cert.status);
-	return { outcome: cert.status, certificate: publicView(cert) };
+	return { outcome: cert.status, certificate: await publicView(db, cert) };
 }
 
 /** Why an upload that matches no issued file was not verified (shown as the reason, and in the API's `reason`). */
@@ -123,11 +153,12 @@ export async function verifyUpload(db: Db, bytes: Uint8Array, ctx: Context): Pro
 	}
 
 	/** A check that found nothing: counted, logged, answered (unless parallel ones went past the limit meanwhile). */
-	const failed = async (outcome: 'unknown' | 'unreadable' | 'not_pdf' | 'altered', reason: string, claimed?: { id: string; serial: string }): Promise<VerifyResult> => {
+	const failed = async (outcome: 'unknown' | 'unreadable' | 'not_pdf' | 'altered' | 'packet_altered', reason: string, claimed?: { id: string | null; serial: string }): Promise<VerifyResult> => {
 		const failures = await recordFailure(db, failKey, policies.verification);
 		await log(db, ctx, claimed?.serial ?? null, claimed?.id ?? null, outcome);
 		if (failures > policies.verification.freeFailures + 1) return { outcome: 'rate_limited', retryAfter: await retryAfter(db, failKey) };
-		return { outcome: outcome === 'not_pdf' ? 'unknown' : outcome, certificate: null, match: false, reason };
+		const shown = outcome === 'not_pdf' ? 'unknown' : outcome === 'packet_altered' ? 'altered' : outcome;
+		return { outcome: shown, certificate: null, match: false, reason };
 	};
 
 	if (Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-') return failed('not_pdf', uploadReasons.not_pdf);
@@ -137,7 +168,12 @@ export async function verifyUpload(db: Db, bytes: Uint8Array, ctx: Context): Pro
 	const cert = await db.selectFrom('certificates').selectAll().where('sha256', '=', sha).executeTakeFirst();
 	if (cert) {
 		await log(db, ctx, cert.serial, cert.id, cert.status);
-		return { outcome: cert.status, certificate: publicView(cert), match: true };
+		return { outcome: cert.status, certificate: await publicView(db, cert), match: true };
+	}
+	const packet = await findPacket(db, 'sha256', sha);
+	if (packet) {
+		await log(db, ctx, packet.number, null, 'packet');
+		return { outcome: 'packet', certificate: null, match: true, packet };
 	}
 	const claim = await claimedSerial(bytes);
 	if (claim.kind === 'busy') {
@@ -145,6 +181,11 @@ export async function verifyUpload(db: Db, bytes: Uint8Array, ctx: Context): Pro
 		return { outcome: 'busy', retryAfter: 60 };
 	}
 	if (claim.kind === 'unreadable') return failed('unreadable', uploadReasons.unreadable);
+	if (claim.kind === 'packet') {
+		const p = await findPacket(db, 'number', claim.number);
+		if (p) return failed('packet_altered', `This file claims to be court evidence packet ${p.number}, made on ${p.madeAt.slice(0, 10)}, but it is not the file the program made: it has been changed.`, { id: null, serial: p.number });
+		return failed('unknown', uploadReasons.unknown);
+	}
 	const claimed = claim.kind === 'serial' ? await db.selectFrom('certificates').select(['id', 'serial']).where('serial', '=', claim.serial).executeTakeFirst() : undefined;
 	if (claimed) return failed('altered', `This file claims to be certificate ${claimed.serial}, but it is not the file that was issued: it has been changed.`, claimed);
 	return failed('unknown', uploadReasons.unknown);

@@ -23,6 +23,8 @@ export const POST: RequestHandler = async (event) => {
 	if (r.outcome === 'rate_limited') return json({ error: 'rate_limited', retryAfter: r.retryAfter }, { status: 429, headers: { 'retry-after': String(r.retryAfter) } });
 	if (r.outcome === 'busy') return json({ match: false, status: 'unknown', reason: 'The server is busy checking other files. Try again in a minute.' }, { status: 503, headers: { 'retry-after': String(r.retryAfter) } });
 	if (r.certificate) return json({ ...certificateJson(r.certificate), match: true });
+	// A court evidence packet the program made (added to the interface; a certificate's answer is unchanged).
+	if (r.packet) return json({ kind: 'evidence_packet', status: 'valid', match: true, packet: r.packet });
 	// The stable interface knows "altered" and "unknown": a file that could not be read is "unknown", its reason says so.
 	return json({ status: r.outcome === 'altered' ? 'altered' : 'unknown', match: false, reason: r.reason }, { status: r.outcome === 'altered' ? 200 : 404 });
 };
