@@ -37,8 +37,7 @@ const job = (n: number): ProduceJob => {
 		code: 'abcdefghijklmnopqrstuvwxyz',
 		verifyUrl: `https://example.org/verify/${facts.serial}?code=abcdefghijklmnopqrstuvwxyz`,
 		ed25519PrivateKey: keys.ed25519.privateKey,
-		p12: keys.pdf.p12,
-		passphrase: keys.pdf.passphrase,
+		signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase },
 		pdfSignature: { reason: 'bench', name: 'bench', location: 'bench', contactInfo: 'bench' }
 	};
 };

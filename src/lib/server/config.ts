@@ -33,6 +33,25 @@ export const config = {
 	get hsts(): string {
 		return `max-age=31536000${process.env.HSTS_INCLUDE_SUBDOMAINS === 'false' ? '' : '; includeSubDomains'}`;
 	},
+	/**
+	 * The RFC 3161 time-stamping authority the PDF signatures are time-stamped by (PAdES B-T); unset:
+	 * certificates are signed without an independent time, and the server says so at start.
+	 */
+	get tsaUrl(): string | undefined {
+		return process.env.TSA_URL || undefined;
+	},
+	/** How long one request to the TSA may take (it is retried once). */
+	get tsaTimeoutMs(): number {
+		return positive('TSA_TIMEOUT_MS', 10_000, true);
+	},
+	/** PEM file of the TSA's CA certificate(s): tokens must chain to one; they also go into each file's DSS. */
+	get tsaCaFile(): string | undefined {
+		return process.env.TSA_CA_FILE || undefined;
+	},
+	/** true: a certificate the TSA cannot time-stamp is not issued (default: issued without, and logged). */
+	get tsaRequired(): boolean {
+		return process.env.TSA_REQUIRED === 'true';
+	},
 	/** Largest request body accepted by uploads, in bytes. */
 	maxUploadBytes: 5 * 1024 * 1024
 };

@@ -9,9 +9,12 @@ import { caKeyInKeysFolder, loadKeys, readCrlFile, type LoadedKeys } from './key
 import { caKeyWarning, crlWarning, signerCrlWarning } from './key-warnings';
 import { crlUrlOf, parseCertificate, pemToDer } from './x509';
 import { syncSigningKeys } from './signing-keys.queries';
+import { readTsaSettings, tsaWarning, type TsaMaterial } from './tsa-config';
 import { warmCertificateWorker } from './worker-pool';
 
 let keys: LoadedKeys | null = null;
+/** the TSA the PDF signatures are time-stamped by (read at start); null: none configured */
+let tsa: TsaMaterial | null = null;
 let problem: string | null = null;
 /** the folder the keys were loaded from (null when a test handed them in) */
 let keysDir: string | null = null;
@@ -61,6 +64,8 @@ export function keyWarnings(now: Date = clock.now()): string[] {
 	}
 	const caKey = keysDir ? caKeyWarning(caKeyInKeysFolder(keysDir), keysDir) : null;
 	if (caKey) out.push(caKey);
+	const time = keys ? tsaWarning(tsa) : null;
+	if (time) out.push(time);
 	return out;
 }
 
@@ -73,6 +78,7 @@ export async function ensureSigningReady(dir = config.keysDir, db?: Db): Promise
 	keysDir = resolve(dir);
 	try {
 		keys = loadKeys(keysDir);
+		tsa = readTsaSettings();
 		signerNamesCrl = null;
 		problem = null;
 		crlStamp = crlFileStamp(keysDir);
@@ -93,14 +99,15 @@ export async function ensureSigningReady(dir = config.keysDir, db?: Db): Promise
 	}
 }
 
-export function signingKeys(): { ok: true; keys: LoadedKeys } | { ok: false; problem: string } {
+export function signingKeys(): { ok: true; keys: LoadedKeys; tsa: TsaMaterial | null } | { ok: false; problem: string } {
 	refreshCrl();
-	return keys ? { ok: true, keys } : { ok: false, problem: problem ?? 'Signing keys were not loaded.' };
+	return keys ? { ok: true, keys, tsa } : { ok: false, problem: problem ?? 'Signing keys were not loaded.' };
 }
 
 /** Test-only: use keys loaded elsewhere (optionally from their folder, so CRL changes are seen). */
-export function useSigningKeys(k: LoadedKeys | null, dir: string | null = null): void {
+export function useSigningKeys(k: LoadedKeys | null, dir: string | null = null, timeStamping: TsaMaterial | null = null): void {
 	keys = k;
+	tsa = timeStamping;
 	signerNamesCrl = null;
 	keysDir = dir ? resolve(dir) : null;
 	crlStamp = dir ? crlFileStamp(resolve(dir)) : '';
