@@ -64,13 +64,18 @@ export function keyWarnings(now: Date = clock.now()): string[] {
 	}
 	const caKey = keysDir ? caKeyWarning(caKeyInKeysFolder(keysDir), keysDir) : null;
 	if (caKey) out.push(caKey);
-	const time = keys ? tsaWarning(tsa) : null;
-	if (time) out.push(time);
 	return out;
+}
+
+/** What an operator should know about time-stamping (no TSA configured): said with the key warnings. */
+export function timeStampingWarnings(): string[] {
+	const w = keys ? tsaWarning(tsa) : null;
+	return w ? [w] : [];
 }
 
 function warnNow(): void {
 	for (const w of keyWarnings()) console.warn(`[keys] ${w}`);
+	for (const w of timeStampingWarnings()) console.warn(`[tsa] ${w}`);
 }
 
 /** Load the keys once at start. Without them the server runs but refuses to issue, and says why. */
@@ -79,6 +84,7 @@ export async function ensureSigningReady(dir = config.keysDir, db?: Db): Promise
 	try {
 		keys = loadKeys(keysDir);
 		tsa = readTsaSettings();
+		if (tsa) console.log(`[tsa] PDF signatures are time-stamped by ${tsa.url}${tsa.trustedCaDer.length ? ' (tokens checked against TSA_CA_FILE)' : ''}${tsa.required ? '; a certificate is not issued without one (TSA_REQUIRED)' : ''}`);
 		signerNamesCrl = null;
 		problem = null;
 		crlStamp = crlFileStamp(keysDir);
@@ -94,6 +100,7 @@ export async function ensureSigningReady(dir = config.keysDir, db?: Db): Promise
 		return false;
 	} finally {
 		for (const w of keyWarnings()) if (!w.startsWith('Certificates cannot be issued')) console.warn(`[keys] ${w}`);
+		for (const w of timeStampingWarnings()) console.warn(`[tsa] ${w}`);
 		// A server runs for months: say it again each day, so a CRL running out is not missed.
 		dailyCheck ??= setInterval(warnNow, 24 * 3600 * 1000).unref();
 	}
