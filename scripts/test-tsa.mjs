@@ -5,9 +5,11 @@
 //
 //   const tsa = await startTestTsa();   // { url, caFile, caPem, chainPem, dir, requests, mode, close() }
 //   tsa.mode = 'down' | 'foreign' | 'garbage' | 'ok'   // to test how the signer treats a broken TSA
+//   const tsa = await spawnTestTsa();   // the same in a child process: { url, caFile, dir, close() }
 //
 // Replies are made one at a time: openssl ts -reply updates its serial-number file on each one.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -136,9 +138,38 @@ export async function startTestTsa({ dir, port = 0 } = {}) {
 	};
 }
 
-// `node scripts/test-tsa.mjs [port]`: run one by hand, e.g. for `TSA_URL=… npm run demo`.
-if (import.meta.url === `file://${process.argv[1]}`) {
-	const tsa = await startTestTsa({ port: Number(process.argv[2] ?? 0) });
-	console.log(`test TSA at ${tsa.url}\nTSA_URL=${tsa.url} TSA_CA_FILE=${tsa.caFile}`);
+/**
+ * The same TSA in a process of its own, for callers that block their own event loop while the server
+ * they start asks it for time-stamps (the e2e runner waits in spawnSync). Resolves once it listens.
+ */
+export function spawnTestTsa({ dir } = {}) {
+	const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--json', ...(dir ? ['--dir', dir] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+	return new Promise((resolve, reject) => {
+		let out = '';
+		child.once('exit', (code) => reject(new Error(`the test TSA exited (${code}) before it listened`)));
+		child.stdout.on('data', (d) => {
+			out += d;
+			const line = out.split('\n').find((l) => l.startsWith('{'));
+			if (!line) return;
+			child.removeAllListeners('exit');
+			const info = JSON.parse(line);
+			const exited = new Promise((r) => child.once('exit', r));
+			resolve({ ...info, close: () => (child.exitCode === null ? (child.kill('SIGTERM'), exited) : Promise.resolve()) });
+		});
+	});
+}
+
+// `node scripts/test-tsa.mjs [--port N] [--dir D] [--json]`: run one by hand, e.g. for
+// `TSA_URL=… TSA_CA_FILE=… npm run demo`.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+	const arg = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+	const tsa = await startTestTsa({ port: Number(arg('--port') ?? 0), dir: arg('--dir') });
+	if (process.argv.includes('--json')) console.log(JSON.stringify({ url: tsa.url, caFile: tsa.caFile, dir: tsa.dir }));
+	else console.log(`test TSA (openssl ts -reply) at ${tsa.url}\n  TSA_URL=${tsa.url} TSA_CA_FILE=${tsa.caFile}`);
 	for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => tsa.close().then(() => process.exit(0)));
+	// Started by spawnTestTsa: go when the process that started it is gone, however it ended.
+	if (process.argv.includes('--json')) {
+		const parent = process.ppid;
+		setInterval(() => process.ppid !== parent && tsa.close().then(() => process.exit(0)), 1000).unref();
+	}
 }

@@ -10,7 +10,7 @@ import * as pkijs from 'pkijs';
 import { PDFDocument, PDFArray, PDFName } from 'pdf-lib';
 import { startTestTsa } from '../../../../scripts/test-tsa.mjs';
 import { signedFactsBytes, type CertificateFacts } from '../../domain/certificate-facts';
-import { qpdfCheck, qpdfObjects, skipWithout } from '../testing/pdf-tools';
+import { preflightErrors, qpdfCheck, qpdfObjects, skipWithout } from '../testing/pdf-tools';
 import { generateKeys, loadKeys, type LoadedKeys } from './keys';
 import { produceCertificate, type Produced } from './produce';
 import { renderCertificatePdf } from './render-pdf';
@@ -20,6 +20,8 @@ import { parseCertificate, pemToDer } from './x509';
 
 const noTools = skipWithout('poppler', 'openssl');
 const noQpdf = skipWithout('qpdf');
+const noPreflight = skipWithout('preflight');
+const PDFA3_ALLOWS = ['1.2.9', '1.4.7', '3.1.11', '7.11.2']; // as archival-pdf.test.ts
 const hasCertutil = spawnSync('certutil', ['-H']).error === undefined;
 
 const tmp = mkdtempSync(join(tmpdir(), 'js-pades-'));
@@ -300,5 +302,9 @@ describe.skipIf(noTools)('checked by outside tools', () => {
 		expect(out).toContain('Signature is Valid');
 		expect(out).toContain('Not total document signed');
 		expect(out).not.toContain('- Total document signed');
+	});
+
+	it.skipIf(noPreflight)('stays PDF/A-3b with the DSS, the DocMDP reference and the time-stamp (Apache PDFBox Preflight, as archival-pdf.test.ts)', () => {
+		expect(preflightErrors(write('preflight.pdf', withTsa.pdf)).filter((e) => !PDFA3_ALLOWS.includes(e))).toEqual([]);
 	});
 });
