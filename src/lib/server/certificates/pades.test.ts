@@ -307,4 +307,21 @@ describe.skipIf(noTools)('checked by outside tools', () => {
 	it.skipIf(noPreflight)('stays PDF/A-3b with the DSS, the DocMDP reference and the time-stamp (Apache PDFBox Preflight, as archival-pdf.test.ts)', () => {
 		expect(preflightErrors(write('preflight.pdf', withTsa.pdf)).filter((e) => !PDFA3_ALLOWS.includes(e))).toEqual([]);
 	});
+
+	it('a clerk’s by-hand check of the time-stamp (scripts/check-timestamp.sh: pdfsig -dump, openssl asn1parse and ts) says when, or why not', () => {
+		const script = join(process.cwd(), 'scripts/check-timestamp.sh');
+		const tsaCa = write('tsa-ca.pem', Buffer.from(tsa.caPem));
+		const run = (pdf: Uint8Array, ca: string) => spawnSync('bash', [script, write('clerk.pdf', pdf), ca], { encoding: 'utf8' });
+		const ok = run(withTsa.pdf, tsaCa);
+		expect(ok.status, ok.stderr).toBe(0);
+		const when = /existed at (.*) GMT \(time-stamped by (.*), verified/.exec(ok.stdout)!;
+		expect(Math.abs(new Date(`${when[1]} GMT`).getTime() - new Date(withTsa.timestampedAt!).getTime())).toBeLessThan(1000);
+		expect(when[2]).toContain('Test Time-Stamping Authority');
+		const none = run(withoutTsa.pdf, tsaCa);
+		expect(none.status).toBe(1);
+		expect(none.stderr).toContain('STOP: the signature carries no time-stamp: it has no independent time');
+		const wrongCa = run(withTsa.pdf, write('program-ca.pem', Buffer.from(keys.caCertPem)));
+		expect(wrongCa.status).toBe(1);
+		expect(wrongCa.stderr).toContain('STOP: the time-stamp does not verify');
+	});
 });
