@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Checks the RFC 3161 time-stamp in a John School certificate's PDF signature, with poppler and
 # openssl only. Usage:
-#   bash check-timestamp.sh FILE TSA_CA_FILE
+#   bash check-timestamp.sh FILE TSA_CA_FILE [PROGRAM_CA_FILE]
 # TSA_CA_FILE: the time-stamping authority's CA certificate (PEM), as its operator publishes it.
+# PROGRAM_CA_FILE (optional): the program CA (ca.pem); then the PDF signature itself is also checked,
+# offline, with the CRL it carries, at the time the time-stamp gives.
 set -euo pipefail
-[ $# -eq 2 ] || { echo "usage: bash check-timestamp.sh FILE TSA_CA_FILE" >&2; exit 2; }
-FILE=$1 TSA_CA=$2
+[ $# -eq 2 ] || [ $# -eq 3 ] || { echo "usage: bash check-timestamp.sh FILE TSA_CA_FILE [PROGRAM_CA_FILE]" >&2; exit 2; }
+FILE=$1 TSA_CA=$2 PROGRAM_CA=${3:-}
 stop() { echo "STOP: $*" >&2; exit 1; }
 for tool in pdfsig openssl dd; do command -v "$tool" > /dev/null || stop "$tool is not installed"; done
 W=$(mktemp -d)
@@ -31,3 +33,12 @@ openssl ts -verify -token_in -in "$W/token.der" -data "$W/signature-value.bin" -
 WHEN=$(openssl ts -reply -token_in -in "$W/token.der" -token_out -text 2> /dev/null | sed -n 's/^Time stamp: //p')
 TSA=$(openssl ts -reply -token_in -in "$W/token.der" -token_out -text 2> /dev/null | sed -n 's/^TSA: //p')
 echo "OK  the PDF signature existed at $WHEN (time-stamped by ${TSA:-the TSA}, verified against $TSA_CA)"
+[ -n "$PROGRAM_CA" ] || exit 0
+
+# The bytes the PDF signature covers: the two pieces /ByteRange names, joined.
+read -r a b c d < <(grep -a -o '/ByteRange \[ *[0-9]* [0-9]* [0-9]* [0-9]* *\]' "$W/c.pdf" | head -1 | tr -dc '0-9 \n' | xargs)
+{ dd if="$W/c.pdf" bs=1 skip="$a" count="$b" status=none; dd if="$W/c.pdf" bs=1 skip="$c" count="$d" status=none; } > "$W/signed.bin"
+AT=$(date -u -d "$WHEN" +%s) || stop "cannot read the time $WHEN (GNU date needed)"
+openssl cms -verify -binary -inform DER -in "$W/c.pdf.sig0" -content "$W/signed.bin" -CAfile "$PROGRAM_CA" -crl_check -attime "$AT" -out /dev/null > "$W/cms-verify.txt" 2>&1 \
+	|| stop "the PDF signature does not verify under $PROGRAM_CA with its own CRL at $WHEN: $(tail -1 "$W/cms-verify.txt")"
+echo "OK  the PDF signature is valid under $PROGRAM_CA, its signer not revoked by the CRL it carries, at $WHEN"

@@ -317,6 +317,15 @@ describe.skipIf(noTools)('checked by outside tools', () => {
 		const when = /existed at (.*) GMT \(time-stamped by (.*), verified/.exec(ok.stdout)!;
 		expect(Math.abs(new Date(`${when[1]} GMT`).getTime() - new Date(withTsa.timestampedAt!).getTime())).toBeLessThan(1000);
 		expect(when[2]).toContain('Test Time-Stamping Authority');
+		const programCa = write('ca.pem', Buffer.from(keys.caCertPem));
+		const full = spawnSync('bash', [script, write('clerk.pdf', withTsa.pdf), tsaCa, programCa], { encoding: 'utf8' });
+		expect(full.status, full.stderr).toBe(0);
+		expect(full.stdout).toMatch(/OK {2}the PDF signature is valid under .*ca\.pem, its signer not revoked by the CRL it carries/);
+		const changed = Buffer.from(withTsa.pdf);
+		changed[changed.indexOf('/Producer') + 2] ^= 0x20;
+		const bad = spawnSync('bash', [script, write('clerk.pdf', changed), tsaCa, programCa], { encoding: 'utf8' });
+		expect(bad.status).toBe(1);
+		expect(bad.stderr).toContain('STOP: the PDF signature does not verify');
 		const none = run(withoutTsa.pdf, tsaCa);
 		expect(none.status).toBe(1);
 		expect(none.stderr).toContain('STOP: the signature carries no time-stamp: it has no independent time');
