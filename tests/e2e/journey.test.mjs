@@ -241,7 +241,7 @@ describe('the thin path, referral to verified certificate', () => {
 		await page.waitForSelector('#result-title');
 		assert.equal(await page.textContent('#result-title'), 'Valid certificate');
 		assert.ok(await page.isVisible(`text=${caseNumber}`));
-		assert.match(await page.textContent('.facts'), /Independently time-stamped at .* by a time-stamping authority/);
+		assert.match(await page.textContent('.facts'), /Time of signing.*, time-stamped by an independent authority \(RFC 3161\)/s);
 		await shot(page, 'court-verify-upload-valid');
 		await axe(page, 'verify result');
 

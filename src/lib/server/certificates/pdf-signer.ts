@@ -55,6 +55,21 @@ export function unlockP12(p12: Buffer, passphrase: string): UnlockedP12 {
 	return entry;
 }
 
+/** Parsed once per DER and thread: the same signer, CA and CRL go into every signature. */
+const parsedCache = new Map<string, unknown>();
+function parsed<T>(der: Uint8Array, read: (b: ArrayBuffer) => T): T {
+	const key = createHash('sha256').update(der).digest('base64');
+	let o = parsedCache.get(key) as T | undefined;
+	if (!o) {
+		if (parsedCache.size > 64) parsedCache.clear();
+		o = read(ab(der));
+		parsedCache.set(key, o);
+	}
+	return o;
+}
+const certificate = (der: Uint8Array) => parsed(der, (b) => pkijs.Certificate.fromBER(b));
+const crl = (der: Uint8Array) => parsed(der, (b) => pkijs.CertificateRevocationList.fromBER(b));
+
 const ab = (u: Uint8Array): ArrayBuffer => u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
 const sha256Alg = () => new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 });
 
@@ -84,7 +99,7 @@ export interface CmsInput {
 
 /** The DER of a PAdES baseline CMS over `content`: ContentInfo { SignedData }. */
 export async function buildPadesCms(input: CmsInput): Promise<Buffer> {
-	const cert = pkijs.Certificate.fromBER(ab(input.signer.signerDer));
+	const cert = certificate(input.signer.signerDer);
 	const attributes = [
 		new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),
 		new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: ab(createHash('sha256').update(input.content).digest()) })] }),
@@ -109,18 +124,20 @@ export async function buildPadesCms(input: CmsInput): Promise<Buffer> {
 
 	const token = input.timestamp ? await input.timestamp(signatureValue) : null;
 	if (token) {
-		const contentInfo = pkijs.ContentInfo.fromBER(ab(token));
+		// The token as the TSA sent it (checked in tsa.ts): read as plain ASN.1, whose DER encodes back
+		// to the same bytes, not through ContentInfo and SignedData again.
+		const raw = asn1js.fromBER(ab(token)).result;
 		signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
 			type: 1,
-			attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [contentInfo.toSchema()] })]
+			attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [raw] })]
 		});
 	}
 	const signed = new pkijs.SignedData({
 		version: 1,
 		digestAlgorithms: [sha256Alg()],
 		encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
-		certificates: input.chainDer.map((d) => pkijs.Certificate.fromBER(ab(d))),
-		...(input.crlDer ? { crls: [pkijs.CertificateRevocationList.fromBER(ab(input.crlDer))] } : {}),
+		certificates: input.chainDer.map(certificate),
+		...(input.crlDer ? { crls: [crl(input.crlDer)] } : {}),
 		signerInfos: [signerInfo]
 	});
 	const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signed.toSchema(true) });
