@@ -45,6 +45,7 @@ if (!uploadsOnly) {
 	const show = (r) => `p50 ${r.p50} ms, p99 ${r.p99} ms; main thread busy ${r.mainThreadMsPerCertificate} ms per certificate, longest event-loop stall ${r.maxStallMs} ms`;
 	console.log(`   in the worker thread (as the server does): ${show(issue.worker)}`);
 	console.log(`   on the main thread (before):               ${show(issue.mainThread)}`);
+	console.log(`   in the worker thread without a time-stamp:  ${show(issue.workerWithoutTsa)}`);
 	console.log(`   of which the time-stamp round trip alone (request, openssl ts -reply, checks): p50 ${issue.timestamp.p50} ms, p99 ${issue.timestamp.p99} ms`);
 	if (issue.untimestamped) console.log(`   WARNING: ${issue.untimestamped} of the measured certificates came back without a time-stamp`);
 	console.log(`   (an idle event loop's longest stall on this machine just now: ${issue.idleMaxStallMs} ms)`);
