@@ -40,9 +40,14 @@ export const config = {
 	get tsaUrl(): string | undefined {
 		return process.env.TSA_URL || undefined;
 	},
-	/** How long one request to the TSA may take (it is retried once). */
+	/**
+	 * How long one request to the TSA may take (it is retried once). At most 15 s: a certificate's
+	 * first signature in a worker may make three requests, and the worker's job limit is 60 s.
+	 */
 	get tsaTimeoutMs(): number {
-		return positive('TSA_TIMEOUT_MS', 10_000, true);
+		const ms = positive('TSA_TIMEOUT_MS', 10_000, true);
+		if (ms > 15_000) throw new Error(`TSA_TIMEOUT_MS must be at most 15000, not "${process.env.TSA_TIMEOUT_MS}"`);
+		return ms;
 	},
 	/** PEM file of the TSA's CA certificate(s): tokens must chain to one; they also go into each file's DSS. */
 	get tsaCaFile(): string | undefined {
