@@ -1,19 +1,27 @@
-// Times certificate issuing work (render + Ed25519 + PDF signature) on warm keys, the way the server
-// does it (in the worker thread, worker-pool.ts) and, for comparison, on the main thread; and how long
-// the main thread's event loop is held meanwhile. Used by scripts/bench.mjs; prints one JSON line.
-import { mkdtempSync } from 'node:fs';
+// Times certificate issuing work (render + Ed25519 + PDF signature, PAdES with its RFC 3161
+// time-stamp from a local TSA, scripts/test-tsa.mjs, in a process of its own) on warm keys, the way
+// the server does it (in the worker thread, worker-pool.ts) and, for comparison, on the main thread;
+// and how long the main thread's event loop is held meanwhile. Used by scripts/bench.mjs; prints one
+// JSON line.
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { CertificateFacts } from '../src/lib/domain/certificate-facts';
 import { generateKeys, loadKeys } from '../src/lib/server/certificates/keys';
+import { fetchTimestamp } from '../src/lib/server/certificates/tsa';
+import { pemToDer } from '../src/lib/server/certificates/x509';
+import { spawnTestTsa } from './test-tsa.mjs';
 import { produceCertificate, type ProduceJob } from '../src/lib/server/certificates/produce';
 import { produceInWorker, warmCertificateWorker } from '../src/lib/server/certificates/worker-pool';
 
 const dir = join(mkdtempSync(join(tmpdir(), 'bench-keys-')), 'keys');
 generateKeys(dir, { programName: 'Bench Program' });
 const keys = loadKeys(dir);
-const job = (n: number): ProduceJob => {
+const tsaProcess = await spawnTestTsa();
+const tsa = { url: tsaProcess.url as string, timeoutMs: 10_000, trustedCaDer: [pemToDer(readFileSync(tsaProcess.caFile, 'utf8'))] };
+let untimestamped = 0;
+const job = (n: number, withTsa = true): ProduceJob => {
 	const facts: CertificateFacts = {
 		v: 1,
 		serial: `RC-2026-${String(n).padStart(6, '0')}`,
@@ -37,8 +45,7 @@ const job = (n: number): ProduceJob => {
 		code: 'abcdefghijklmnopqrstuvwxyz',
 		verifyUrl: `https://example.org/verify/${facts.serial}?code=abcdefghijklmnopqrstuvwxyz`,
 		ed25519PrivateKey: keys.ed25519.privateKey,
-		p12: keys.pdf.p12,
-		passphrase: keys.pdf.passphrase,
+		signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase, crlDer: keys.crl?.der ?? null, tsa: withTsa ? tsa : null },
 		pdfSignature: { reason: 'bench', name: 'bench', location: 'bench', contactInfo: 'bench' }
 	};
 };
@@ -47,15 +54,16 @@ const round = (x: number) => +x.toFixed(1);
 const n = 30;
 
 /** n certificates one after another: wall time per certificate, and the main thread's longest stall. */
-async function measure(produce: (j: ProduceJob) => Promise<unknown>) {
-	for (let i = 0; i < 5; i++) await produce(job(i)); // warm up
+async function measure(produce: (j: ProduceJob) => Promise<unknown>, withTsa = true) {
+	for (let i = 0; i < 5; i++) await produce(job(i, withTsa)); // warm up
 	const times: number[] = [];
 	const loop = monitorEventLoopDelay({ resolution: 2 });
 	const elu = performance.eventLoopUtilization();
 	loop.enable();
 	for (let i = 0; i < n; i++) {
 		const t = performance.now();
-		await produce(job(100 + i));
+		const out = (await produce(job(100 + i, withTsa))) as { timestampedAt: string | null };
+		if (withTsa && !out.timestampedAt) untimestamped++;
 		times.push(performance.now() - t);
 	}
 	loop.disable();
@@ -74,8 +82,27 @@ async function idleStall(ms: number) {
 	return round(loop.max / 1e6);
 }
 
-await warmCertificateWorker();
-const worker = await measure(produceInWorker);
-const mainThread = await measure(produceCertificate);
-const idle = await idleStall(2000);
-console.log(JSON.stringify({ issues: n, worker, mainThread, idleMaxStallMs: idle }));
+/** The TSA round trip alone (request, openssl ts -reply, the checks), for the share of an issue it takes. */
+async function tsaRoundTrip() {
+	const times: number[] = [];
+	for (let i = 0; i < n; i++) {
+		const t = performance.now();
+		await fetchTimestamp(tsa, new Uint8Array([i]));
+		times.push(performance.now() - t);
+	}
+	times.sort((a, b) => a - b);
+	return { p50: round(times[Math.floor(n / 2)]), p99: round(times[n - 1]) };
+}
+
+try {
+	await warmCertificateWorker();
+	const worker = await measure(produceInWorker);
+	const mainThread = await measure(produceCertificate);
+	// The same work without the time-stamp, in the same minute of this machine: what the TSA adds.
+	const workerWithoutTsa = await measure(produceInWorker, false);
+	const timestamp = await tsaRoundTrip();
+	const idle = await idleStall(2000);
+	console.log(JSON.stringify({ issues: n, worker, mainThread, workerWithoutTsa, timestamp, untimestamped, idleMaxStallMs: idle }));
+} finally {
+	await tsaProcess.close();
+}

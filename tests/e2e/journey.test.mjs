@@ -217,7 +217,12 @@ describe('the thin path, referral to verified certificate', () => {
 		assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
 		const sig = spawnSync('pdfsig', [state.pdf], { encoding: 'utf8' });
 		if (sig.error) console.log('SKIPPED pdfsig check: poppler-utils is not installed');
-		else assert.match(sig.stdout, /Signature is Valid/);
+		else {
+			assert.match(sig.stdout, /Signature is Valid/);
+			// PAdES, certified, the DSS inside the signed revision (run.mjs gives the server a test TSA).
+			assert.match(sig.stdout, /Signature Type: ETSI\.CAdES\.detached/);
+			assert.match(sig.stdout, /Total document signed/);
+		}
 		const text = execFileSync('pdftotext', ['-layout', state.pdf, '-'], { encoding: 'utf8' });
 		assert.match(text, new RegExp(state.serial));
 		assert.match(text, new RegExp(caseNumber));
@@ -237,6 +242,7 @@ describe('the thin path, referral to verified certificate', () => {
 		await page.waitForSelector('#result-title');
 		assert.equal(await page.textContent('#result-title'), 'Valid certificate');
 		assert.ok(await page.isVisible(`text=${caseNumber}`));
+		assert.match(await page.textContent('.facts'), /Time of signing.*, time-stamped by an independent authority \(RFC 3161\)/s);
 		await shot(page, 'court-verify-upload-valid');
 		await axe(page, 'verify result');
 
@@ -265,7 +271,7 @@ describe('the thin path, referral to verified certificate', () => {
 		assert.equal(body.status, 'valid');
 		assert.equal(body.caseNumber, caseNumber);
 		assert.equal(body.participantName, participant.name);
-		for (const k of ['court', 'completedAt', 'issuedAt', 'sha256', 'keyId']) assert.ok(body[k], `JSON has ${k}`);
+		for (const k of ['court', 'completedAt', 'issuedAt', 'sha256', 'keyId', 'timestampedAt']) assert.ok(body[k], `JSON has ${k}`);
 		assert.equal((await fetch(`${BASE}/api/v1/certificates/${state.serial}?code=${'a'.repeat(26)}`)).status, 404);
 		assert.equal((await fetch(`${BASE}/api/v1/certificates/RC-1999-000999?code=${state.code}`)).status, 404);
 		await context.close();

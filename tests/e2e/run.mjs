@@ -1,8 +1,10 @@
 // Browser tests: build the app, start it on a scratch SQLite database with the demo program,
-// then run the journeys (node's test runner) in Debian's Chromium through playwright-core.
+// then run the journeys (node's test runner) in Debian's Chromium through playwright-core. The
+// server's PDF signatures are time-stamped by a local RFC 3161 TSA (scripts/test-tsa.mjs, openssl).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { freePort } from '../../scripts/free-port.mjs';
+import { spawnTestTsa } from '../../scripts/test-tsa.mjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,7 +19,9 @@ if (!existsSync(CHROMIUM)) {
 const work = mkdtempSync(join(tmpdir(), 'js-e2e-'));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const env = { ...process.env, DATABASE_URL: join(work, 'e2e.sqlite'), KEYS_DIR: join(work, 'keys'), ORIGIN: base, PORT: String(port), HOST: '127.0.0.1', E2E_BASE_URL: base, E2E_WORK: work };
+// In a process of its own: this one waits in spawnSync while the server asks it for time-stamps.
+const tsa = await spawnTestTsa({ dir: mkdtempSync(join(tmpdir(), 'js-e2e-tsa-')) });
+const env = { ...process.env, TSA_URL: tsa.url, TSA_CA_FILE: tsa.caFile, E2E_TSA_CA_FILE: tsa.caFile, DATABASE_URL: join(work, 'e2e.sqlite'), KEYS_DIR: join(work, 'keys'), ORIGIN: base, PORT: String(port), HOST: '127.0.0.1', E2E_BASE_URL: base, E2E_WORK: work };
 
 function run(cmd, args) {
 	const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], env });
@@ -57,6 +61,8 @@ try {
 		server.kill();
 		await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
 	}
+	await tsa.close();
 	if (!process.env.E2E_KEEP) rmSync(work, { recursive: true, force: true });
+	if (!process.env.E2E_KEEP) rmSync(tsa.dir, { recursive: true, force: true });
 }
 process.exit(code);

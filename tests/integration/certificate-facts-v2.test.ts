@@ -205,10 +205,10 @@ forEachDb('certificate facts v2', (ctx) => {
 			issuedAt: '2026-05-04T14:03:09.000Z',
 			keyId: k.keys.ed25519.keyId
 		};
-		const job = { facts, code: CODE, verifyUrl: `http://test.invalid/verify/${facts.serial}?code=${CODE}`, ed25519PrivateKey: k.keys.ed25519.privateKey, p12: k.keys.pdf.p12, passphrase: k.keys.pdf.passphrase, pdfSignature: { reason: 'test', name: 'Test Provider', location: 'Test Program', contactInfo: 'http://test.invalid', signingTime: new Date(facts.issuedAt) } };
+		const job = { facts, code: CODE, verifyUrl: `http://test.invalid/verify/${facts.serial}?code=${CODE}`, ed25519PrivateKey: k.keys.ed25519.privateKey, signing: { p12: k.keys.pdf.p12, passphrase: k.keys.pdf.passphrase }, pdfSignature: { reason: 'test', name: 'Test Provider', location: 'Test Program', contactInfo: 'http://test.invalid', signingTime: new Date(facts.issuedAt) } };
 		const out = await produceCertificate(job);
 		const id = `v1-${Math.random().toString(36).slice(2, 10)}`;
-		await ctx.db.transaction().execute((trx) => registerCertificate(trx, { id, facts, code: CODE, signature: out.signature, pdf: out.pdf, sha256: out.sha256, ed25519KeyId: k.keys.ed25519.keyId, pdfKeyId: k.keys.pdf.keyId }, { enrollmentId: pat.enrollmentId, programId: w.programId, courtId: w.courtId, issuedBy: w.facilitator.id }));
+		await ctx.db.transaction().execute((trx) => registerCertificate(trx, { id, facts, code: CODE, signature: out.signature, pdf: out.pdf, sha256: out.sha256, timestampedAt: out.timestampedAt, ed25519KeyId: k.keys.ed25519.keyId, pdfKeyId: k.keys.pdf.keyId }, { enrollmentId: pat.enrollmentId, programId: w.programId, courtId: w.courtId, issuedBy: w.facilitator.id }));
 		return { id, serial: facts.serial, pat };
 	}
 

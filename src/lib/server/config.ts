@@ -41,6 +41,30 @@ export const config = {
 	get writeThrottle(): boolean {
 		return process.env.WRITE_THROTTLE !== 'off';
 	},
+	/**
+	 * The RFC 3161 time-stamping authority the PDF signatures are time-stamped by (PAdES B-T); unset:
+	 * certificates are signed without an independent time, and the server says so at start.
+	 */
+	get tsaUrl(): string | undefined {
+		return process.env.TSA_URL || undefined;
+	},
+	/**
+	 * How long one request to the TSA may take (it is retried once). At most 15 s: a certificate's
+	 * first signature in a worker may make three requests, and the worker's job limit is 60 s.
+	 */
+	get tsaTimeoutMs(): number {
+		const ms = positive('TSA_TIMEOUT_MS', 10_000, true);
+		if (ms > 15_000) throw new Error(`TSA_TIMEOUT_MS must be at most 15000, not "${process.env.TSA_TIMEOUT_MS}"`);
+		return ms;
+	},
+	/** PEM file of the TSA's CA certificate(s): tokens must chain to one; they also go into each file's DSS. */
+	get tsaCaFile(): string | undefined {
+		return process.env.TSA_CA_FILE || undefined;
+	},
+	/** true: a certificate the TSA cannot time-stamp is not issued (default: issued without, and logged). */
+	get tsaRequired(): boolean {
+		return process.env.TSA_REQUIRED === 'true';
+	},
 	/** Largest request body accepted by uploads, in bytes. */
 	maxUploadBytes: 5 * 1024 * 1024
 };

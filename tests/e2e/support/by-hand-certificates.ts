@@ -72,12 +72,11 @@ if (step === 'finish') {
 		code,
 		verifyUrl: `${origin}/verify/${serial}?code=${code}`,
 		ed25519PrivateKey: keys.ed25519.privateKey,
-		p12: keys.pdf.p12,
-		passphrase: keys.pdf.passphrase,
+		signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase },
 		pdfSignature: { reason: `Certificate of completion ${serial}`, name: facts.provider, location: facts.program, contactInfo: origin, signingTime: new Date(facts.issuedAt) }
 	});
 	await db.transaction().execute((trx) =>
-		registerCertificate(trx, { id: newId(), facts, code, signature: out.signature, pdf: out.pdf, sha256: out.sha256, ed25519KeyId: keys.ed25519.keyId, pdfKeyId: keys.pdf.keyId }, { enrollmentId: p.enrollmentId, programId: court.programId, courtId: court.id, issuedBy: facilitator.id })
+		registerCertificate(trx, { id: newId(), facts, code, signature: out.signature, pdf: out.pdf, sha256: out.sha256, timestampedAt: out.timestampedAt, ed25519KeyId: keys.ed25519.keyId, pdfKeyId: keys.pdf.keyId }, { enrollmentId: p.enrollmentId, programId: court.programId, courtId: court.id, issuedBy: facilitator.id })
 	);
 	console.log(JSON.stringify({ serial }));
 } else {

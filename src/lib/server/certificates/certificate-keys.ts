@@ -9,9 +9,12 @@ import { caKeyInKeysFolder, loadKeys, readCrlFile, type LoadedKeys } from './key
 import { caKeyWarning, crlWarning, signerCrlWarning } from './key-warnings';
 import { crlUrlOf, parseCertificate, pemToDer } from './x509';
 import { syncSigningKeys } from './signing-keys.queries';
+import { readTsaSettings, tsaWarning, type TsaMaterial } from './tsa-config';
 import { warmCertificateWorker } from './worker-pool';
 
 let keys: LoadedKeys | null = null;
+/** the TSA the PDF signatures are time-stamped by (read at start); null: none configured */
+let tsa: TsaMaterial | null = null;
 let problem: string | null = null;
 /** the folder the keys were loaded from (null when a test handed them in) */
 let keysDir: string | null = null;
@@ -64,8 +67,15 @@ export function keyWarnings(now: Date = clock.now()): string[] {
 	return out;
 }
 
+/** What an operator should know about time-stamping (no TSA configured): said with the key warnings. */
+export function timeStampingWarnings(): string[] {
+	const w = keys ? tsaWarning(tsa) : null;
+	return w ? [w] : [];
+}
+
 function warnNow(): void {
 	for (const w of keyWarnings()) console.warn(`[keys] ${w}`);
+	for (const w of timeStampingWarnings()) console.warn(`[tsa] ${w}`);
 }
 
 /** Load the keys once at start. Without them the server runs but refuses to issue, and says why. */
@@ -73,6 +83,8 @@ export async function ensureSigningReady(dir = config.keysDir, db?: Db): Promise
 	keysDir = resolve(dir);
 	try {
 		keys = loadKeys(keysDir);
+		tsa = readTsaSettings();
+		if (tsa) console.log(`[tsa] PDF signatures are time-stamped by ${tsa.url}${tsa.trustedCaDer.length ? ' (tokens checked against TSA_CA_FILE)' : ''}${tsa.required ? '; a certificate is not issued without one (TSA_REQUIRED)' : ''}`);
 		signerNamesCrl = null;
 		problem = null;
 		crlStamp = crlFileStamp(keysDir);
@@ -88,19 +100,21 @@ export async function ensureSigningReady(dir = config.keysDir, db?: Db): Promise
 		return false;
 	} finally {
 		for (const w of keyWarnings()) if (!w.startsWith('Certificates cannot be issued')) console.warn(`[keys] ${w}`);
+		for (const w of timeStampingWarnings()) console.warn(`[tsa] ${w}`);
 		// A server runs for months: say it again each day, so a CRL running out is not missed.
 		dailyCheck ??= setInterval(warnNow, 24 * 3600 * 1000).unref();
 	}
 }
 
-export function signingKeys(): { ok: true; keys: LoadedKeys } | { ok: false; problem: string } {
+export function signingKeys(): { ok: true; keys: LoadedKeys; tsa: TsaMaterial | null } | { ok: false; problem: string } {
 	refreshCrl();
-	return keys ? { ok: true, keys } : { ok: false, problem: problem ?? 'Signing keys were not loaded.' };
+	return keys ? { ok: true, keys, tsa } : { ok: false, problem: problem ?? 'Signing keys were not loaded.' };
 }
 
 /** Test-only: use keys loaded elsewhere (optionally from their folder, so CRL changes are seen). */
-export function useSigningKeys(k: LoadedKeys | null, dir: string | null = null): void {
+export function useSigningKeys(k: LoadedKeys | null, dir: string | null = null, timeStamping: TsaMaterial | null = null): void {
 	keys = k;
+	tsa = timeStamping;
 	signerNamesCrl = null;
 	keysDir = dir ? resolve(dir) : null;
 	crlStamp = dir ? crlFileStamp(resolve(dir)) : '';

@@ -28,6 +28,8 @@ export interface ProducedCertificate {
 	signature: string;
 	pdf: Uint8Array;
 	sha256: string;
+	/** the TSA's time in the PDF signature's time-stamp; null: signed without one */
+	timestampedAt: string | null;
 	ed25519KeyId: string;
 	pdfKeyId: string;
 }
@@ -41,20 +43,19 @@ export type ProduceResult = { ok: true; certificate: ProducedCertificate } | { o
 export async function produceCertificateFor(input: { facts: UnsignedFacts; origin: string }): Promise<ProduceResult> {
 	const k = signingKeys();
 	if (!k.ok) return { ok: false, reason: 'no_keys', problem: k.problem };
-	const { keys } = k;
+	const { keys, tsa } = k;
 	const issuedAt = clock.now();
 	issuedAt.setUTCMilliseconds(0);
 	const facts: CertificateFacts = { ...input.facts, issuedAt: issuedAt.toISOString(), keyId: keys.ed25519.keyId };
 	const code = randomToken(16); // 128 bits
 	const origin = config.publicOrigin ?? input.origin;
 	// Render and both signatures run in a worker thread: ~50 ms of CPU that would stall other requests.
-	const { signature, pdf, sha256 } = await produceInWorker({
+	const { signature, pdf, sha256, timestampedAt } = await produceInWorker({
 		facts,
 		code,
 		verifyUrl: verifyUrl(origin, facts.serial, code),
 		ed25519PrivateKey: keys.ed25519.privateKey,
-		p12: keys.pdf.p12,
-		passphrase: keys.pdf.passphrase,
+		signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase, crlDer: keys.crl?.der ?? null, tsa },
 		pdfSignature: {
 			reason: `Certificate of completion ${facts.serial}`,
 			name: facts.provider,
@@ -63,7 +64,7 @@ export async function produceCertificateFor(input: { facts: UnsignedFacts; origi
 			signingTime: issuedAt
 		}
 	});
-	return { ok: true, certificate: { id: newId(), facts, code, signature, pdf, sha256, ed25519KeyId: keys.ed25519.keyId, pdfKeyId: keys.pdf.keyId } };
+	return { ok: true, certificate: { id: newId(), facts, code, signature, pdf, sha256, timestampedAt, ed25519KeyId: keys.ed25519.keyId, pdfKeyId: keys.pdf.keyId } };
 }
 
 /**
@@ -92,7 +93,8 @@ export async function registerCertificate(trx: Db, c: ProducedCertificate, meta:
 			revoked_at: null,
 			revoked_by: null,
 			revoke_reason: null,
-			superseded_by: null
+			superseded_by: null,
+			timestamped_at: c.timestampedAt
 		})
 		.execute();
 	await trx.insertInto('certificate_files').values({ certificate_id: c.id, pdf: Buffer.from(c.pdf.buffer, c.pdf.byteOffset, c.pdf.byteLength) }).execute();

@@ -65,8 +65,7 @@ describe.skipIf(!tools && !process.env.CI)('a look-alike CA with the same names'
 			code: 'k7qx2m9prt4wabcdefghijklmn',
 			verifyUrl: `https://johnschool.test/verify/${f.serial}?code=k7qx2m9prt4wabcdefghijklmn`,
 			ed25519PrivateKey: keys.ed25519.privateKey,
-			p12: keys.pdf.p12,
-			passphrase: keys.pdf.passphrase,
+			signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase },
 			pdfSignature: { reason: 'Certificate of completion', name: f.provider, location: f.program, contactInfo: 'https://johnschool.test', signingTime: new Date(f.issuedAt) }
 		});
 		pdf = join(tmp, 'certificate.pdf');

@@ -1,76 +1,145 @@
 /**
- * The PDF's PKCS#7 (detached) signer: @signpdf's P12Signer, with two costs taken out of every
- * certificate. The P12 is decrypted once per thread instead of once per signature (~15 ms), and the
- * RSA operation runs in node's crypto instead of node-forge's JavaScript (~28 ms → ~1 ms). forge
- * still builds the CMS structure exactly as P12Signer does.
+ * The PDF signature's CMS (RFC 5652 SignedData), as PAdES baseline wants it (ETSI EN 319 142-1 with
+ * EN 319 122-1, CAdES): detached, SHA-256, signed attributes content-type, message-digest and
+ * signing-certificate-v2 (RFC 5035) and nothing else (no signing-time: the time is the signature
+ * dictionary's /M), the signer's chain in `certificates`, the program CA's CRL in `crls`, and the
+ * RFC 3161 signature time-stamp as the unsigned attribute id-aa-signatureTimeStampToken over the
+ * SignatureValue. The structures are PKI.js's; the RSA step is node's crypto (~1 ms). The P12 is
+ * opened once per thread with node-forge (the key files are PKCS#12 with 3DES, as `keys:generate`
+ * writes them), which otherwise took ~15 ms per signature.
  */
-import { constants, createHash, createPrivateKey, privateEncrypt, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import forge from 'node-forge';
-import { Signer, SignPdfError } from '@signpdf/utils';
+import * as pkijs from 'pkijs';
 
-// DER prefix of a DigestInfo for SHA-256 (RFC 8017 §9.2, note 1): what RSASSA-PKCS1-v1_5 signs.
-const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+const OID = {
+	data: '1.2.840.113549.1.7.1',
+	signedData: '1.2.840.113549.1.7.2',
+	contentType: '1.2.840.113549.1.9.3',
+	messageDigest: '1.2.840.113549.1.9.4',
+	signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+	signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
+	sha256: '2.16.840.1.101.3.4.2.1',
+	sha256WithRSAEncryption: '1.2.840.113549.1.1.11'
+} as const;
 
-interface Unlocked {
-	certificates: forge.pki.Certificate[];
-	certificate: forge.pki.Certificate;
+export interface UnlockedP12 {
+	/** every certificate in the P12, DER (the signer's and the program CA's) */
+	certificatesDer: Buffer[];
+	signerDer: Buffer;
 	key: KeyObject;
 }
 
-const unlocked = new Map<string, Unlocked>();
+const unlocked = new Map<string, UnlockedP12>();
 
-function unlock(p12: Buffer, passphrase: string): Unlocked {
+export class P12Error extends Error {}
+
+/** The P12's key and certificates, decrypted once per thread and passphrase. */
+export function unlockP12(p12: Buffer, passphrase: string): UnlockedP12 {
 	const id = createHash('sha256').update(p12).update('\0').update(passphrase).digest('hex');
 	const cached = unlocked.get(id);
 	if (cached) return cached;
 	const parsed = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(p12.toString('binary'))), false, passphrase);
 	const certificates = (parsed.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? []).map((b) => b.cert!).filter(Boolean);
 	const privateKey = parsed.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag]?.[0]?.key as forge.pki.rsa.PrivateKey | undefined;
-	if (!privateKey) throw new SignPdfError('The P12 holds no private key.', SignPdfError.TYPE_INPUT);
-	const certificate = certificates.find((c) => {
+	if (!privateKey) throw new P12Error('The P12 holds no private key.');
+	const signer = certificates.find((c) => {
 		const pub = c.publicKey as forge.pki.rsa.PublicKey;
 		return privateKey.n.compareTo(pub.n) === 0 && privateKey.e.compareTo(pub.e) === 0;
 	});
-	if (!certificate) throw new SignPdfError('Failed to find a certificate that matches the private key.', SignPdfError.TYPE_INPUT);
-	const entry = { certificates, certificate, key: createPrivateKey(forge.pki.privateKeyToPem(privateKey)) };
+	if (!signer) throw new P12Error('The P12 holds no certificate for its private key.');
+	const der = (c: forge.pki.Certificate) => Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes(), 'binary');
+	const entry = { certificatesDer: certificates.map(der), signerDer: der(signer), key: createPrivateKey(forge.pki.privateKeyToPem(privateKey)) };
 	unlocked.set(id, entry);
 	return entry;
 }
 
-export class CachedP12Signer extends Signer {
-	readonly #p12: Buffer;
-	readonly #passphrase: string;
-
-	constructor(p12: Buffer, passphrase: string) {
-		super();
-		this.#p12 = p12;
-		this.#passphrase = passphrase;
+/** Parsed once per DER and thread: the same signer, CA and CRL go into every signature. */
+const parsedCache = new Map<string, unknown>();
+function parsed<T>(der: Uint8Array, read: (b: ArrayBuffer) => T): T {
+	const key = createHash('sha256').update(der).digest('base64');
+	let o = parsedCache.get(key) as T | undefined;
+	if (!o) {
+		if (parsedCache.size > 64) parsedCache.clear();
+		o = read(ab(der));
+		parsedCache.set(key, o);
 	}
+	return o;
+}
+const certificate = (der: Uint8Array) => parsed(der, (b) => pkijs.Certificate.fromBER(b));
+const crl = (der: Uint8Array) => parsed(der, (b) => pkijs.CertificateRevocationList.fromBER(b));
 
-	async sign(pdfBuffer: Buffer, signingTime?: Date): Promise<Buffer> {
-		const { certificates, certificate, key } = unlock(this.#p12, this.#passphrase);
-		const p7 = forge.pkcs7.createSignedData();
-		p7.content = forge.util.createBuffer(pdfBuffer.toString('binary'));
-		for (const c of certificates) p7.addCertificate(c);
-		// forge only calls key.sign(md) with the SHA-256 of the authenticated attributes.
-		const rsa = {
-			sign(md: forge.md.MessageDigest): string {
-				const digest = Buffer.from(md.digest().getBytes(), 'binary');
-				return privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([SHA256_DIGEST_INFO, digest])).toString('binary');
-			}
-		};
-		p7.addSigner({
-			key: rsa as unknown as forge.pki.rsa.PrivateKey,
-			certificate,
-			digestAlgorithm: forge.pki.oids.sha256,
-			// The same attributes, in the same order, as @signpdf's P12Signer (EU validators check the order).
-			authenticatedAttributes: [
-				{ type: forge.pki.oids.contentType, value: forge.pki.oids.data },
-				{ type: forge.pki.oids.signingTime, value: (signingTime ?? new Date()) as unknown as string },
-				{ type: forge.pki.oids.messageDigest }
-			]
+const ab = (u: Uint8Array): ArrayBuffer => u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
+const sha256Alg = () => new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 });
+
+/**
+ * SigningCertificateV2 (RFC 5035 §3): one ESSCertIDv2 for the signer, its hash algorithm left at the
+ * DEFAULT (SHA-256) as DER requires, with issuerSerial. PKI.js has no class for it; the parts are its.
+ */
+function signingCertificateV2(cert: pkijs.Certificate, certDer: Uint8Array): asn1js.Sequence {
+	const issuerSerial = new pkijs.IssuerSerial({
+		issuer: new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: cert.issuer })] }),
+		serialNumber: cert.serialNumber
+	});
+	const essCertIdV2 = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: ab(createHash('sha256').update(certDer).digest()) }), issuerSerial.toSchema()] });
+	return new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] });
+}
+
+export interface CmsInput {
+	/** the bytes the signature covers (the PDF's /ByteRange) */
+	content: Uint8Array;
+	signer: UnlockedP12;
+	/** certificates to carry in SignedData.certificates (signer first) */
+	chainDer: Uint8Array[];
+	crlDer: Uint8Array | null;
+	/** asked for a time-stamp token over the SignatureValue; null leaves the signature without one */
+	timestamp?: (signatureValue: Uint8Array) => Promise<Uint8Array | null>;
+}
+
+/** The DER of a PAdES baseline CMS over `content`: ContentInfo { SignedData }. */
+export async function buildPadesCms(input: CmsInput): Promise<Buffer> {
+	const cert = certificate(input.signer.signerDer);
+	const attributes = [
+		new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),
+		new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: ab(createHash('sha256').update(input.content).digest()) })] }),
+		new pkijs.Attribute({ type: OID.signingCertificateV2, values: [signingCertificateV2(cert, input.signer.signerDer)] })
+	];
+	// A SET OF in DER is sorted by encoding; validators (OpenSSL among them) re-encode the signed
+	// attributes before checking the signature, so an unsorted SET would not verify.
+	const encoded = (a: pkijs.Attribute) => Buffer.from(a.toSchema().toBER());
+	attributes.sort((a, b) => Buffer.compare(encoded(a), encoded(b)));
+	const signerInfo = new pkijs.SignerInfo({
+		version: 1,
+		sid: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }),
+		digestAlgorithm: sha256Alg(),
+		signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes }),
+		signatureAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256WithRSAEncryption, algorithmParams: new asn1js.Null() })
+	});
+	// RFC 5652 §5.4: the signature is over the signed attributes' DER with the EXPLICIT SET OF tag.
+	const toSign = new Uint8Array(signerInfo.signedAttrs!.toSchema().toBER());
+	toSign[0] = 0x31;
+	const signatureValue = sign('sha256', toSign, input.signer.key);
+	signerInfo.signature = new asn1js.OctetString({ valueHex: ab(signatureValue) });
+
+	const token = input.timestamp ? await input.timestamp(signatureValue) : null;
+	if (token) {
+		// The token as the TSA sent it (checked in tsa.ts): read as plain ASN.1, whose DER encodes back
+		// to the same bytes, not through ContentInfo and SignedData again.
+		const raw = asn1js.fromBER(ab(token)).result;
+		signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
+			type: 1,
+			attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [raw] })]
 		});
-		p7.sign({ detached: true });
-		return Buffer.from(forge.asn1.toDer(p7.toAsn1()).getBytes(), 'binary');
 	}
+	const signed = new pkijs.SignedData({
+		version: 1,
+		digestAlgorithms: [sha256Alg()],
+		encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
+		certificates: input.chainDer.map(certificate),
+		...(input.crlDer ? { crls: [crl(input.crlDer)] } : {}),
+		signerInfos: [signerInfo]
+	});
+	const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signed.toSchema(true) });
+	return Buffer.from(contentInfo.toSchema().toBER());
 }

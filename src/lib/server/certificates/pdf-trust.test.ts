@@ -60,8 +60,7 @@ describe.skipIf(!tools && !process.env.CI)('pdfsig with the program CA in an NSS
 			code: 'k7qx2m9prt4wabcdefghijklmn',
 			verifyUrl: `https://johnschool.test/verify/${f.serial}?code=k7qx2m9prt4wabcdefghijklmn`,
 			ed25519PrivateKey: keys.ed25519.privateKey,
-			p12: keys.pdf.p12,
-			passphrase: keys.pdf.passphrase,
+			signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase },
 			pdfSignature: { reason: 'Certificate of completion', name: f.provider, location: f.program, contactInfo: 'https://johnschool.test', signingTime: new Date(f.issuedAt) }
 		});
 		const file = join(tmp, 'certificate.pdf');

@@ -6,7 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { signedFactsBytes, type CertificateFacts } from '../../domain/certificate-facts';
 import { renderCertificatePdf } from './render-pdf';
-import { sha256Hex, signatureFingerprint, signFacts, signPdf, type PdfSignatureInfo } from './sign';
+import { sha256Hex, signatureFingerprint, signFacts, signPdfDetailed, type PdfSignatureInfo, type PdfSigningMaterial } from './sign';
 
 export interface ProduceJob {
 	/** complete facts, with issuedAt and keyId */
@@ -16,9 +16,8 @@ export interface ProduceJob {
 	/** the full verification link (with ?code=…) the QR code carries */
 	verifyUrl: string;
 	ed25519PrivateKey: KeyObject;
-	/** the PDF signer's PKCS#12 (key + certificate chain) and its passphrase */
-	p12: Uint8Array;
-	passphrase: string;
+	/** what the PDF signature is made with: the signer's P12, the CA's CRL, the TSA */
+	signing: PdfSigningMaterial;
 	pdfSignature: PdfSignatureInfo;
 }
 
@@ -28,6 +27,8 @@ export interface Produced {
 	/** the signed PDF, exactly as it will be stored and served */
 	pdf: Uint8Array;
 	sha256: string;
+	/** the TSA's time in the PDF signature's time-stamp (ISO); null when it carries none */
+	timestampedAt: string | null;
 }
 
 export async function produceCertificate(job: ProduceJob): Promise<Produced> {
@@ -40,8 +41,8 @@ export async function produceCertificate(job: ProduceJob): Promise<Produced> {
 		// The bytes signFacts signed, attached to the PDF as they are.
 		signedFacts: signedFactsBytes(job.facts)
 	});
-	// Structured clone (postMessage) turns a Buffer into a plain Uint8Array: the P12 signer needs a Buffer.
-	const p12 = Buffer.from(job.p12.buffer, job.p12.byteOffset, job.p12.byteLength);
-	const pdf = await signPdf(unsigned, p12, job.passphrase, job.pdfSignature);
-	return { signature, pdf, sha256: sha256Hex(pdf) };
+	const signed = await signPdfDetailed(unsigned, job.signing, job.pdfSignature);
+	// Said here, in the thread that knows: the certificate is issued without an independent time.
+	if (signed.timestampProblem) console.warn(`[certificates] ${job.facts.serial} signed WITHOUT a time-stamp: ${signed.timestampProblem}`);
+	return { signature, pdf: signed.pdf, sha256: sha256Hex(signed.pdf), timestampedAt: signed.timestampedAt?.toISOString() ?? null };
 }

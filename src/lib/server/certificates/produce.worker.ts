@@ -25,7 +25,7 @@ export const workerUrl = import.meta.url;
 export type WorkerJob = { kind: 'certificate'; job: ProduceJob } | { kind: 'packet'; facts: PacketFacts; signing: PacketSigning };
 export type WorkerRequest = { id: number } & WorkerJob;
 /** A certificate comes back with its signature and hash; a packet as its bytes alone. */
-export type WorkerOutput = { pdf: Uint8Array; signature?: string; sha256?: string };
+export type WorkerOutput = { pdf: Uint8Array; signature?: string; sha256?: string; timestampedAt?: string | null };
 export type WorkerReply = ({ id: number; ok: true } & WorkerOutput) | { id: number; ok: false; error: string };
 
 const port = parentPort;
@@ -48,7 +48,7 @@ if (!isMainThread && port && (workerData as { role?: string } | null)?.role === 
 				reply = { id: msg.id, ok: true, pdf: new Uint8Array(signed) };
 			} else {
 				const out = await run.produceCertificate(msg.job);
-				reply = { id: msg.id, ok: true, signature: out.signature, sha256: out.sha256, pdf: new Uint8Array(out.pdf) };
+				reply = { id: msg.id, ok: true, signature: out.signature, sha256: out.sha256, timestampedAt: out.timestampedAt, pdf: new Uint8Array(out.pdf) };
 			}
 		} catch (e) {
 			reply = { id: msg.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };

@@ -57,8 +57,7 @@ function job(n: number, over: Partial<ProduceJob> = {}): ProduceJob {
 		code: 'abcdefghijklmnopqrstuvwxyz',
 		verifyUrl: `https://johnschool.test/verify/${facts.serial}?code=abcdefghijklmnopqrstuvwxyz`,
 		ed25519PrivateKey: keys.ed25519.privateKey,
-		p12: keys.pdf.p12,
-		passphrase: keys.pdf.passphrase,
+		signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase },
 		pdfSignature: { reason: 'test', name: 'Test Provider', location: 'Pool Test Program', contactInfo: 'https://johnschool.test', signingTime: new Date(facts.issuedAt) },
 		...over
 	};
@@ -66,7 +65,7 @@ function job(n: number, over: Partial<ProduceJob> = {}): ProduceJob {
 
 describe('the certificate worker', () => {
 	it('reports a failed job as an error and keeps working', async () => {
-		await expect(produceInWorker(job(1, { passphrase: 'not the passphrase' }))).rejects.toThrow(/certificate worker/);
+		await expect(produceInWorker(job(1, { signing: { p12: keys.pdf.p12, passphrase: 'not the passphrase' } }))).rejects.toThrow(/certificate worker/);
 		const ok = await produceInWorker(job(2));
 		expect(Buffer.from(ok.pdf.subarray(0, 5)).toString()).toBe('%PDF-');
 	});
@@ -107,7 +106,7 @@ describe('the certificate worker', () => {
 			void warmCertificateWorker();
 			const facts = ${JSON.stringify({ ...job(20).facts, keyId: 'KEYID' })};
 			facts.keyId = keys.ed25519.keyId;
-			produceInWorker({ facts, code: 'abc', verifyUrl: 'https://x.test/verify?code=abc', ed25519PrivateKey: keys.ed25519.privateKey, p12: keys.pdf.p12, passphrase: keys.pdf.passphrase, pdfSignature: { reason: 'r', name: 'n', location: 'l', contactInfo: 'c' } })
+			produceInWorker({ facts, code: 'abc', verifyUrl: 'https://x.test/verify?code=abc', ed25519PrivateKey: keys.ed25519.privateKey, signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase }, pdfSignature: { reason: 'r', name: 'n', location: 'l', contactInfo: 'c' } })
 				.then((o) => console.log('produced', o.pdf.length));
 		`;
 		void generateKeys;

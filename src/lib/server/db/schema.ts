@@ -336,6 +336,8 @@ export interface CertificatesTable {
 	revoked_by: string | null;
 	revoke_reason: string | null;
 	superseded_by: string | null;
+	/** the TSA's genTime in the PDF signature's RFC 3161 time-stamp; null: signed without one */
+	timestamped_at: string | null;
 }
 export type CorrectionOutcome = 'pending' | 'issued' | 'abandoned';
 export interface CertificateCorrectionsTable {

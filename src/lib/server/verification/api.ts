@@ -17,6 +17,8 @@ export function certificateJson(c: VerifiedCertificate) {
 		court: c.court,
 		completedAt: c.completedAt,
 		issuedAt: c.issuedAt,
+		// When an RFC 3161 time-stamp in the PDF signature puts it; null: no independent time.
+		timestampedAt: c.timestampedAt,
 		sha256: c.sha256,
 		keyId: c.keyId,
 		...(c.status === 'revoked' ? { revokedAt: c.revokedAt, revokeReason: c.revokeReason } : {}),

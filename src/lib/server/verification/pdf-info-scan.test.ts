@@ -67,8 +67,7 @@ describe('the PDF byte scan', () => {
 			code: 'abcdefghijklmnopqrstuvwxyz',
 			verifyUrl: 'https://johnschool.test/verify/ST-2026-000042?code=abcdefghijklmnopqrstuvwxyz',
 			ed25519PrivateKey: keys.ed25519.privateKey,
-			p12: keys.pdf.p12,
-			passphrase: keys.pdf.passphrase,
+			signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase },
 			pdfSignature: { reason: 'test', name: 'Test Provider', location: 'Scan Test Program', contactInfo: 'https://johnschool.test', signingTime: new Date(facts.issuedAt) }
 		});
 		expect(scanInfo(out.pdf)).toEqual({ title: 'Certificate of Completion ST-2026-000042', keywords: 'ST-2026-000042 completion certificate' });

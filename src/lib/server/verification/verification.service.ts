@@ -46,6 +46,8 @@ export interface VerifiedCertificate {
 	revokedAt: string | null;
 	revokeReason: string | null;
 	supersededBy: string | null;
+	/** the TSA's time in the PDF signature's time-stamp; null: it carries none (no independent time) */
+	timestampedAt: string | null;
 	/** Set once the retention period has run: name, date of birth and case number are then empty. */
 	personalDataRemovedAt: string | null;
 	/** The signed facts and their Ed25519 signature, so anyone can check them without our software. */
@@ -84,6 +86,7 @@ export async function publicView(db: Db, c: CertificatesTable): Promise<Verified
 		revokedAt: c.revoked_at,
 		revokeReason: c.revoke_reason,
 		supersededBy: c.superseded_by,
+		timestampedAt: c.timestamped_at ?? null,
 		personalDataRemovedAt: f.purgedAt ?? null,
 		facts: f,
 		signature: c.ed25519_signature,

@@ -1,0 +1,175 @@
+// A real RFC 3161 time-stamping authority for tests, the e2e runner and the bench, on loopback: an
+// HTTP handler that hands each query to `openssl ts -reply` with a TSA key and certificate made here by
+// openssl (a test root CA and a TSA certificate under it, extendedKeyUsage critical timeStamping).
+// Never canned bytes: every answer is openssl's reply to the query that came in. Test-only.
+//
+//   const tsa = await startTestTsa();   // { url, caFile, caPem, chainPem, dir, requests, mode, close() }
+//   tsa.mode = 'down' | 'foreign' | 'garbage' | 'ok'   // to test how the signer treats a broken TSA
+//   const tsa = await spawnTestTsa();   // the same in a child process: { url, caFile, dir, close() }
+//
+// Replies are made one at a time: openssl ts -reply updates its serial-number file on each one.
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const openssl = (args, cwd) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+
+function makeTsaFiles(dir) {
+	if (existsSync(join(dir, 'tsa.pem'))) return;
+	openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '7300', '-subj', '/O=Test Time-Stamping/CN=Test TSA Root CA',
+		'-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+	openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'tsa.key', '-out', 'tsa.csr', '-subj', '/O=Test Time-Stamping/CN=Test Time-Stamping Authority'], dir);
+	writeFileSync(join(dir, 'tsa.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n');
+	openssl(['x509', '-req', '-in', 'tsa.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '0x' + Date.now().toString(16), '-days', '3650', '-out', 'tsa.pem', '-extfile', 'tsa.ext'], dir);
+	writeFileSync(join(dir, 'chain.pem'), readFileSync(join(dir, 'tsa.pem'), 'utf8') + readFileSync(join(dir, 'ca.pem'), 'utf8'));
+	writeFileSync(join(dir, 'serial'), '01\n');
+	writeFileSync(
+		join(dir, 'ts.cnf'),
+		[
+			'[ tsa ]',
+			'default_tsa = test_tsa',
+			'[ test_tsa ]',
+			`dir = ${dir}`,
+			'serial = $dir/serial',
+			'crypto_device = builtin',
+			'signer_cert = $dir/tsa.pem',
+			// The whole chain goes into each token (certReq): a validator needs nothing else.
+			'certs = $dir/chain.pem',
+			'signer_key = $dir/tsa.key',
+			'signer_digest = sha256',
+			'default_policy = 1.3.6.1.4.1.99999.1',
+			'digests = sha256, sha384, sha512',
+			'accuracy = secs:1',
+			'ordering = yes',
+			'tsa_name = yes',
+			'ess_cert_id_chain = no',
+			'ess_cert_id_alg = sha256',
+			''
+		].join('\n')
+	);
+}
+
+const run = (args, cwd) =>
+	new Promise((resolve, reject) => execFile('openssl', args, { cwd, encoding: 'buffer' }, (e, stdout, stderr) => (e ? reject(new Error(String(stderr))) : resolve(stdout))));
+
+/**
+ * Starts the TSA on 127.0.0.1 (a free port unless `port` is given). `dir` keeps its key and
+ * certificate between runs (the bench reuses one); by default a fresh temporary folder.
+ */
+export async function startTestTsa({ dir, port = 0 } = {}) {
+	const own = !dir;
+	dir ??= mkdtempSync(join(tmpdir(), 'js-test-tsa-'));
+	makeTsaFiles(dir);
+	let queue = Promise.resolve();
+	let n = 0;
+	const state = { mode: 'ok', requests: 0 };
+
+	async function reply(query) {
+		const id = `${process.pid}-${++n}`;
+		const q = join(dir, `q-${id}.tsq`);
+		const r = join(dir, `r-${id}.tsr`);
+		try {
+			writeFileSync(q, query);
+			if (state.mode === 'foreign') {
+				// A genuine reply from this TSA, but to another query: other imprint, other nonce.
+				writeFileSync(join(dir, `other-${id}`), `other ${id}`);
+				await run(['ts', '-query', '-data', `other-${id}`, '-sha256', '-cert', '-out', q], dir);
+			}
+			await run(['ts', '-reply', '-config', 'ts.cnf', '-queryfile', q, '-out', r], dir);
+			return readFileSync(r);
+		} finally {
+			for (const f of [q, r, join(dir, `other-${id}`)]) rmSync(f, { force: true });
+		}
+	}
+
+	const server = createServer((req, res) => {
+		const chunks = [];
+		req.on('data', (c) => chunks.push(c));
+		req.on('end', () => {
+			state.requests++;
+			if (req.method !== 'POST' || req.headers['content-type'] !== 'application/timestamp-query') {
+				res.writeHead(400, { 'content-type': 'text/plain' }).end('POST an application/timestamp-query');
+				return;
+			}
+			if (state.mode === 'down') {
+				res.writeHead(503, { 'content-type': 'text/plain' }).end('down for the test');
+				return;
+			}
+			if (state.mode === 'garbage') {
+				res.writeHead(200, { 'content-type': 'application/timestamp-reply' }).end(Buffer.from('this is not DER'));
+				return;
+			}
+			const job = queue.then(() => reply(Buffer.concat(chunks)));
+			queue = job.catch(() => {});
+			job.then(
+				(der) => res.writeHead(200, { 'content-type': 'application/timestamp-reply', 'content-length': der.length }).end(der),
+				(e) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e.message))
+			);
+		});
+	});
+	await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+	const url = `http://127.0.0.1:${server.address().port}/tsa`;
+	return {
+		url,
+		dir,
+		caFile: join(dir, 'ca.pem'),
+		caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'),
+		tsaPem: readFileSync(join(dir, 'tsa.pem'), 'utf8'),
+		get mode() {
+			return state.mode;
+		},
+		set mode(m) {
+			state.mode = m;
+		},
+		get requests() {
+			return state.requests;
+		},
+		close: () =>
+			new Promise((resolve) => {
+				server.closeAllConnections?.();
+				server.close(() => {
+					if (own) rmSync(dir, { recursive: true, force: true });
+					resolve();
+				});
+			})
+	};
+}
+
+/**
+ * The same TSA in a process of its own, for callers that block their own event loop while the server
+ * they start asks it for time-stamps (the e2e runner waits in spawnSync). Resolves once it listens.
+ */
+export function spawnTestTsa({ dir } = {}) {
+	const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--json', ...(dir ? ['--dir', dir] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+	return new Promise((resolve, reject) => {
+		let out = '';
+		child.once('exit', (code) => reject(new Error(`the test TSA exited (${code}) before it listened`)));
+		child.stdout.on('data', (d) => {
+			out += d;
+			const line = out.split('\n').find((l) => l.startsWith('{'));
+			if (!line) return;
+			child.removeAllListeners('exit');
+			const info = JSON.parse(line);
+			const exited = new Promise((r) => child.once('exit', r));
+			resolve({ ...info, close: () => (child.exitCode === null ? (child.kill('SIGTERM'), exited) : Promise.resolve()) });
+		});
+	});
+}
+
+// `node scripts/test-tsa.mjs [--port N] [--dir D] [--json]`: run one by hand, e.g. for
+// `TSA_URL=… TSA_CA_FILE=… npm run demo`.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+	const arg = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+	const tsa = await startTestTsa({ port: Number(arg('--port') ?? 0), dir: arg('--dir') });
+	if (process.argv.includes('--json')) console.log(JSON.stringify({ url: tsa.url, caFile: tsa.caFile, dir: tsa.dir }));
+	else console.log(`test TSA (openssl ts -reply) at ${tsa.url}\n  TSA_URL=${tsa.url} TSA_CA_FILE=${tsa.caFile}`);
+	for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => tsa.close().then(() => process.exit(0)));
+	// Started by spawnTestTsa: go when the process that started it is gone, however it ended.
+	if (process.argv.includes('--json')) {
+		const parent = process.ppid;
+		setInterval(() => process.ppid !== parent && tsa.close().then(() => process.exit(0)), 1000).unref();
+	}
+}
