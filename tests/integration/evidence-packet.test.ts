@@ -187,8 +187,12 @@ forEachDb('court evidence packet', (ctx) => {
 			const r = await packet(w.clerk, w.done.enrollmentId);
 			const out = spawnSync('pdfsig', [writeTemp(r.pdf, 'packet.pdf')], { encoding: 'utf8' }).stdout;
 			expect(out).toContain('Signature is Valid.');
-			expect(out).toMatch(/Signature Type: adbe\.pkcs7\.detached/);
+			expect(out).toMatch(/Signature Type: ETSI\.CAdES\.detached/);
 			expect(out).toContain('Total document signed');
+			// The same PAdES signature as a certificate's: certified (no changes allowed), with its validation data.
+			const bytes = Buffer.from(r.pdf).toString('latin1');
+			expect(bytes).toMatch(/\/TransformMethod\s*\/DocMDP/);
+			expect(bytes).toMatch(/\/DSS\s*<<\s*\/Certs\s*\[\s*\d+ 0 R/);
 			// The certificates' own signer (the program's CA issued it).
 			expect(out).toContain('Signer Certificate Common Name: Test Program Certificate Signing');
 			const changed = Buffer.from(r.pdf);

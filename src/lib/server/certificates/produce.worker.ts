@@ -10,12 +10,11 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { PacketFacts } from '../court/packet-facts';
 import type { ProduceJob } from './produce';
-import type { PdfSignatureInfo } from './sign';
+import type { PdfSignatureInfo, PdfSigningMaterial } from './sign';
 
-/** How a packet is signed: the same PDF signer and call as a certificate's (sign.ts signPdf). */
+/** How a packet is signed: the same PDF signature as a certificate's (sign.ts signPdf: PAdES, DSS, time-stamp). */
 export interface PacketSigning {
-	p12: Uint8Array;
-	passphrase: string;
+	material: PdfSigningMaterial;
 	info: PdfSignatureInfo;
 }
 
@@ -41,9 +40,7 @@ if (!isMainThread && port && (workerData as { role?: string } | null)?.role === 
 			const run = await ready;
 			if (msg.kind === 'packet') {
 				const unsigned = await run.renderPacket(msg.facts);
-				// Structured clone turns the P12's Buffer into a plain Uint8Array: the signer needs a Buffer.
-				const { p12, passphrase, info } = msg.signing;
-				const signed = await run.signPdf(unsigned, Buffer.from(p12.buffer, p12.byteOffset, p12.byteLength), passphrase, info);
+				const signed = await run.signPdf(unsigned, msg.signing.material, msg.signing.info);
 				// A copy with its own ArrayBuffer, so it can be transferred rather than cloned.
 				reply = { id: msg.id, ok: true, pdf: new Uint8Array(signed) };
 			} else {

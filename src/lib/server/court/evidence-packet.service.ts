@@ -61,8 +61,9 @@ export async function evidencePacket(db: Db, user: UserIdentity, enrollmentId: s
 	const started = performance.now();
 	// In the certificate worker: a packet is 20–80 ms of CPU (more for the first, which parses the fonts).
 	const pdf = await renderPacketInWorker(facts, {
-		p12: k.keys.pdf.p12,
-		passphrase: k.keys.pdf.passphrase,
+		// A packet is a report made on request, not the court record: it is time-stamped when the TSA
+		// answers, but never refused for want of one (TSA_REQUIRED is about certificates).
+		material: { p12: k.keys.pdf.p12, passphrase: k.keys.pdf.passphrase, crlDer: k.keys.crl?.der ?? null, tsa: k.tsa ? { ...k.tsa, required: false } : null },
 		info: { reason: `Court evidence packet ${facts.number}`, name: facts.provider, location: facts.programName, contactInfo: verifyUrl, signingTime: new Date(facts.generatedAt) }
 	});
 	const renderMs = performance.now() - started;
