@@ -241,6 +241,8 @@ describe('the README by-hand check, run as printed', () => {
 		const first = await check(certOf(nfd.serial));
 		assert.equal(shown(first), NAME);
 		assert.match(first.err, new RegExp(`replaced by ${reissued}`));
+		// The registry names the current end of the chain and its status.
+		assert.match(first.err, new RegExp(`the current certificate is ${reissued}, valid: ask for that one`));
 		const old = await check(certOf(v1));
 		assert.equal(old.status, 0, old.err);
 		assert.equal(shown(old), 'Søren Ŀuís Nguyễn');
