@@ -13,6 +13,7 @@ import { openDatabase, type DbHandle } from '../../src/lib/server/db';
 import { backupTo } from '../../src/lib/server/db/backup';
 import { migrateToLatest } from '../../src/lib/server/db/migrate';
 import { restoreSqlite } from '../../src/lib/server/db/restore';
+import { logVerification } from '../../src/lib/server/verification/verification-log';
 
 let tmp: string;
 let live: string;
@@ -122,6 +123,24 @@ describe('what restore refuses', () => {
 		const r = await restoreSqlite({ target: live, from: backup, now: NOW });
 		expect(r).toMatchObject({ ok: false, reason: 'backup_bad' });
 		expect(!r.ok && r.detail).toMatch(/audit chain does not verify \(entry 4: content does not match its hash/);
+		expect(entries(live)).toBe(27);
+	});
+
+	it('refuses a backup whose verification log was altered', async () => {
+		const h = openDatabase(backup);
+		await migrateToLatest(h.db);
+		for (const outcome of ['valid', 'unknown', 'valid']) {
+			await logVerification(h.db, { id: `v-${outcome}-${Math.random()}`, at: new Date().toISOString(), method: 'api', serial: 'RC-2026-000001', certificate_id: null, outcome, user_id: null });
+		}
+		await h.close();
+		// As it stands the backup restores (both chains verify); a row rewritten afterwards does not.
+		const raw = new SQLite(backup);
+		raw.exec('drop trigger verification_log_no_update');
+		raw.prepare("update verification_log set outcome = 'revoked' where seq = 2").run();
+		raw.close();
+		const r = await restoreSqlite({ target: live, from: backup, now: NOW });
+		expect(r).toMatchObject({ ok: false, reason: 'backup_bad' });
+		expect(!r.ok && r.detail).toMatch(/verification log's chain does not verify \(row 2: /);
 		expect(entries(live)).toBe(27);
 	});
 

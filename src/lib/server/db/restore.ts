@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { migrations } from '../../../../db/migrations/index';
 import { verifyAuditChain } from '../audit/audit';
+import { verifyVerificationChain } from '../verification/verification-log';
 import { integrityProblems, utcStamp } from './backup';
 import type { Database } from './schema';
 
@@ -22,7 +23,8 @@ export type BackupCheck = ({ ok: true } & BackupReport) | { ok: false; problem: 
 
 /**
  * Whether a file is a usable John School database: it opens, `PRAGMA integrity_check` is ok, it has
- * the migrations table and no migration this version does not know, and its audit chain verifies.
+ * the migrations table and no migration this version does not know, and its audit chain and its
+ * verification log's chain verify.
  * Opens the file read-write (run it on a private copy): a read-only open of a WAL-format file would
  * leave -wal and -shm files beside it.
  */
@@ -45,6 +47,11 @@ export async function checkBackup(file: string): Promise<BackupCheck> {
 		if (unknown.length) return { ok: false, problem: `it was made by a newer version (unknown migrations: ${unknown.join(', ')}); restore it with that version` };
 		const chain = await verifyAuditChain(db);
 		if (!chain.ok) return { ok: false, problem: `its audit chain does not verify (${chain.problems.slice(0, 3).map((p) => `entry ${p.seq}: ${p.problem}`).join('; ')})` };
+		// Backups made before the verification log was chained (migration 0021) have no chain to check.
+		if (applied.includes('0021_registry_chain_packets')) {
+			const log = await verifyVerificationChain(db);
+			if (!log.ok) return { ok: false, problem: `its verification log's chain does not verify (${log.problems.slice(0, 3).map((p) => `row ${p.seq}: ${p.problem}`).join('; ')})` };
+		}
 		const newest = raw.prepare('select max(at) as at from audit_log').get() as { at: string | null };
 		return {
 			ok: true,
