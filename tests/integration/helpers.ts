@@ -1,6 +1,8 @@
 // Shared set-up for the integration tests: every DB test runs on a freshly migrated SQLite database
 // and, when the server answers, on a fresh schema of PostgreSQL too.
-import { afterEach, beforeEach, describe } from 'vitest';
+import { afterEach, beforeEach, describe, expect } from 'vitest';
+import { completeModules } from '../../db/demo/load';
+import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { clock } from '../../src/lib/server/clock';
 import type { Db, DbHandle } from '../../src/lib/server/db';
 import { createTestDb, postgresAvailable, type TestDbKind } from '../../src/lib/server/testing/test-db';
@@ -80,4 +82,17 @@ export async function makeCourt(db: Db, programId: string, name = 'Other Distric
 	const id = `court-${Math.random().toString(36).slice(2, 12)}`;
 	await db.insertInto('courts').values({ id, program_id: programId, name, county: 'Other', created_at: clock.iso() }).execute();
 	return id;
+}
+
+/**
+ * A participant taken to a valid certificate the way staff do it: every module done and graded, the fee
+ * waived, his attestation, the facilitator's sign-off. Returns the sign-off (serial, certificate id).
+ */
+export async function certify(db: Db, pat: { user: UserIdentity; enrollmentId: string; legalName: string }, facilitator: UserIdentity) {
+	await completeModules(db, pat.user, facilitator, Infinity);
+	await db.updateTable('enrollments').set({ fee_status: 'waived' }).where('id', '=', pat.enrollmentId).execute();
+	expect(await attest(db, pat.user, { typedName: pat.legalName, confirmed: true })).toEqual({ ok: true });
+	const so = await signOff(db, facilitator, pat.enrollmentId, 'http://test.invalid');
+	if (!so.ok) throw new Error(so.reason);
+	return so;
 }

@@ -1,13 +1,11 @@
 // Revocation and correction (PRODUCT.md journey 9): admins of the program only, a reason always,
 // and verification reports revoked or superseded afterwards.
 import { expect, it } from 'vitest';
-import { completeModules } from '../../db/demo/load';
 import { reissueCertificate, revokeCertificate } from '../../src/lib/server/certificates/registry.service';
 import { correctionsOf } from '../../src/lib/server/certificates/reissue-claims';
-import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff, useTestKeys } from '../../src/lib/server/testing/factories';
 import { verifyUpload } from '../../src/lib/server/verification/verification.service';
-import { forEachDb } from './helpers';
+import { certify, forEachDb } from './helpers';
 
 forEachDb('certificate registry', (ctx) => {
 	async function issued() {
@@ -18,11 +16,7 @@ forEachDb('certificate registry', (ctx) => {
 		const facilitator = await makeStaff(ctx.db, ['facilitator'], { programId: p.programId });
 		const admin = await makeStaff(ctx.db, ['admin'], { programId: p.programId });
 		const pat = await makeParticipant(ctx.db, clerk, p.courtId);
-		await completeModules(ctx.db, pat.user, facilitator, Infinity);
-		await ctx.db.updateTable('enrollments').set({ fee_status: 'waived' }).where('id', '=', pat.enrollmentId).execute();
-		expect(await attest(ctx.db, pat.user, { typedName: pat.legalName, confirmed: true })).toEqual({ ok: true });
-		const so = await signOff(ctx.db, facilitator, pat.enrollmentId, 'http://test.invalid');
-		if (!so.ok) throw new Error(so.reason);
+		const so = await certify(ctx.db, pat, facilitator);
 		return { ...p, clerk, facilitator, admin, pat, certificateId: so.certificateId, serial: so.serial };
 	}
 	const file = async (id: string) => new Uint8Array((await ctx.db.selectFrom('certificate_files').select('pdf').where('certificate_id', '=', id).executeTakeFirstOrThrow()).pdf);

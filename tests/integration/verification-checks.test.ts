@@ -2,14 +2,12 @@
 // serial, paged), court staff only their own courts' certificates; another court's certificate is
 // not found; every read is audited; a verifier who is not signed in is "anonymous" and nothing more.
 import { expect, it } from 'vitest';
-import { completeModules } from '../../db/demo/load';
 import { hashVerificationCode } from '../../src/lib/server/certificates/issue';
 import { reissueCertificate } from '../../src/lib/server/certificates/registry.service';
-import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff, useTestKeys } from '../../src/lib/server/testing/factories';
 import { certificateForCourt, checksForAdmin, PAGE_SIZE, verificationLogForAdmin } from '../../src/lib/server/verification/checks.service';
 import { verifyByCode, verifyUpload } from '../../src/lib/server/verification/verification.service';
-import { forEachDb, makeCourt } from './helpers';
+import { certify, forEachDb, makeCourt } from './helpers';
 
 forEachDb('who checked a certificate', (ctx) => {
 	const CODE = 'abcd'.repeat(6) + 'ef';
@@ -25,11 +23,7 @@ forEachDb('who checked a certificate', (ctx) => {
 		const other = await makeProgram(ctx.db);
 		const otherAdmin = await makeStaff(ctx.db, ['admin'], { programId: other.programId });
 		const pat = await makeParticipant(ctx.db, clerk, p.courtId);
-		await completeModules(ctx.db, pat.user, facilitator, Infinity);
-		await ctx.db.updateTable('enrollments').set({ fee_status: 'waived' }).where('id', '=', pat.enrollmentId).execute();
-		expect(await attest(ctx.db, pat.user, { typedName: pat.legalName, confirmed: true })).toEqual({ ok: true });
-		const so = await signOff(ctx.db, facilitator, pat.enrollmentId, 'http://test.invalid');
-		if (!so.ok) throw new Error(so.reason);
+		const so = await certify(ctx.db, pat, facilitator);
 		// A known code, so the test can verify as a holder would.
 		await ctx.db.updateTable('certificates').set({ code_hash: hashVerificationCode(CODE) }).where('id', '=', so.certificateId).execute();
 		return { ...p, clerk, clerkB, facilitator, admin, otherAdmin, pat, certificateId: so.certificateId, serial: so.serial };
