@@ -7,7 +7,7 @@
  * signature and chain checks are node's crypto: PKI.js's SignedData.verify (WebCrypto, its chain
  * engine) took 40–120 ms per token on this machine, node's takes about one.
  */
-import { createHash, createPublicKey, randomBytes, verify, webcrypto, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes, verify, webcrypto, X509Certificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 
@@ -94,6 +94,34 @@ function hasTimeStampingUsage(cert: pkijs.Certificate): boolean {
 	return !!ext && ext.critical === true && (ext.parsedValue as pkijs.ExtKeyUsage | undefined)?.keyPurposes?.length === 1 && (ext.parsedValue as pkijs.ExtKeyUsage).keyPurposes[0] === OID.timeStamping;
 }
 
+/**
+ * Parsed certificates kept per DER, node's and PKI.js's: a TSA sends the same certificates in every
+ * token, and reading them again was most of a reply's check (PKI.js's schema walk, the public key).
+ */
+const x509s = new Map<string, X509Certificate>();
+const pkijsCerts = new Map<string, pkijs.Certificate>();
+const derKey = (der: Uint8Array) => createHash('sha256').update(der).digest('base64');
+function x(der: Uint8Array): X509Certificate {
+	const key = derKey(der);
+	let c = x509s.get(key);
+	if (!c) {
+		if (x509s.size > 64) x509s.clear();
+		c = new X509Certificate(Buffer.from(der));
+		x509s.set(key, c);
+	}
+	return c;
+}
+function parsedCertificate(der: Uint8Array, node: asn1js.AsnType): pkijs.Certificate {
+	const key = derKey(der);
+	let c = pkijsCerts.get(key);
+	if (!c) {
+		if (pkijsCerts.size > 64) pkijsCerts.clear();
+		c = new pkijs.Certificate({ schema: node });
+		pkijsCerts.set(key, c);
+	}
+	return c;
+}
+
 interface TokenParts {
 	encapContentInfo: pkijs.EncapsulatedContentInfo;
 	certificates: { cert: pkijs.Certificate; der: Uint8Array }[];
@@ -111,13 +139,16 @@ function tokenParts(content: asn1js.Sequence): TokenParts {
 	const certNodes = (tagged(0)?.valueBlock.value ?? []).filter((c) => c.idBlock.tagClass === 1 && c.idBlock.tagNumber === 16);
 	return {
 		encapContentInfo: new pkijs.EncapsulatedContentInfo({ schema: fields[2] }),
-		certificates: certNodes.map((c) => ({ cert: new pkijs.Certificate({ schema: c }), der: new Uint8Array(c.valueBeforeDecodeView) })),
+		certificates: certNodes.map((c) => {
+			const der = new Uint8Array(c.valueBeforeDecodeView);
+			return { cert: parsedCertificate(der, c), der };
+		}),
 		signerInfos: (fields[fields.length - 1] as asn1js.Set).valueBlock.value.map((si) => new pkijs.SignerInfo({ schema: si }))
 	};
 }
 
 /** The token's CMS signature: signed attributes (content type, digest of the TSTInfo) and signature. */
-function signatureProblem(signed: TokenParts, si: pkijs.SignerInfo, cert: pkijs.Certificate): string | null {
+function signatureProblem(signed: TokenParts, si: pkijs.SignerInfo, certDer: Uint8Array): string | null {
 	const hash = HASHES[si.digestAlgorithm.algorithmId];
 	if (!hash) return `unsupported digest ${si.digestAlgorithm.algorithmId}`;
 	if (!(si.signatureAlgorithm.algorithmId in SIGNATURES)) return `unsupported signature algorithm ${si.signatureAlgorithm.algorithmId}`;
@@ -130,23 +161,11 @@ function signatureProblem(signed: TokenParts, si: pkijs.SignerInfo, cert: pkijs.
 	if (!digest || !Buffer.from(digest.valueBlock.valueHexView).equals(createHash(hash).update(eContent).digest())) return 'its message-digest attribute is not the digest of the TSTInfo';
 	const toVerify = Buffer.from(si.signedAttrs!.encodedValue);
 	toVerify[0] = 0x31; // RFC 5652 §5.4: verified as an explicit SET OF
-	const key = createPublicKey({ key: Buffer.from(cert.subjectPublicKeyInfo.toSchema().toBER()), format: 'der', type: 'spki' });
+	const key = x(certDer).publicKey;
 	const ok = verify(SIGNATURES[si.signatureAlgorithm.algorithmId] ?? hash, toVerify, key, Buffer.from(si.signature.valueBlock.valueHexView));
 	return ok ? null : 'its signature is not the TSA certificate’s';
 }
 
-/** node's view of a certificate, kept per DER: the same TSA certificates come back in every token. */
-const x509s = new Map<string, X509Certificate>();
-function x(der: Uint8Array): X509Certificate {
-	const key = createHash('sha256').update(der).digest('base64');
-	let c = x509s.get(key);
-	if (!c) {
-		if (x509s.size > 64) x509s.clear();
-		c = new X509Certificate(Buffer.from(der));
-		x509s.set(key, c);
-	}
-	return c;
-}
 
 /**
  * The TSA certificate valid at genTime and, with TSA_CA_FILE, issued (through the token's own
@@ -172,27 +191,32 @@ function chainProblem(leaf: Uint8Array, carried: Uint8Array[], trustedCaDer: Uin
 /** Checks a TimeStampResp (DER) against the request it answers; returns the token or says what is wrong. */
 export async function checkTimestampReply(reply: Uint8Array, data: Uint8Array, nonce: Uint8Array, trustedCaDer: Uint8Array[]): Promise<Timestamp> {
 	usePkijsEngine();
-	let resp: pkijs.TimeStampResp;
-	let tokenNode: asn1js.AsnType | undefined;
+	// TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }, read
+	// field by field: pkijs.TimeStampResp would walk the whole token's schema once more.
+	let status: pkijs.PKIStatusInfo;
+	let tokenNode: asn1js.Sequence | undefined;
 	try {
 		const parsed = asn1js.fromBER(ab(reply));
-		if (parsed.offset === -1) throw new Error();
-		resp = new pkijs.TimeStampResp({ schema: parsed.result });
-		tokenNode = (parsed.result as asn1js.Sequence).valueBlock.value[1];
+		if (parsed.offset === -1 || !(parsed.result instanceof asn1js.Sequence)) throw new Error();
+		status = new pkijs.PKIStatusInfo({ schema: parsed.result.valueBlock.value[0] });
+		tokenNode = parsed.result.valueBlock.value[1] as asn1js.Sequence | undefined;
 	} catch {
 		throw new TimestampError('the answer is not an RFC 3161 time-stamp response');
 	}
-	const status = resp.status.status;
-	if (status !== 0 && status !== 1) {
-		const text = resp.status.statusStrings?.map((s) => String(s.valueBlock.value)).join('; ');
-		throw new TimestampError(`the TSA refused the request (PKIStatus ${status}${text ? `: ${text}` : ''})`);
+	if (status.status !== 0 && status.status !== 1) {
+		const text = status.statusStrings?.map((s) => String(s.valueBlock.value)).join('; ');
+		throw new TimestampError(`the TSA refused the request (PKIStatus ${status.status}${text ? `: ${text}` : ''})`);
 	}
-	const token = resp.timeStampToken;
-	if (!token || token.contentType !== OID.signedData) throw new TimestampError('the answer carries no time-stamp token');
+	// ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT ANY }
+	const contentType = tokenNode?.valueBlock?.value?.[0];
+	const content = (tokenNode?.valueBlock?.value?.[1] as asn1js.Constructed | undefined)?.valueBlock?.value?.[0];
+	if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.valueBlock.toString() !== OID.signedData || !(content instanceof asn1js.Sequence)) {
+		throw new TimestampError('the answer carries no time-stamp token');
+	}
 	let signed: TokenParts;
 	let tst: pkijs.TSTInfo;
 	try {
-		signed = tokenParts(token.content as asn1js.Sequence);
+		signed = tokenParts(content);
 		if (signed.encapContentInfo.eContentType !== OID.tstInfo || !signed.encapContentInfo.eContent) throw new Error();
 		tst = pkijs.TSTInfo.fromBER(signed.encapContentInfo.eContent.getValue());
 	} catch {
@@ -213,7 +237,7 @@ export async function checkTimestampReply(reply: Uint8Array, data: Uint8Array, n
 	if (!hasTimeStampingUsage(tsaCert)) throw new TimestampError('the certificate that signed the time-stamp is not a time-stamping certificate (extendedKeyUsage timeStamping, critical)');
 	const signerInfo = signed.signerInfos[0];
 	const leafDer = signed.certificates.find((c) => c.cert === tsaCert)!.der;
-	const problem = signatureProblem(signed, signerInfo, tsaCert) ?? chainProblem(leafDer, signed.certificates.map((c) => c.der), trustedCaDer, tst.genTime);
+	const problem = signatureProblem(signed, signerInfo, leafDer) ?? chainProblem(leafDer, signed.certificates.map((c) => c.der), trustedCaDer, tst.genTime);
 	if (problem) throw new TimestampError(`the time-stamp token does not verify: ${problem}`);
 	return { token: new Uint8Array(tokenNode!.valueBeforeDecodeView), genTime: tst.genTime, certificatesDer: signed.certificates.map((c) => c.der) };
 }
