@@ -20,6 +20,7 @@ import { parseCertificate, pemToDer } from './x509';
 
 const noTools = skipWithout('poppler', 'openssl');
 const noQpdf = skipWithout('qpdf');
+const noFaketime = skipWithout('faketime', 'openssl');
 const noPreflight = skipWithout('preflight');
 const PDFA3_ALLOWS = ['1.2.9', '1.4.7', '3.1.11', '7.11.2']; // as archival-pdf.test.ts
 const hasCertutil = spawnSync('certutil', ['-H']).error === undefined;
@@ -242,6 +243,28 @@ describe.skipIf(noTools)('checked by outside tools', () => {
 		content[100] ^= 1;
 		const later = spawnSync('openssl', args(['-attime', String(Math.floor(notAfter / 1000) + 5 * 365 * 86400)]), { encoding: 'utf8' });
 		expect(later.stderr).toMatch(/certificate has expired|CRL has expired/);
+	});
+
+	it.skipIf(noFaketime)('years after the signing certificate expired (the clock set by faketime), the file alone still validates at the time its time-stamp proves', () => {
+		const { cms, content } = parts(withTsa.pdf);
+		const si = parts(withTsa.pdf).signed.signerInfos[0];
+		const notAfter = parseCertificate(pemToDer(keys.pdf.certPem)).notAfter.value;
+		// Two years after the signer's expiry and inside the test TSA certificate's ten years.
+		const clock = new Date(notAfter.getTime() + 2 * 365 * 86400_000);
+		const tsaNotAfter = parseCertificate(pemToDer(tsa.tsaPem)).notAfter.value;
+		expect(clock < tsaNotAfter).toBe(true);
+		const later = (argv: string[]) => spawnSync('faketime', [clock.toISOString().slice(0, 19).replace('T', ' '), 'openssl', ...argv], { encoding: 'utf8' });
+		// The clock really is later: the signing certificate reads as expired now.
+		const now = later(['x509', '-in', write('signer.pem', Buffer.from(keys.pdf.certPem)), '-noout', '-checkend', '0']);
+		expect(now.stdout).toContain('Certificate will expire');
+		// The time-stamp token verifies over the signature value, and gives the time ...
+		const tokenFile = write('token-later.der', new Uint8Array(si.unsignedAttrs!.attributes[0].values[0].toBER()));
+		const ts = later(['ts', '-verify', '-token_in', '-in', tokenFile, '-data', write('value-later.bin', new Uint8Array(si.signature.valueBlock.valueHexView)), '-CAfile', write('tsa-ca-later.pem', Buffer.from(tsa.caPem))]);
+		expect(ts.stdout + ts.stderr).toContain('Verification: OK');
+		// ... at which the signature, its chain and the CRL carried in the file all check out, offline.
+		const at = Math.floor(new Date(withTsa.timestampedAt!).getTime() / 1000);
+		const cmsCheck = later(['cms', '-verify', '-binary', '-inform', 'DER', '-in', write('cms-later.der', cms), '-content', write('content-later.bin', content), '-CAfile', write('ca-later.pem', Buffer.from(keys.caCertPem)), '-crl_check', '-attime', String(at), '-out', '/dev/null']);
+		expect(cmsCheck.stderr).toContain('Verification successful');
 	});
 
 	it.skipIf(noQpdf)('qpdf: a clean file whose catalog certifies it (DocMDP P 1) and carries the DSS: chain, CRL and the TSA chain', () => {

@@ -11,6 +11,7 @@ export const hasTool = (tool: string, args = ['-v']) => spawnSync(tool, args).er
 const TOOLS = {
 	poppler: { present: () => ['pdfinfo', 'pdfdetach', 'pdftotext', 'pdffonts', 'pdfsig'].every((t) => hasTool(t)), debian: 'poppler-utils', ci: true },
 	openssl: { present: () => hasTool('openssl', ['version']), debian: 'openssl', ci: true },
+	faketime: { present: () => hasTool('faketime', ['--version']), debian: 'faketime', ci: true },
 	qpdf: { present: () => hasTool('qpdf', ['--version']), debian: 'qpdf', ci: false },
 	xmllint: { present: () => hasTool('xmllint', ['--version']), debian: 'libxml2-utils', ci: false },
 	preflight: { present: () => hasPreflight(), debian: 'default-jre-headless libpdfbox2-java libactivation-java libjaxb-api-java', ci: false }
