@@ -1,12 +1,13 @@
 // Crash safety (SECURITY #19): start the built server on a scratch SQLite database, put it under
 // write load, kill -9 it at a random moment, restart it, and repeat. Afterwards every write the
-// server acknowledged must still be there, `PRAGMA integrity_check` must say ok, the audit chain
-// must verify, and no enrollment may hold two valid certificates. Last, a graceful stop: SIGTERM
+// server acknowledged must still be there (logins, autosaves, and each answered verification's row in
+// the verification log), `PRAGMA integrity_check` must say ok, the audit log's and the verification
+// log's hash chains must verify, and no enrollment may hold two valid certificates. Last, a graceful stop: SIGTERM
 // while requests are in hand; each is answered, new ones are refused, the database is closed.
 //
 //   node scripts/chaos.mjs [--rounds 10] [--no-build]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { freePort } from './free-port.mjs';
 import { tmpdir } from 'node:os';
@@ -54,16 +55,27 @@ function killHard(server) {
 	});
 }
 
-/** One POST on a connection of its own (no keep-alive pool): resolves to the status and cookie, or the error. */
+/**
+ * One POST on a connection of its own (no keep-alive pool): resolves to the status and cookie, or the
+ * error; `.sent` resolves once the whole request has been handed to the socket.
+ */
 function postAlone(path, headers, body) {
-	return new Promise((resolve) => {
+	let sent;
+	const written = new Promise((r) => (sent = r));
+	const answer = new Promise((resolve) => {
 		const req = http.request(`${base}${path}`, { method: 'POST', agent: false, headers: { origin: base, ...headers } }, (res) => {
 			res.resume();
 			res.on('end', () => resolve({ status: res.statusCode, cookie: res.headers['set-cookie']?.join(', ').match(/((?:__Host-)?session=[^;]+)/)?.[1] }));
 		});
-		req.on('error', (e) => resolve({ error: e.code ?? e.message }));
+		req.on('error', (e) => {
+			sent();
+			resolve({ error: e.code ?? e.message });
+		});
+		req.on('finish', sent);
 		req.end(body);
 	});
+	answer.sent = written;
+	return answer;
 }
 
 function exited(server, ms) {
@@ -93,6 +105,9 @@ async function gracefulStop(server, cookie) {
 		)
 	];
 	const draftNumber = nextDraft++;
+	// Sent, then a moment for the server to read them (on a busy machine a fixed pause was too short, and
+	// a request still unread at the signal is on a connection the server may close).
+	await Promise.all(inHand.map((r) => r.sent));
 	await new Promise((r) => setTimeout(r, 60));
 	server.kill('SIGTERM');
 	// Not at once: a request that arrives before the server's event loop takes the signal is served.
@@ -142,8 +157,13 @@ const target = setup
 		 where u.email = ? order by m.position limit 1`
 	)
 	.get(participant.email);
+const demoCertificate = setup.prepare('select c.serial, f.pdf from certificates c join certificate_files f on f.certificate_id = c.id limit 1').get();
 setup.close();
 if (!target) throw new Error('no module found for the demo participant');
+// The verification code is printed in the demo certificate's PDF only (its hash is stored).
+writeFileSync(join(work, 'demo.pdf'), demoCertificate.pdf);
+const verificationCode = run('pdftotext', ['-layout', join(work, 'demo.pdf'), '-']).match(/((?:[A-Z2-7]{4} ){5,}[A-Z2-7]{1,4})/)[1].replace(/\s/g, '');
+let acknowledgedVerifications = 0;
 
 const acknowledgedSessions = [];
 let lastAckedDraft = 0;
@@ -192,6 +212,22 @@ async function load(state, cookie) {
 			})()
 		);
 	}
+	// Verifications by the court's API: each answered one was logged, chained, before the answer.
+	writers.push(
+		(async () => {
+			while (!state.killed) {
+				attempts++;
+				try {
+					const res = await fetch(`${base}/api/v1/certificates/${demoCertificate.serial}?code=${verificationCode}`);
+					if (res.status === 200) acknowledgedVerifications++;
+					else if (res.status === 429) await new Promise((r) => setTimeout(r, 200));
+					else refused++;
+				} catch {
+					refused++;
+				}
+			}
+		})()
+	);
 	await Promise.all(writers);
 }
 
@@ -238,6 +274,8 @@ try {
 	const draft = db.prepare('select body from reflection_drafts where prompt_id = ?').get(target.promptId);
 	const saved = Number(draft?.body.match(/chaos draft (\d+)/)?.[1] ?? 0);
 	if (saved < lastAckedDraft) failures.push(`the draft went back: #${saved} stored, #${lastAckedDraft} was acknowledged`);
+	const verified = db.prepare("select count(*) n from verification_log where method = 'api' and serial = ?").get(demoCertificate.serial).n;
+	if (verified < acknowledgedVerifications) failures.push(`${acknowledgedVerifications - verified} answered verifications are missing from the verification log`);
 	const dupes = db.prepare("select enrollment_id, count(*) n from certificates where status = 'valid' group by enrollment_id having count(*) > 1").all();
 	if (dupes.length) failures.push(`${dupes.length} enrollment(s) with two valid certificates`);
 	db.close();
@@ -245,7 +283,7 @@ try {
 	if (audit.status !== 0) failures.push(`audit:verify: ${audit.stdout.trim()} ${audit.stderr.trim()}`);
 
 	console.log(`\n${rounds} kill -9 rounds, ${attempts} write requests (${refused} cut off by a kill, ${throttled} autosaves refused by the throttle).`);
-	console.log(`Checked: ${acknowledgedSessions.length} acknowledged logins in the audit log, the last still signed in and ${MAX_SESSIONS} sessions open, draft #${saved} stored (last acknowledged #${lastAckedDraft}), integrity_check ${integrity}, audit chain ${audit.status === 0 ? 'verified' : 'BROKEN'}, ${dupes.length} duplicate certificates.`);
+	console.log(`Checked: ${acknowledgedSessions.length} acknowledged logins in the audit log, the last still signed in and ${MAX_SESSIONS} sessions open, draft #${saved} stored (last acknowledged #${lastAckedDraft}), integrity_check ${integrity}, ${acknowledgedVerifications} answered verifications logged (${verified} rows), audit and verification log chains ${audit.status === 0 ? 'verified' : 'BROKEN'}, ${dupes.length} duplicate certificates.`);
 } catch (e) {
 	failures.push(String(e?.stack ?? e));
 } finally {
