@@ -98,29 +98,21 @@ function hasTimeStampingUsage(cert: pkijs.Certificate): boolean {
  * Parsed certificates kept per DER, node's and PKI.js's: a TSA sends the same certificates in every
  * token, and reading them again was most of a reply's check (PKI.js's schema walk, the public key).
  */
-const x509s = new Map<string, X509Certificate>();
-const pkijsCerts = new Map<string, pkijs.Certificate>();
-const derKey = (der: Uint8Array) => createHash('sha256').update(der).digest('base64');
-function x(der: Uint8Array): X509Certificate {
-	const key = derKey(der);
-	let c = x509s.get(key);
-	if (!c) {
-		if (x509s.size > 64) x509s.clear();
-		c = new X509Certificate(Buffer.from(der));
-		x509s.set(key, c);
-	}
-	return c;
+function perDer<T>(make: (der: Uint8Array, node?: asn1js.AsnType) => T): (der: Uint8Array, node?: asn1js.AsnType) => T {
+	const seen = new Map<string, T>();
+	return (der, node) => {
+		const key = createHash('sha256').update(der).digest('base64');
+		let v = seen.get(key);
+		if (v === undefined) {
+			if (seen.size > 64) seen.clear();
+			v = make(der, node);
+			seen.set(key, v);
+		}
+		return v;
+	};
 }
-function parsedCertificate(der: Uint8Array, node: asn1js.AsnType): pkijs.Certificate {
-	const key = derKey(der);
-	let c = pkijsCerts.get(key);
-	if (!c) {
-		if (pkijsCerts.size > 64) pkijsCerts.clear();
-		c = new pkijs.Certificate({ schema: node });
-		pkijsCerts.set(key, c);
-	}
-	return c;
-}
+const x = perDer((der) => new X509Certificate(Buffer.from(der)));
+const parsedCertificate = perDer((der, node) => new pkijs.Certificate({ schema: node ?? asn1js.fromBER(ab(der)).result }));
 
 interface TokenParts {
 	encapContentInfo: pkijs.EncapsulatedContentInfo;
