@@ -168,8 +168,8 @@ function chainProblem(leaf: Uint8Array, carried: Uint8Array[], trustedCaDer: Uin
 	let cert = x(leaf);
 	if (!inTime(cert)) return `the TSA certificate is not valid at the time it gives (${at.toISOString()})`;
 	if (!trustedCaDer.length) return null;
-	const trusted = trustedCaDer.map(x);
-	const intermediates = carried.map(x);
+	const trusted = trustedCaDer.map((d) => x(d));
+	const intermediates = carried.map((d) => x(d));
 	for (let depth = 0; depth < 8; depth++) {
 		const anchor = trusted.find((t) => cert.checkIssued(t) && cert.verify(t.publicKey));
 		if (anchor) return inTime(anchor) ? null : 'the TSA_CA_FILE certificate is not valid at the time-stamp’s time';
