@@ -19,7 +19,11 @@ const dir = join(mkdtempSync(join(tmpdir(), 'bench-keys-')), 'keys');
 generateKeys(dir, { programName: 'Bench Program' });
 const keys = loadKeys(dir);
 const tsaProcess = await spawnTestTsa();
-const tsa = { url: tsaProcess.url as string, timeoutMs: 10_000, trustedCaDer: [pemToDer(readFileSync(tsaProcess.caFile, 'utf8'))] };
+const tsa = {
+	url: tsaProcess.url as string,
+	timeoutMs: 10_000,
+	trustedCaDer: [pemToDer(readFileSync(tsaProcess.caFile, 'utf8'))]
+};
 let untimestamped = 0;
 const job = (n: number, withTsa = true): ProduceJob => {
 	const facts: CertificateFacts = {
@@ -45,7 +49,12 @@ const job = (n: number, withTsa = true): ProduceJob => {
 		code: 'abcdefghijklmnopqrstuvwxyz',
 		verifyUrl: `https://example.org/verify/${facts.serial}?code=abcdefghijklmnopqrstuvwxyz`,
 		ed25519PrivateKey: keys.ed25519.privateKey,
-		signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase, crlDer: keys.crl?.der ?? null, tsa: withTsa ? tsa : null },
+		signing: {
+			p12: keys.pdf.p12,
+			passphrase: keys.pdf.passphrase,
+			crlDer: keys.crl?.der ?? null,
+			tsa: withTsa ? tsa : null
+		},
 		pdfSignature: { reason: 'bench', name: 'bench', location: 'bench', contactInfo: 'bench' }
 	};
 };
@@ -70,7 +79,12 @@ async function measure(produce: (j: ProduceJob) => Promise<unknown>, withTsa = t
 	const busy = performance.eventLoopUtilization(elu).active;
 	times.sort((a, b) => a - b);
 	const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
-	return { p50: round(pct(50)), p99: round(pct(99)), maxStallMs: round(loop.max / 1e6), mainThreadMsPerCertificate: round(busy / n) };
+	return {
+		p50: round(pct(50)),
+		p99: round(pct(99)),
+		maxStallMs: round(loop.max / 1e6),
+		mainThreadMsPerCertificate: round(busy / n)
+	};
 }
 
 /** The same stall measure on an idle loop: the noise floor of a shared machine. */
@@ -102,7 +116,9 @@ try {
 	const workerWithoutTsa = await measure(produceInWorker, false);
 	const timestamp = await tsaRoundTrip();
 	const idle = await idleStall(2000);
-	console.log(JSON.stringify({ issues: n, worker, mainThread, workerWithoutTsa, timestamp, untimestamped, idleMaxStallMs: idle }));
+	console.log(
+		JSON.stringify({ issues: n, worker, mainThread, workerWithoutTsa, timestamp, untimestamped, idleMaxStallMs: idle })
+	);
 } finally {
 	await tsaProcess.close();
 }

@@ -27,8 +27,17 @@ process.on('SIGUSR2', () => {
 	const used = performance.eventLoopUtilization(elu);
 	const ms = (ns) => +(ns / 1e6).toFixed(1);
 	const now = schedstat();
-	const report = { maxDelayMs: ms(h.max), p99DelayMs: ms(h.percentile(99)), busyMs: Math.round(used.active), windowMs: Math.round(performance.now() - since) };
-	if (now && sched) Object.assign(report, { cpuMs: Math.round((now[0] - sched[0]) / 1e6), waitMs: Math.round((now[1] - sched[1]) / 1e6) });
+	const report = {
+		maxDelayMs: ms(h.max),
+		p99DelayMs: ms(h.percentile(99)),
+		busyMs: Math.round(used.active),
+		windowMs: Math.round(performance.now() - since)
+	};
+	if (now && sched)
+		Object.assign(report, {
+			cpuMs: Math.round((now[0] - sched[0]) / 1e6),
+			waitMs: Math.round((now[1] - sched[1]) / 1e6)
+		});
 	sched = now;
 	process.stdout.write(`LOOP ${JSON.stringify(report)}\n`);
 	h = monitorEventLoopDelay({ resolution: 1 });

@@ -27,14 +27,20 @@ async function signIn(base, { email, password }) {
 		body: new URLSearchParams({ email, password }),
 		headers: { origin: base, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }
 	});
-	const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+	const cookie = r.headers
+		.getSetCookie()
+		.map((c) => c.split(';')[0])
+		.join('; ');
 	if (r.status !== 303 || !cookie) throw new Error(`bench: sign-in as ${email} answered ${r.status}`);
 	return cookie;
 }
 
 async function startMinimal(work) {
 	if (process.env.BENCH_SKIP_BUILD !== '1' || !existsSync(join(MINIMAL, 'build/index.js'))) {
-		const b = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build'], { cwd: MINIMAL, stdio: ['ignore', 'ignore', 'inherit'] });
+		const b = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build'], {
+			cwd: MINIMAL,
+			stdio: ['ignore', 'ignore', 'inherit']
+		});
 		if (b.status !== 0) throw new Error('bench: the minimal app did not build');
 	}
 	const dbPath = join(work, 'minimal.sqlite');
@@ -77,9 +83,11 @@ export async function pageBench({ base, databasePath, work, seconds, connections
 				 join users u on u.id = e.user_id where u.email = ? and p.completed_at is null order by m.position limit 1`
 			)
 			.get(PARTICIPANT.email);
-		const prompt = mod && db.prepare('select id from reflection_prompts where module_id = ? order by position limit 1').get(mod.id);
+		const prompt =
+			mod && db.prepare('select id from reflection_prompts where module_id = ? order by position limit 1').get(mod.id);
 		db.close();
-		if (!mod || !prompt) throw new Error('bench: the demo participant has no module in progress with a reflection prompt');
+		if (!mod || !prompt)
+			throw new Error('bench: the demo participant has no module in progress with a reflection prompt');
 
 		const run = async (label, url, opts = {}) => {
 			const r = await autocannon({ url, connections, duration: seconds, ...opts });
@@ -98,7 +106,11 @@ export async function pageBench({ base, databasePath, work, seconds, connections
 				target: { ratio: 0.6, p99: 50 },
 				pages: [
 					['/learn (participant dashboard)', `${base}/learn`, { headers: { cookie: participant } }],
-					['/learn/modules/<id> (module page)', `${base}/learn/modules/${mod.id}`, { headers: { cookie: participant } }],
+					[
+						'/learn/modules/<id> (module page)',
+						`${base}/learn/modules/${mod.id}`,
+						{ headers: { cookie: participant } }
+					],
 					['/facilitate (facilitator dashboard)', `${base}/facilitate`, { headers: { cookie: facilitator } }],
 					['/facilitate/grading', `${base}/facilitate/grading`, { headers: { cookie: facilitator } }],
 					['/facilitate/participants', `${base}/facilitate/participants`, { headers: { cookie: facilitator } }]
@@ -113,13 +125,32 @@ export async function pageBench({ base, databasePath, work, seconds, connections
 				floor: [
 					'minimal form action (inserts a row)',
 					`${m}/form`,
-					{ method: 'POST', headers: { origin: m, 'content-type': 'application/x-www-form-urlencoded', 'x-sveltekit-action': 'true', accept: 'application/json' }, body: 'name=bench' }
+					{
+						method: 'POST',
+						headers: {
+							origin: m,
+							'content-type': 'application/x-www-form-urlencoded',
+							'x-sveltekit-action': 'true',
+							accept: 'application/json'
+						},
+						body: 'name=bench'
+					}
 				],
 				target: { ratio: 0.6 },
-				pages: [['POST draft autosave', `${base}/learn/modules/${mod.id}/draft`, json(participant, { promptId: prompt.id, body: 'A draft that is saved again and again while the bench runs.' })]]
+				pages: [
+					[
+						'POST draft autosave',
+						`${base}/learn/modules/${mod.id}/draft`,
+						json(participant, {
+							promptId: prompt.id,
+							body: 'A draft that is saved again and again while the bench runs.'
+						})
+					]
+				]
 			}
 		];
-		const fmt = (r) => `${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.bad ? `, ${r.bad} non-2xx/errors` : ''}`;
+		const fmt = (r) =>
+			`${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.bad ? `, ${r.bad} non-2xx/errors` : ''}`;
 		for (const g of groups) {
 			const before = await run(...g.floor);
 			const results = [];

@@ -6,7 +6,14 @@
 // upload was answered, and the server's RSS growth. All from one address: its 20 failed checks are
 // what the per-address limit allows, so this phase comes last (the address is then blocked).
 import { readFileSync } from 'node:fs';
-import { contentStreamBomb, hugeArray, manyObjects, objectCountClaim, objectStreamBomb, titled } from './bench-hostile-pdfs.mjs';
+import {
+	contentStreamBomb,
+	hugeArray,
+	manyObjects,
+	objectCountClaim,
+	objectStreamBomb,
+	titled
+} from './bench-hostile-pdfs.mjs';
 
 /** One upload through the JSON API or the /verify form: how long it took and how it was answered. */
 async function upload(base, bytes, form) {
@@ -16,9 +23,17 @@ async function upload(base, bytes, form) {
 		if (form) {
 			const body = new FormData();
 			body.append('pdf', new Blob([bytes], { type: 'application/pdf' }), 'upload.pdf');
-			res = await fetch(`${base}/verify?/upload`, { method: 'POST', body, headers: { origin: base, 'x-sveltekit-action': 'true' } });
+			res = await fetch(`${base}/verify?/upload`, {
+				method: 'POST',
+				body,
+				headers: { origin: base, 'x-sveltekit-action': 'true' }
+			});
 		} else {
-			res = await fetch(`${base}/api/v1/certificates/verify`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/pdf' } });
+			res = await fetch(`${base}/api/v1/certificates/verify`, {
+				method: 'POST',
+				body: bytes,
+				headers: { 'content-type': 'application/pdf' }
+			});
 		}
 		const text = await res.text();
 		let status = String(res.status);
@@ -26,7 +41,11 @@ async function upload(base, bytes, form) {
 			const j = JSON.parse(text);
 			// The API answers its own JSON; the form SvelteKit's action JSON, its data serialised by devalue.
 			// The API's stable interface says "unknown" also for a file that could not be read; its reason says which.
-			const outcome = form ? /"(valid|revoked|superseded|altered|unknown|unreadable)"/.exec(j.data ?? '')?.[1] : /could not be read/.test(j.reason ?? '') ? 'unreadable' : j.status;
+			const outcome = form
+				? /"(valid|revoked|superseded|altered|unknown|unreadable)"/.exec(j.data ?? '')?.[1]
+				: /could not be read/.test(j.reason ?? '')
+					? 'unreadable'
+					: j.status;
 			status = `${form ? (j.status ?? res.status) : res.status} ${outcome ?? j.type ?? ''}`.trim();
 		} catch {}
 		return { ms: performance.now() - t, status, form };
@@ -100,22 +119,43 @@ export async function hostileUploads({ base, pid, serial, certificate, serverLoo
 		const api = r.answers.filter((a) => !a.form);
 		const form = r.answers.find((a) => a.form);
 		const msList = api.map((a) => Math.round(a.ms)).join(', ');
-		console.log(`   ${r.label} (${Math.round(r.size / 1024)} KB): API ${[...new Set(api.map((a) => a.status))].join(' / ')} in ${msList} ms` + (form ? `; form ${form.status} in ${Math.round(form.ms)} ms` : ''));
+		console.log(
+			`   ${r.label} (${Math.round(r.size / 1024)} KB): API ${[...new Set(api.map((a) => a.status))].join(' / ')} in ${msList} ms` +
+				(form ? `; form ${form.status} in ${Math.round(form.ms)} ms` : '')
+		);
 	}
 	const p99 = probeTimes[Math.floor(probeTimes.length * 0.99)] ?? 0;
-	console.log(`   server event loop: longest stall ${loop.maxDelayMs} ms, p99 ${loop.p99DelayMs} ms (target: no stall above 50 ms)` +
-		(loop.cpuMs !== undefined ? `; its main thread ran ${loop.cpuMs} ms in ${Math.round(loop.windowMs / 1000)} s and waited ${loop.waitMs} ms for a CPU` : ''));
-	console.log(`   (the 3 s just before, no uploads: longest stall ${idle.maxDelayMs} ms, p99 ${idle.p99DelayMs} ms; probe longest ${idleProbeMax.toFixed(1)} ms)`);
-	console.log(`   probe GET /healthz meanwhile: p99 ${p99.toFixed(1)} ms, longest ${(probeTimes.at(-1) ?? 0).toFixed(1)} ms (${probeTimes.length} requests${probeErrors ? `, ${probeErrors} failed` : ''})`);
-	console.log(`   server RSS: ${rssBefore} MB before, peak ${Math.max(peakRss, rssBefore)} MB during (growth ${Math.max(peakRss, rssBefore) - rssBefore} MB), ${rssMb(pid)} MB after`);
+	console.log(
+		`   server event loop: longest stall ${loop.maxDelayMs} ms, p99 ${loop.p99DelayMs} ms (target: no stall above 50 ms)` +
+			(loop.cpuMs !== undefined
+				? `; its main thread ran ${loop.cpuMs} ms in ${Math.round(loop.windowMs / 1000)} s and waited ${loop.waitMs} ms for a CPU`
+				: '')
+	);
+	console.log(
+		`   (the 3 s just before, no uploads: longest stall ${idle.maxDelayMs} ms, p99 ${idle.p99DelayMs} ms; probe longest ${idleProbeMax.toFixed(1)} ms)`
+	);
+	console.log(
+		`   probe GET /healthz meanwhile: p99 ${p99.toFixed(1)} ms, longest ${(probeTimes.at(-1) ?? 0).toFixed(1)} ms (${probeTimes.length} requests${probeErrors ? `, ${probeErrors} failed` : ''})`
+	);
+	console.log(
+		`   server RSS: ${rssBefore} MB before, peak ${Math.max(peakRss, rssBefore)} MB during (growth ${Math.max(peakRss, rssBefore) - rssBefore} MB), ${rssMb(pid)} MB after`
+	);
 	const printed = serverLog().slice(logBefore).split('\n').filter(Boolean);
-	console.log(`   the server printed ${printed.length} line(s) meanwhile${printed.length ? `, e.g. ${JSON.stringify(printed[0].slice(0, 100))}` : ''}`);
+	console.log(
+		`   the server printed ${printed.length} line(s) meanwhile${printed.length ? `, e.g. ${JSON.stringify(printed[0].slice(0, 100))}` : ''}`
+	);
 	// The limit: uploads from this address until one is refused.
 	for (let n = 1; n <= 70; n++) {
-		const res = await fetch(`${base}/api/v1/certificates/verify`, { method: 'POST', body: titled(serial), headers: { 'content-type': 'application/pdf' } });
+		const res = await fetch(`${base}/api/v1/certificates/verify`, {
+			method: 'POST',
+			body: titled(serial),
+			headers: { 'content-type': 'application/pdf' }
+		});
 		await res.arrayBuffer();
 		if (res.status === 429) {
-			console.log(`   the limit: after those uploads, ${n - 1} more forged-title uploads were answered, then 429 (Retry-After ${res.headers.get('retry-after')} s)`);
+			console.log(
+				`   the limit: after those uploads, ${n - 1} more forged-title uploads were answered, then 429 (Retry-After ${res.headers.get('retry-after')} s)`
+			);
 			return;
 		}
 	}

@@ -15,12 +15,21 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 
-const { values: opts } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, 'no-build': { type: 'boolean', default: false } } });
+const { values: opts } = parseArgs({
+	options: { rounds: { type: 'string', default: '10' }, 'no-build': { type: 'boolean', default: false } }
+});
 const rounds = Number(opts.rounds);
 const work = mkdtempSync(join(tmpdir(), 'js-chaos-'));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const env = { ...process.env, DATABASE_URL: join(work, 'chaos.sqlite'), KEYS_DIR: join(work, 'keys'), ORIGIN: base, PORT: String(port), HOST: '127.0.0.1' };
+const env = {
+	...process.env,
+	DATABASE_URL: join(work, 'chaos.sqlite'),
+	KEYS_DIR: join(work, 'keys'),
+	ORIGIN: base,
+	PORT: String(port),
+	HOST: '127.0.0.1'
+};
 const participant = { email: 'thomas@demo.johnschool.test', password: 'river stone maple thirty' };
 // MAX_SESSIONS_PER_USER in src/lib/server/auth/session.ts: older sessions of one person end at the next sign-in.
 const MAX_SESSIONS = 10;
@@ -63,10 +72,19 @@ function postAlone(path, headers, body) {
 	let sent;
 	const written = new Promise((r) => (sent = r));
 	const answer = new Promise((resolve) => {
-		const req = http.request(`${base}${path}`, { method: 'POST', agent: false, headers: { origin: base, ...headers } }, (res) => {
-			res.resume();
-			res.on('end', () => resolve({ status: res.statusCode, cookie: res.headers['set-cookie']?.join(', ').match(/((?:__Host-)?session=[^;]+)/)?.[1] }));
-		});
+		const req = http.request(
+			`${base}${path}`,
+			{ method: 'POST', agent: false, headers: { origin: base, ...headers } },
+			(res) => {
+				res.resume();
+				res.on('end', () =>
+					resolve({
+						status: res.statusCode,
+						cookie: res.headers['set-cookie']?.join(', ').match(/((?:__Host-)?session=[^;]+)/)?.[1]
+					})
+				);
+			}
+		);
 		req.on('error', (e) => {
 			sent();
 			resolve({ error: e.code ?? e.message });
@@ -98,10 +116,16 @@ async function gracefulStop(server, cookie) {
 	const problems = [];
 	const form = new URLSearchParams(participant).toString();
 	const inHand = [
-		...Array.from({ length: 6 }, () => postAlone('/login', { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, form)),
+		...Array.from({ length: 6 }, () =>
+			postAlone('/login', { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, form)
+		),
 		// One number for all four: they may commit in any order, and each must leave it stored.
 		...Array.from({ length: 4 }, () =>
-			postAlone(`/learn/modules/${target.moduleId}/draft`, { 'content-type': 'application/json', cookie }, JSON.stringify({ promptId: target.promptId, body: `chaos draft ${nextDraft}` }))
+			postAlone(
+				`/learn/modules/${target.moduleId}/draft`,
+				{ 'content-type': 'application/json', cookie },
+				JSON.stringify({ promptId: target.promptId, body: `chaos draft ${nextDraft}` })
+			)
 		)
 	];
 	const draftNumber = nextDraft++;
@@ -112,7 +136,11 @@ async function gracefulStop(server, cookie) {
 	server.kill('SIGTERM');
 	// Not at once: a request that arrives before the server's event loop takes the signal is served.
 	await new Promise((r) => setTimeout(r, 300));
-	const late = await postAlone('/login', { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, form);
+	const late = await postAlone(
+		'/login',
+		{ 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+		form
+	);
 	const answers = await Promise.all(inHand);
 	const code = await exited(server, 15_000);
 	answers.slice(0, 6).forEach((a) => {
@@ -127,7 +155,9 @@ async function gracefulStop(server, cookie) {
 	if (code !== 0) problems.push(`after SIGTERM the server ended with ${code}, not 0`);
 	if (!server.output.includes('[shutdown]')) problems.push('the server did not report closing its database');
 	if (existsSync(`${env.DATABASE_URL}-wal`)) problems.push('the WAL file is still there: the database was not closed');
-	console.log(`graceful stop: SIGTERM with ${inHand.length} requests in hand; ${answers.filter((a) => a.status === 200 || a.status === 303).length} answered, the late one ${late.error ? `refused (${late.error})` : `answered ${late.status}`}, exit ${code}`);
+	console.log(
+		`graceful stop: SIGTERM with ${inHand.length} requests in hand; ${answers.filter((a) => a.status === 200 || a.status === 303).length} answered, the late one ${late.error ? `refused (${late.error})` : `answered ${late.status}`}, exit ${code}`
+	);
 	return problems;
 }
 
@@ -157,12 +187,16 @@ const target = setup
 		 where u.email = ? order by m.position limit 1`
 	)
 	.get(participant.email);
-const demoCertificate = setup.prepare('select c.serial, f.pdf from certificates c join certificate_files f on f.certificate_id = c.id limit 1').get();
+const demoCertificate = setup
+	.prepare('select c.serial, f.pdf from certificates c join certificate_files f on f.certificate_id = c.id limit 1')
+	.get();
 setup.close();
 if (!target) throw new Error('no module found for the demo participant');
 // The verification code is printed in the demo certificate's PDF only (its hash is stored).
 writeFileSync(join(work, 'demo.pdf'), demoCertificate.pdf);
-const verificationCode = run('pdftotext', ['-layout', join(work, 'demo.pdf'), '-']).match(/((?:[A-Z2-7]{4} ){5,}[A-Z2-7]{1,4})/)[1].replace(/\s/g, '');
+const verificationCode = run('pdftotext', ['-layout', join(work, 'demo.pdf'), '-'])
+	.match(/((?:[A-Z2-7]{4} ){5,}[A-Z2-7]{1,4})/)[1]
+	.replace(/\s/g, '');
 let acknowledgedVerifications = 0;
 
 const acknowledgedSessions = [];
@@ -246,7 +280,9 @@ try {
 		state.killed = true;
 		await killHard(server);
 		await loadDone;
-		process.stdout.write(`round ${round}/${rounds}: killed after ${runFor} ms; acknowledged so far: ${acknowledgedSessions.length} logins, draft #${lastAckedDraft}\n`);
+		process.stdout.write(
+			`round ${round}/${rounds}: killed after ${runFor} ms; acknowledged so far: ${acknowledgedSessions.length} logins, draft #${lastAckedDraft}\n`
+		);
 	}
 
 	// A person keeps at most MAX_SESSIONS_PER_USER sessions (src/lib/server/auth/session.ts), so older
@@ -259,11 +295,15 @@ try {
 	{
 		const db = new Database(env.DATABASE_URL, { readonly: true });
 		const userId = db.prepare('select id from users where email = ?').get(participant.email).id;
-		const logged = db.prepare("select count(*) n from audit_log where action = 'auth.login' and outcome = 'success' and actor_id = ?").get(userId).n;
+		const logged = db
+			.prepare("select count(*) n from audit_log where action = 'auth.login' and outcome = 'success' and actor_id = ?")
+			.get(userId).n;
 		const open = db.prepare('select count(*) n from sessions where user_id = ?').get(userId).n;
 		db.close();
-		if (logged < acknowledgedSessions.length) failures.push(`${acknowledgedSessions.length - logged} acknowledged logins are missing from the audit log`);
-		if (open !== Math.min(MAX_SESSIONS, logged)) failures.push(`${open} sessions are open, not ${Math.min(MAX_SESSIONS, logged)}`);
+		if (logged < acknowledgedSessions.length)
+			failures.push(`${acknowledgedSessions.length - logged} acknowledged logins are missing from the audit log`);
+		if (open !== Math.min(MAX_SESSIONS, logged))
+			failures.push(`${open} sessions are open, not ${Math.min(MAX_SESSIONS, logged)}`);
 	}
 	failures.push(...(await gracefulStop(server, acknowledgedSessions.at(-1))));
 	server = null;
@@ -273,17 +313,31 @@ try {
 	if (integrity !== 'ok') failures.push(`integrity_check: ${integrity}`);
 	const draft = db.prepare('select body from reflection_drafts where prompt_id = ?').get(target.promptId);
 	const saved = Number(draft?.body.match(/chaos draft (\d+)/)?.[1] ?? 0);
-	if (saved < lastAckedDraft) failures.push(`the draft went back: #${saved} stored, #${lastAckedDraft} was acknowledged`);
-	const verified = db.prepare("select count(*) n from verification_log where method = 'api' and serial = ?").get(demoCertificate.serial).n;
-	if (verified < acknowledgedVerifications) failures.push(`${acknowledgedVerifications - verified} answered verifications are missing from the verification log`);
-	const dupes = db.prepare("select enrollment_id, count(*) n from certificates where status = 'valid' group by enrollment_id having count(*) > 1").all();
+	if (saved < lastAckedDraft)
+		failures.push(`the draft went back: #${saved} stored, #${lastAckedDraft} was acknowledged`);
+	const verified = db
+		.prepare("select count(*) n from verification_log where method = 'api' and serial = ?")
+		.get(demoCertificate.serial).n;
+	if (verified < acknowledgedVerifications)
+		failures.push(
+			`${acknowledgedVerifications - verified} answered verifications are missing from the verification log`
+		);
+	const dupes = db
+		.prepare(
+			"select enrollment_id, count(*) n from certificates where status = 'valid' group by enrollment_id having count(*) > 1"
+		)
+		.all();
 	if (dupes.length) failures.push(`${dupes.length} enrollment(s) with two valid certificates`);
 	db.close();
 	const audit = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'audit:verify'], { env, encoding: 'utf8' });
 	if (audit.status !== 0) failures.push(`audit:verify: ${audit.stdout.trim()} ${audit.stderr.trim()}`);
 
-	console.log(`\n${rounds} kill -9 rounds, ${attempts} write requests (${refused} cut off by a kill, ${throttled} autosaves refused by the throttle).`);
-	console.log(`Checked: ${acknowledgedSessions.length} acknowledged logins in the audit log, the last still signed in and ${MAX_SESSIONS} sessions open, draft #${saved} stored (last acknowledged #${lastAckedDraft}), integrity_check ${integrity}, ${acknowledgedVerifications} answered verifications logged (${verified} rows), audit and verification log chains ${audit.status === 0 ? 'verified' : 'BROKEN'}, ${dupes.length} duplicate certificates.`);
+	console.log(
+		`\n${rounds} kill -9 rounds, ${attempts} write requests (${refused} cut off by a kill, ${throttled} autosaves refused by the throttle).`
+	);
+	console.log(
+		`Checked: ${acknowledgedSessions.length} acknowledged logins in the audit log, the last still signed in and ${MAX_SESSIONS} sessions open, draft #${saved} stored (last acknowledged #${lastAckedDraft}), integrity_check ${integrity}, ${acknowledgedVerifications} answered verifications logged (${verified} rows), audit and verification log chains ${audit.status === 0 ? 'verified' : 'BROKEN'}, ${dupes.length} duplicate certificates.`
+	);
 } catch (e) {
 	failures.push(String(e?.stack ?? e));
 } finally {

@@ -17,8 +17,12 @@ function run(cmd, args) {
 function buildIsStale() {
 	if (!existsSync('build/index.js')) return true;
 	const built = statSync('build/index.js').mtimeMs;
-	const sources = ['src', 'static', 'db/migrations', 'db/demo', 'curriculum'].flatMap((dir) => (existsSync(dir) ? readdirSync(dir, { recursive: true }).map((f) => join(dir, String(f))) : []));
-	return [...sources, 'package-lock.json', 'svelte.config.js', 'vite.config.ts'].some((f) => existsSync(f) && statSync(f).mtimeMs > built);
+	const sources = ['src', 'static', 'db/migrations', 'db/demo', 'curriculum'].flatMap((dir) =>
+		existsSync(dir) ? readdirSync(dir, { recursive: true }).map((f) => join(dir, String(f))) : []
+	);
+	return [...sources, 'package-lock.json', 'svelte.config.js', 'vite.config.ts'].some(
+		(f) => existsSync(f) && statSync(f).mtimeMs > built
+	);
 }
 
 if (process.env.REBUILD === '1' || buildIsStale()) {
@@ -31,8 +35,12 @@ run('npx', ['tsx', 'src/cli/main.ts', 'demo:load']);
 // The demo uses the TSA it is given and none otherwise: a made-up local authority would make demo
 // certificates look independently time-stamped when they are not. The server says so at start.
 if (!process.env.TSA_URL) {
-	console.log('\nNo TSA_URL: certificates are signed without an RFC 3161 time-stamp (their verification page says "no independent time").');
-	console.log('To try time-stamping locally: `node scripts/test-tsa.mjs` in another terminal, then start the demo with the TSA_URL and TSA_CA_FILE it prints.');
+	console.log(
+		'\nNo TSA_URL: certificates are signed without an RFC 3161 time-stamp (their verification page says "no independent time").'
+	);
+	console.log(
+		'To try time-stamping locally: `node scripts/test-tsa.mjs` in another terminal, then start the demo with the TSA_URL and TSA_CA_FILE it prints.'
+	);
 }
 console.log(`\nStarting John School at ${origin}  (Ctrl-C to stop)\n`);
 const server = spawn('node', ['scripts/start.mjs'], { stdio: 'inherit', env });

@@ -7,14 +7,44 @@ const base = process.argv[2] ?? 'http://127.0.0.1:3000';
 const out = process.argv[3] ?? 'tests/e2e/screenshots';
 mkdirSync(out, { recursive: true });
 const accounts = {
-	participant: ['thomas@demo.johnschool.test', 'river stone maple thirty', ['/learn', '/learn/sessions', '/learn/my-data']],
+	participant: [
+		'thomas@demo.johnschool.test',
+		'river stone maple thirty',
+		['/learn', '/learn/sessions', '/learn/my-data']
+	],
 	finished: ['kevin@demo.johnschool.test', 'autumn ledger bicycle forty', ['/learn', '/learn/complete']],
-	facilitator: ['facilitator@demo.johnschool.test', 'copper meadow whistle ninety', ['/facilitate', '/facilitate/grading', '/facilitate/participants', '/facilitate/sessions', '/account/security']],
-	court: ['clerk@demo.johnschool.test', 'granite willow compass eleven', ['/court', '/court/referrals/new', '/court/certificates']],
-	admin: ['admin@demo.johnschool.test', 'violet harbor lantern sixty', ['/admin', '/admin/certificates', '/admin/program', '/admin/corrections']]
+	facilitator: [
+		'facilitator@demo.johnschool.test',
+		'copper meadow whistle ninety',
+		['/facilitate', '/facilitate/grading', '/facilitate/participants', '/facilitate/sessions', '/account/security']
+	],
+	court: [
+		'clerk@demo.johnschool.test',
+		'granite willow compass eleven',
+		['/court', '/court/referrals/new', '/court/certificates']
+	],
+	admin: [
+		'admin@demo.johnschool.test',
+		'violet harbor lantern sixty',
+		['/admin', '/admin/certificates', '/admin/program', '/admin/corrections']
+	]
 };
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
-for (const [w, h, tag] of [[360, 800, 'phone'], [1280, 900, 'desktop']]) {
+const browser = await chromium.launch({
+	executablePath: '/usr/bin/chromium',
+	args: [
+		'--headless',
+		'--no-sandbox',
+		'--disable-gpu',
+		'--disable-dev-shm-usage',
+		'--disable-background-networking',
+		'--disable-component-update',
+		'--no-first-run'
+	]
+});
+for (const [w, h, tag] of [
+	[360, 800, 'phone'],
+	[1280, 900, 'desktop']
+]) {
 	const ctx = await browser.newContext({ viewport: { width: w, height: h } });
 	const page = await ctx.newPage();
 	for (const p of ['/', '/login', '/login/reset', '/activate', '/verify']) {

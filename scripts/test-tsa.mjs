@@ -20,12 +20,72 @@ const openssl = (args, cwd) => execFileSync('openssl', args, { cwd, stdio: ['ign
 
 function makeTsaFiles(dir) {
 	if (existsSync(join(dir, 'tsa.pem'))) return;
-	openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '7300', '-subj', '/O=Test Time-Stamping/CN=Test TSA Root CA',
-		'-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-	openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'tsa.key', '-out', 'tsa.csr', '-subj', '/O=Test Time-Stamping/CN=Test Time-Stamping Authority'], dir);
-	writeFileSync(join(dir, 'tsa.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n');
-	openssl(['x509', '-req', '-in', 'tsa.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', '0x' + Date.now().toString(16), '-days', '3650', '-out', 'tsa.pem', '-extfile', 'tsa.ext'], dir);
-	writeFileSync(join(dir, 'chain.pem'), readFileSync(join(dir, 'tsa.pem'), 'utf8') + readFileSync(join(dir, 'ca.pem'), 'utf8'));
+	openssl(
+		[
+			'req',
+			'-x509',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-keyout',
+			'ca.key',
+			'-out',
+			'ca.pem',
+			'-days',
+			'7300',
+			'-subj',
+			'/O=Test Time-Stamping/CN=Test TSA Root CA',
+			'-addext',
+			'basicConstraints=critical,CA:TRUE',
+			'-addext',
+			'keyUsage=critical,keyCertSign,cRLSign'
+		],
+		dir
+	);
+	openssl(
+		[
+			'req',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-keyout',
+			'tsa.key',
+			'-out',
+			'tsa.csr',
+			'-subj',
+			'/O=Test Time-Stamping/CN=Test Time-Stamping Authority'
+		],
+		dir
+	);
+	writeFileSync(
+		join(dir, 'tsa.ext'),
+		'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n'
+	);
+	openssl(
+		[
+			'x509',
+			'-req',
+			'-in',
+			'tsa.csr',
+			'-CA',
+			'ca.pem',
+			'-CAkey',
+			'ca.key',
+			'-set_serial',
+			'0x' + Date.now().toString(16),
+			'-days',
+			'3650',
+			'-out',
+			'tsa.pem',
+			'-extfile',
+			'tsa.ext'
+		],
+		dir
+	);
+	writeFileSync(
+		join(dir, 'chain.pem'),
+		readFileSync(join(dir, 'tsa.pem'), 'utf8') + readFileSync(join(dir, 'ca.pem'), 'utf8')
+	);
 	writeFileSync(join(dir, 'serial'), '01\n');
 	writeFileSync(
 		join(dir, 'ts.cnf'),
@@ -54,7 +114,11 @@ function makeTsaFiles(dir) {
 }
 
 const run = (args, cwd) =>
-	new Promise((resolve, reject) => execFile('openssl', args, { cwd, encoding: 'buffer' }, (e, stdout, stderr) => (e ? reject(new Error(String(stderr))) : resolve(stdout))));
+	new Promise((resolve, reject) =>
+		execFile('openssl', args, { cwd, encoding: 'buffer' }, (e, stdout, stderr) =>
+			e ? reject(new Error(String(stderr))) : resolve(stdout)
+		)
+	);
 
 /**
  * Starts the TSA on 127.0.0.1 (a free port unless `port` is given). `dir` keeps its key and
@@ -77,12 +141,17 @@ export async function startTestTsa({ dir, port = 0 } = {}) {
 		const q = join(dir, `q-${id}.fifo`);
 		const r = join(dir, `r-${id}.tsr`);
 		await new Promise((resolve, reject) => execFile('mkfifo', [q], (e) => (e ? reject(e) : resolve())));
-		const child = spawn('openssl', ['ts', '-reply', '-config', 'ts.cnf', '-queryfile', q, '-out', r], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+		const child = spawn('openssl', ['ts', '-reply', '-config', 'ts.cnf', '-queryfile', q, '-out', r], {
+			cwd: dir,
+			stdio: ['ignore', 'ignore', 'pipe']
+		});
 		const err = [];
 		child.stderr.on('data', (c) => err.push(c));
 		const exited = new Promise((resolve, reject) => {
 			child.once('error', reject);
-			child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`openssl ts -reply exited ${code}: ${Buffer.concat(err)}`))));
+			child.once('close', (code) =>
+				code === 0 ? resolve() : reject(new Error(`openssl ts -reply exited ${code}: ${Buffer.concat(err)}`))
+			);
 		});
 		exited.catch(() => {});
 		const answer = async (query) => {
@@ -149,7 +218,8 @@ export async function startTestTsa({ dir, port = 0 } = {}) {
 			const job = queue.then(() => reply(Buffer.concat(chunks)));
 			queue = job.catch(() => {});
 			job.then(
-				(der) => res.writeHead(200, { 'content-type': 'application/timestamp-reply', 'content-length': der.length }).end(der),
+				(der) =>
+					res.writeHead(200, { 'content-type': 'application/timestamp-reply', 'content-length': der.length }).end(der),
 				(e) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e.message))
 			);
 		});
@@ -174,7 +244,10 @@ export async function startTestTsa({ dir, port = 0 } = {}) {
 		close: () =>
 			new Promise((resolve) => {
 				closed = true;
-				next?.then((p) => p.cancel(), () => {});
+				next?.then(
+					(p) => p.cancel(),
+					() => {}
+				);
 				next = null;
 				server.closeAllConnections?.();
 				server.close(() => {
@@ -190,7 +263,9 @@ export async function startTestTsa({ dir, port = 0 } = {}) {
  * they start asks it for time-stamps (the e2e runner waits in spawnSync). Resolves once it listens.
  */
 export function spawnTestTsa({ dir } = {}) {
-	const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--json', ...(dir ? ['--dir', dir] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+	const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--json', ...(dir ? ['--dir', dir] : [])], {
+		stdio: ['ignore', 'pipe', 'inherit']
+	});
 	return new Promise((resolve, reject) => {
 		let out = '';
 		child.once('exit', (code) => reject(new Error(`the test TSA exited (${code}) before it listened`)));
@@ -201,7 +276,10 @@ export function spawnTestTsa({ dir } = {}) {
 			child.removeAllListeners('exit');
 			const info = JSON.parse(line);
 			const exited = new Promise((r) => child.once('exit', r));
-			resolve({ ...info, close: () => (child.exitCode === null ? (child.kill('SIGTERM'), exited) : Promise.resolve()) });
+			resolve({
+				...info,
+				close: () => (child.exitCode === null ? (child.kill('SIGTERM'), exited) : Promise.resolve())
+			});
 		});
 	});
 }

@@ -38,12 +38,19 @@ function run(cmd, args, env = process.env) {
 
 const skipped = [];
 const pgReady = await postgresUp();
-if (!pgReady) skipped.push(`PostgreSQL (nothing answers at ${pgUrl.replace(/\/\/[^@]*@/, '//')}): the PostgreSQL runs of the database tests were SKIPPED`);
-if (!existsSync(chromium)) skipped.push(`browser tests (no Chromium at ${chromium}; apt-get install -y chromium): SKIPPED`);
+if (!pgReady)
+	skipped.push(
+		`PostgreSQL (nothing answers at ${pgUrl.replace(/\/\/[^@]*@/, '//')}): the PostgreSQL runs of the database tests were SKIPPED`
+	);
+if (!existsSync(chromium))
+	skipped.push(`browser tests (no Chromium at ${chromium}; apt-get install -y chromium): SKIPPED`);
 
 const report = join(mkdtempSync(join(tmpdir(), 'js-test-')), 'vitest.json');
 console.log('== Unit and integration tests (vitest)');
-const unit = await run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`], { ...process.env, SKIP_POSTGRES: pgReady ? '' : '1' });
+const unit = await run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`], {
+	...process.env,
+	SKIP_POSTGRES: pgReady ? '' : '1'
+});
 let passed = 0;
 let failed = 0;
 let skippedTests = 0;

@@ -17,7 +17,10 @@ export const init: ServerInit = async () => {
 	await ensureSigningReady();
 	const proxy = proxyWarning();
 	if (proxy) console.warn(`[config] ${proxy}`);
-	if (!config.writeThrottle) console.warn('[config] WRITE_THROTTLE=off: draft saves, heartbeats and documents are not limited per user. For benchmarks only.');
+	if (!config.writeThrottle)
+		console.warn(
+			'[config] WRITE_THROTTLE=off: draft saves, heartbeats and documents are not limited per user. For benchmarks only.'
+		);
 	const stopPurge = scheduleDailyPurge(async () => (await getDb()).db);
 	const stopCleanup = scheduleSignInCleanup(async () => (await getDb()).db);
 	const backups = startScheduledBackups(handle);
@@ -44,8 +47,15 @@ const UPLOAD_ROUTES = new Set(['/(public)/verify', '/api/v1/certificates/verify'
 /** A body larger than the route could ever accept is refused before anything reads it. */
 const bodySize: Handle = async ({ event, resolve }) => {
 	const declared = Number(event.request.headers.get('content-length') ?? 0);
-	const limit = event.route.id && UPLOAD_ROUTES.has(event.route.id) ? config.maxUploadBytes + 64 * 1024 : MAX_OTHER_BODY_BYTES;
-	if (declared > limit) error(413, limit > MAX_OTHER_BODY_BYTES ? 'That file is too large: a certificate PDF is at most 5 MB.' : 'That request is too large.');
+	const limit =
+		event.route.id && UPLOAD_ROUTES.has(event.route.id) ? config.maxUploadBytes + 64 * 1024 : MAX_OTHER_BODY_BYTES;
+	if (declared > limit)
+		error(
+			413,
+			limit > MAX_OTHER_BODY_BYTES
+				? 'That file is too large: a certificate PDF is at most 5 MB.'
+				: 'That request is too large.'
+		);
 	return resolve(event);
 };
 
@@ -62,7 +72,8 @@ const identify: Handle = async ({ event, resolve }) => {
 		if (session && user) {
 			event.locals.session = session;
 			// Password right, code not yet given: signed out for every purpose but the second step.
-			if (!session.twoFactorVerified && (session.twoFactorPending || user.hasTotp)) event.locals.pendingTwoFactor = true;
+			if (!session.twoFactorVerified && (session.twoFactorPending || user.hasTotp))
+				event.locals.pendingTwoFactor = true;
 			else event.locals.user = user;
 			setSessionCookie(event.cookies, token, sessionExpiresAt(session));
 		} else {
@@ -103,7 +114,10 @@ const headers: Handle = async ({ event, resolve }) => {
 	// or the browser's back-forward store. Static files are served before this hook, with their own.
 	if (!response.headers.has('Cache-Control')) response.headers.set('Cache-Control', 'private, no-store');
 	if (config.secureCookies) response.headers.set('Strict-Transport-Security', config.hsts);
-	if (!response.headers.has('Content-Security-Policy') && !response.headers.get('content-type')?.includes('text/html')) {
+	if (
+		!response.headers.has('Content-Security-Policy') &&
+		!response.headers.get('content-type')?.includes('text/html')
+	) {
 		response.headers.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
 	}
 	return response;
@@ -112,7 +126,13 @@ const headers: Handle = async ({ event, resolve }) => {
 /** Where a staff member who must still set up two-factor may go: the set-up page, sign-out and public pages. */
 function twoFactorSetupAllowed(routeId: string | null): boolean {
 	if (routeId === null) return true;
-	return routeId.startsWith('/(account)/account/') || routeId.startsWith('/(auth)/') || routeId.startsWith('/(public)/') || routeId.startsWith('/api/') || routeId === '/healthz';
+	return (
+		routeId.startsWith('/(account)/account/') ||
+		routeId.startsWith('/(auth)/') ||
+		routeId.startsWith('/(public)/') ||
+		routeId.startsWith('/api/') ||
+		routeId === '/healthz'
+	);
 }
 
 export const handle = sequence(bodySize, identify, guard, headers);
@@ -132,7 +152,8 @@ const STATUS_MESSAGES: Record<number, string> = {
 
 export const handleError: HandleServerError = ({ error: err, event, status }) => {
 	const requestId = event.locals.requestId ?? randomUUID();
-	if (status >= 500) console.error(`[error] ${requestId} ${event.request.method} ${event.route.id ?? '(no route)'}`, err);
+	if (status >= 500)
+		console.error(`[error] ${requestId} ${event.request.method} ${event.route.id ?? '(no route)'}`, err);
 	const message =
 		status >= 500
 			? 'Something went wrong on our side. Please try again; if it keeps happening, tell the program and quote the request id.'

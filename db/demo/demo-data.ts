@@ -6,15 +6,40 @@ export const demoProgram = {
 	provider: 'Breaking Free',
 	serialPrefix: 'RC',
 	// Demo: 2% of each module's minimum seat time, so a visitor can finish a module in about a minute.
-	settings: { passMark: 80, maxAttempts: 3, seatTimePercent: 2, requiredSessionKinds: [], feeRequired: true, providerPhone: '651-555-0100' }
+	settings: {
+		passMark: 80,
+		maxAttempts: 3,
+		seatTimePercent: 2,
+		requiredSessionKinds: [],
+		feeRequired: true,
+		providerPhone: '651-555-0100'
+	}
 };
 
 export const demoCourt = { name: 'Ramsey County District Court (Second Judicial District)', county: 'Ramsey' };
 
 export const demoStaff = [
-	{ email: 'admin@demo.johnschool.test', name: 'Dana Whitfield', title: 'Program Director', password: 'violet harbor lantern sixty', roles: ['admin'] as const },
-	{ email: 'facilitator@demo.johnschool.test', name: 'Marcus Lindqvist', title: 'Program Facilitator', password: 'copper meadow whistle ninety', roles: ['facilitator'] as const },
-	{ email: 'clerk@demo.johnschool.test', name: 'Renee Okafor', title: 'Deputy Court Clerk', password: 'granite willow compass eleven', roles: ['court'] as const }
+	{
+		email: 'admin@demo.johnschool.test',
+		name: 'Dana Whitfield',
+		title: 'Program Director',
+		password: 'violet harbor lantern sixty',
+		roles: ['admin'] as const
+	},
+	{
+		email: 'facilitator@demo.johnschool.test',
+		name: 'Marcus Lindqvist',
+		title: 'Program Facilitator',
+		password: 'copper meadow whistle ninety',
+		roles: ['facilitator'] as const
+	},
+	{
+		email: 'clerk@demo.johnschool.test',
+		name: 'Renee Okafor',
+		title: 'Deputy Court Clerk',
+		password: 'granite willow compass eleven',
+		roles: ['court'] as const
+	}
 ];
 
 export const demoParticipants = {
@@ -48,11 +73,39 @@ export const demoParticipants = {
 /** Live sessions of the demo program, relative to the day the demo is loaded (program-local times). */
 export const demoSessions = {
 	upcoming: [
-		{ title: 'Survivor panel', kind: 'survivor_panel', mode: 'in_person', location: 'Community room, program office (demo address)', url: '', inDays: 7, start: '18:00', end: '20:30', capacity: 20 },
-		{ title: 'Group discussion: accountability and next steps', kind: 'group_discussion', mode: 'virtual', location: '', url: 'https://meet.example.org/john-school-demo', inDays: 14, start: '18:00', end: '19:30', capacity: 12 }
+		{
+			title: 'Survivor panel',
+			kind: 'survivor_panel',
+			mode: 'in_person',
+			location: 'Community room, program office (demo address)',
+			url: '',
+			inDays: 7,
+			start: '18:00',
+			end: '20:30',
+			capacity: 20
+		},
+		{
+			title: 'Group discussion: accountability and next steps',
+			kind: 'group_discussion',
+			mode: 'virtual',
+			location: '',
+			url: 'https://meet.example.org/john-school-demo',
+			inDays: 14,
+			start: '18:00',
+			end: '19:30',
+			capacity: 12
+		}
 	],
 	/** Thomas (part-way) registered for the group discussion, which was then moved: his dashboard shows the notice. */
 	moved: { title: 'Group discussion: accountability and next steps', inDays: 15, start: '18:30', end: '20:00' },
 	/** Kevin (finished) attended this one. */
-	past: { title: 'Survivor panel', kind: 'survivor_panel', location: 'Community room, program office (demo address)', daysAgo: 10, start: '18:00', end: '20:30', capacity: 20 }
+	past: {
+		title: 'Survivor panel',
+		kind: 'survivor_panel',
+		location: 'Community room, program office (demo address)',
+		daysAgo: 10,
+		start: '18:00',
+		end: '20:30',
+		capacity: 20
+	}
 } as const;

@@ -34,12 +34,25 @@ function addDays(days: number): string {
 }
 
 /** Loads the demo program: every role, a participant part-way, one finished with a certificate. */
-export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: string; origin: string; log?: (s: string) => void }): Promise<DemoSummary> {
+export async function loadDemo(
+	db: Db,
+	opts: { curriculumDir: string; keysDir: string; origin: string; log?: (s: string) => void }
+): Promise<DemoSummary> {
 	const log = opts.log ?? (() => {});
 	const accounts = [
 		...demoStaff.map((s) => ({ role: s.roles.join(','), email: s.email, password: s.password, note: s.name })),
-		{ role: 'participant', email: demoParticipants.partWay.email, password: demoParticipants.partWay.password, note: 'part-way through the course' },
-		{ role: 'participant', email: demoParticipants.finished.email, password: demoParticipants.finished.password, note: 'finished, holds a certificate' }
+		{
+			role: 'participant',
+			email: demoParticipants.partWay.email,
+			password: demoParticipants.partWay.password,
+			note: 'part-way through the course'
+		},
+		{
+			role: 'participant',
+			email: demoParticipants.finished.email,
+			password: demoParticipants.finished.password,
+			note: 'finished, holds a certificate'
+		}
 	];
 	if (await db.selectFrom('programs').select('id').where('slug', '=', demoProgram.slug).executeTakeFirst()) {
 		return { alreadyLoaded: true, accounts };
@@ -47,8 +60,14 @@ export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: s
 
 	if (!existsSync(resolve(opts.keysDir, 'keys.json'))) {
 		// The demo keeps its CA beside the keys folder ("keys-ca"); a real deployment keeps it off the server.
-		const g = generateKeys(resolve(opts.keysDir), { programName: demoProgram.name, programSlug: demoProgram.slug, crlUrl: `${opts.origin.replace(/\/$/, '')}/api/v1/keys/ca.crl` });
-		log(`generated signing keys in ${g.dir} (Ed25519 ${g.ed25519KeyId}, PDF ${g.pdfKeyId}) and the program CA in ${g.caDir}`);
+		const g = generateKeys(resolve(opts.keysDir), {
+			programName: demoProgram.name,
+			programSlug: demoProgram.slug,
+			crlUrl: `${opts.origin.replace(/\/$/, '')}/api/v1/keys/ca.crl`
+		});
+		log(
+			`generated signing keys in ${g.dir} (Ed25519 ${g.ed25519KeyId}, PDF ${g.pdfKeyId}) and the program CA in ${g.caDir}`
+		);
 	}
 	await ensureSigningReady(opts.keysDir, db);
 
@@ -57,9 +76,26 @@ export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: s
 	await db.transaction().execute(async (trx) => {
 		await trx
 			.insertInto('programs')
-			.values({ id: programId, slug: demoProgram.slug, name: demoProgram.name, provider: demoProgram.provider, serial_prefix: demoProgram.serialPrefix, settings_json: JSON.stringify(demoProgram.settings), created_at: clock.iso() })
+			.values({
+				id: programId,
+				slug: demoProgram.slug,
+				name: demoProgram.name,
+				provider: demoProgram.provider,
+				serial_prefix: demoProgram.serialPrefix,
+				settings_json: JSON.stringify(demoProgram.settings),
+				created_at: clock.iso()
+			})
 			.execute();
-		await trx.insertInto('courts').values({ id: courtId, program_id: programId, name: demoCourt.name, county: demoCourt.county, created_at: clock.iso() }).execute();
+		await trx
+			.insertInto('courts')
+			.values({
+				id: courtId,
+				program_id: programId,
+				name: demoCourt.name,
+				county: demoCourt.county,
+				created_at: clock.iso()
+			})
+			.execute();
 		await audit(trx, { actorId: null, action: 'demo.load', targetType: 'program', targetId: programId });
 	});
 	log(`program "${demoProgram.name}" and court "${demoCourt.name}"`);
@@ -85,15 +121,39 @@ export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: s
 	const clerk = staff.court;
 	const facilitator = staff.facilitator;
 
-	const enrol = async (p: { legalName: string; dateOfBirth: string; caseNumber: string; offence?: string; offenceDaysAgo?: number; dueInDays: number }) => {
+	const enrol = async (p: {
+		legalName: string;
+		dateOfBirth: string;
+		caseNumber: string;
+		offence?: string;
+		offenceDaysAgo?: number;
+		dueInDays: number;
+	}) => {
 		const offenceDate = p.offenceDaysAgo === undefined ? null : addDays(-p.offenceDaysAgo);
-		const r = await createReferral(db, clerk, { legalName: p.legalName, dateOfBirth: p.dateOfBirth, caseNumber: p.caseNumber, offence: p.offence, offenceDate, courtId, referralDate: today(), dueDate: addDays(p.dueInDays) });
+		const r = await createReferral(db, clerk, {
+			legalName: p.legalName,
+			dateOfBirth: p.dateOfBirth,
+			caseNumber: p.caseNumber,
+			offence: p.offence,
+			offenceDate,
+			courtId,
+			referralDate: today(),
+			dueDate: addDays(p.dueInDays)
+		});
 		if (!r.ok) throw new Error(`demo referral: ${r.reason}`);
 		return r;
 	};
 	const start = async (p: typeof demoParticipants.partWay) => {
 		const r = await enrol(p);
-		const a = await activate(db, { code: r.code, dateOfBirth: p.dateOfBirth, caseNumber: p.caseNumber, email: p.email, password: p.password, noticeAcknowledged: true, ip: '127.0.0.1' });
+		const a = await activate(db, {
+			code: r.code,
+			dateOfBirth: p.dateOfBirth,
+			caseNumber: p.caseNumber,
+			email: p.email,
+			password: p.password,
+			noticeAcknowledged: true,
+			ip: '127.0.0.1'
+		});
 		if (!a.ok) throw new Error(`demo activation: ${a.reason}`);
 		return (await findIdentity(db, a.userId))!;
 	};
@@ -105,7 +165,11 @@ export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: s
 	const kevin = await start(demoParticipants.finished);
 	const total = await completeModules(db, kevin, facilitator, Infinity);
 	const kevinEnrollment = (await findOwnEnrollment(db, kevin))!;
-	await db.updateTable('enrollments').set({ fee_status: 'paid', fee_recorded_by: facilitator.id, fee_recorded_at: clock.iso() }).where('id', '=', kevinEnrollment.id).execute();
+	await db
+		.updateTable('enrollments')
+		.set({ fee_status: 'paid', fee_recorded_by: facilitator.id, fee_recorded_at: clock.iso() })
+		.where('id', '=', kevinEnrollment.id)
+		.execute();
 	const at = await attest(db, kevin, { typedName: demoParticipants.finished.legalName, confirmed: true });
 	if (!at.ok) throw new Error(`demo attestation: ${at.reason}`);
 	const so = await signOff(db, facilitator, kevinEnrollment.id, opts.origin);
@@ -113,13 +177,19 @@ export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: s
 	log(`participant ${demoParticipants.finished.email}: ${total} modules done, certificate ${so.serial}`);
 
 	await addDemoSessions(db, programId, facilitator, kevinEnrollment.id, thomas);
-	log(`live sessions: ${demoSessions.upcoming.length} upcoming; ${demoParticipants.finished.email} attended a past survivor panel; ${demoParticipants.partWay.email} registered for one that was then moved`);
+	log(
+		`live sessions: ${demoSessions.upcoming.length} upcoming; ${demoParticipants.finished.email} attended a past survivor panel; ${demoParticipants.partWay.email} registered for one that was then moved`
+	);
 
 	const pending = await enrol(demoParticipants.notActivated);
 	return {
 		alreadyLoaded: false,
 		accounts,
-		pendingCode: { code: pending.code, dateOfBirth: demoParticipants.notActivated.dateOfBirth, caseNumber: demoParticipants.notActivated.caseNumber },
+		pendingCode: {
+			code: pending.code,
+			dateOfBirth: demoParticipants.notActivated.dateOfBirth,
+			caseNumber: demoParticipants.notActivated.caseNumber
+		},
 		certificateSerial: so.serial
 	};
 }
@@ -129,7 +199,12 @@ export async function loadDemo(db: Db, opts: { curriculumDir: string; keysDir: s
  * directly: there is no browser here), with each reflection graded satisfactory by `grader`.
  * Complete modules are skipped; the module after the last one worked gets half its seat time.
  */
-export async function completeModules(db: Db, participant: UserIdentity, grader: UserIdentity, count: number): Promise<number> {
+export async function completeModules(
+	db: Db,
+	participant: UserIdentity,
+	grader: UserIdentity,
+	count: number
+): Promise<number> {
 	const enrollment = (await findOwnEnrollment(db, participant))!;
 	const state = await loadCourseState(db, enrollment);
 	let done = 0;
@@ -140,18 +215,44 @@ export async function completeModules(db: Db, participant: UserIdentity, grader:
 		const seconds = partial ? Math.floor(m.requiredSeconds / 2) : m.requiredSeconds + 30;
 		await db
 			.insertInto('module_progress')
-			.values({ enrollment_id: enrollment.id, module_id: m.moduleId, seat_seconds: seconds, started_at: now, last_activity_at: now, completed_at: null })
-			.onConflict((oc) => oc.columns(['enrollment_id', 'module_id']).doUpdateSet({ seat_seconds: seconds, last_activity_at: now }))
+			.values({
+				enrollment_id: enrollment.id,
+				module_id: m.moduleId,
+				seat_seconds: seconds,
+				started_at: now,
+				last_activity_at: now,
+				completed_at: null
+			})
+			.onConflict((oc) =>
+				oc.columns(['enrollment_id', 'module_id']).doUpdateSet({ seat_seconds: seconds, last_activity_at: now })
+			)
 			.execute();
 		if (partial) break;
 		if (!m.quizPassed) await passQuiz(db, participant, m.moduleId);
-		const prompts = await db.selectFrom('reflection_prompts').select(['id', 'min_length']).where('module_id', '=', m.moduleId).execute();
+		const prompts = await db
+			.selectFrom('reflection_prompts')
+			.select(['id', 'min_length'])
+			.where('module_id', '=', m.moduleId)
+			.execute();
 		for (const p of prompts) {
 			const text = demoReflection(m.title).padEnd(p.min_length + 10, ' I will keep working on this.');
 			const s = await submitReflection(db, participant, m.moduleId, p.id, text);
-			if (!s.ok && s.reason !== 'awaiting_grade' && s.reason !== 'already_satisfactory') throw new Error(`demo reflection: ${s.reason}`);
-			const pending = await db.selectFrom('reflection_submissions').select('id').where('prompt_id', '=', p.id).where('enrollment_id', '=', enrollment.id).where('status', '=', 'submitted').execute();
-			for (const sub of pending) await gradeReflection(db, grader, { submissionId: sub.id, outcome: 'satisfactory', feedback: 'Thoughtful and specific. Thank you.', rubric: {} });
+			if (!s.ok && s.reason !== 'awaiting_grade' && s.reason !== 'already_satisfactory')
+				throw new Error(`demo reflection: ${s.reason}`);
+			const pending = await db
+				.selectFrom('reflection_submissions')
+				.select('id')
+				.where('prompt_id', '=', p.id)
+				.where('enrollment_id', '=', enrollment.id)
+				.where('status', '=', 'submitted')
+				.execute();
+			for (const sub of pending)
+				await gradeReflection(db, grader, {
+					submissionId: sub.id,
+					outcome: 'satisfactory',
+					feedback: 'Thoughtful and specific. Thank you.',
+					rubric: {}
+				});
 		}
 		done++;
 	}
@@ -164,7 +265,11 @@ async function passQuiz(db: Db, participant: UserIdentity, moduleId: string): Pr
 	const options = await db
 		.selectFrom('quiz_options')
 		.select(['question_id', 'id'])
-		.where('question_id', 'in', attempt.questions.map((q) => q.id))
+		.where(
+			'question_id',
+			'in',
+			attempt.questions.map((q) => q.id)
+		)
 		.where('is_correct', '=', 1)
 		.execute();
 	const answers: Record<string, string[]> = {};
@@ -188,12 +293,31 @@ function localDay(timeZone: string, days: number): string {
  * panel that the finished participant attended. The past one is written directly: nothing may be
  * scheduled in the past, and this is history being loaded, not a facilitator's action.
  */
-async function addDemoSessions(db: Db, programId: string, facilitator: UserIdentity, attendeeEnrollmentId: string, registrant: UserIdentity): Promise<void> {
-	const program = await db.selectFrom('programs').select('settings_json').where('id', '=', programId).executeTakeFirstOrThrow();
+async function addDemoSessions(
+	db: Db,
+	programId: string,
+	facilitator: UserIdentity,
+	attendeeEnrollmentId: string,
+	registrant: UserIdentity
+): Promise<void> {
+	const program = await db
+		.selectFrom('programs')
+		.select('settings_json')
+		.where('id', '=', programId)
+		.executeTakeFirstOrThrow();
 	const { timeZone } = parseProgramSettings(program.settings_json);
 	for (const s of demoSessions.upcoming) {
 		const day = localDay(timeZone, s.inDays);
-		const input = { title: s.title, kind: s.kind, mode: s.mode, location: s.location, url: s.url, startsLocal: `${day}T${s.start}`, endsLocal: `${day}T${s.end}`, capacity: s.capacity };
+		const input = {
+			title: s.title,
+			kind: s.kind,
+			mode: s.mode,
+			location: s.location,
+			url: s.url,
+			startsLocal: `${day}T${s.start}`,
+			endsLocal: `${day}T${s.end}`,
+			capacity: s.capacity
+		};
 		const r = await scheduleSession(db, facilitator, { programId, ...input });
 		if (!r.ok) throw new Error(`demo session: ${JSON.stringify(r)}`);
 		const m = demoSessions.moved;
@@ -202,7 +326,11 @@ async function addDemoSessions(db: Db, programId: string, facilitator: UserIdent
 		if (!(await register(db, registrant, r.id)).ok) throw new Error('demo registration');
 		await new Promise((done) => setTimeout(done, 5));
 		const movedDay = localDay(timeZone, m.inDays);
-		const e = await editSession(db, facilitator, r.id, { ...input, startsLocal: `${movedDay}T${m.start}`, endsLocal: `${movedDay}T${m.end}` });
+		const e = await editSession(db, facilitator, r.id, {
+			...input,
+			startsLocal: `${movedDay}T${m.start}`,
+			endsLocal: `${movedDay}T${m.end}`
+		});
 		if (!e.ok) throw new Error(`demo session change: ${JSON.stringify(e)}`);
 	}
 	const p = demoSessions.past;
@@ -213,11 +341,33 @@ async function addDemoSessions(db: Db, programId: string, facilitator: UserIdent
 	await db.transaction().execute(async (trx) => {
 		await trx
 			.insertInto('live_sessions')
-			.values({ id, program_id: programId, title: p.title, kind: p.kind, mode: 'in_person', location: p.location, url: null, starts_at: startsAt, ends_at: endsAt, capacity: p.capacity, created_by: facilitator.id, created_at: startsAt })
+			.values({
+				id,
+				program_id: programId,
+				title: p.title,
+				kind: p.kind,
+				mode: 'in_person',
+				location: p.location,
+				url: null,
+				starts_at: startsAt,
+				ends_at: endsAt,
+				capacity: p.capacity,
+				created_by: facilitator.id,
+				created_at: startsAt
+			})
 			.execute();
 		await trx
 			.insertInto('session_registrations')
-			.values({ session_id: id, enrollment_id: attendeeEnrollmentId, registered_at: startsAt, attendance: 'present', participation_grade: 'adequate', participation_note: null, marked_by: facilitator.id, marked_at: endsAt })
+			.values({
+				session_id: id,
+				enrollment_id: attendeeEnrollmentId,
+				registered_at: startsAt,
+				attendance: 'present',
+				participation_grade: 'adequate',
+				participation_note: null,
+				marked_by: facilitator.id,
+				marked_at: endsAt
+			})
 			.execute();
 		await audit(trx, { actorId: null, action: 'demo.session', targetType: 'live_session', targetId: id });
 	});

@@ -72,7 +72,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-	for (const t of ['reflection_prompts', 'quiz_options', 'quiz_questions', 'quizzes', 'modules', 'curriculum_versions']) {
+	for (const t of [
+		'reflection_prompts',
+		'quiz_options',
+		'quiz_questions',
+		'quizzes',
+		'modules',
+		'curriculum_versions'
+	]) {
 		await db.schema.dropTable(t).execute();
 	}
 }

@@ -37,7 +37,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 		.addColumn('unlocked_by', 'text', (c) => c.notNull().references('users.id'))
 		.addColumn('created_at', 'text', (c) => c.notNull())
 		.execute();
-	await db.schema.createIndex('quiz_unlocks_enrollment_idx').on('quiz_unlocks').columns(['enrollment_id', 'quiz_id']).execute();
+	await db.schema
+		.createIndex('quiz_unlocks_enrollment_idx')
+		.on('quiz_unlocks')
+		.columns(['enrollment_id', 'quiz_id'])
+		.execute();
 
 	await db.schema
 		.createTable('reflection_drafts')
@@ -73,7 +77,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-	for (const t of ['reflection_grades', 'reflection_submissions', 'reflection_drafts', 'quiz_unlocks', 'quiz_attempts', 'module_progress']) {
+	for (const t of [
+		'reflection_grades',
+		'reflection_submissions',
+		'reflection_drafts',
+		'quiz_unlocks',
+		'quiz_attempts',
+		'module_progress'
+	]) {
 		await db.schema.dropTable(t).execute();
 	}
 }

@@ -17,7 +17,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 		.addColumn('created_at', 'text', (c) => c.notNull())
 		.addColumn('cancelled_at', 'text')
 		.execute();
-	await db.schema.createIndex('live_sessions_program_idx').on('live_sessions').columns(['program_id', 'starts_at']).execute();
+	await db.schema
+		.createIndex('live_sessions_program_idx')
+		.on('live_sessions')
+		.columns(['program_id', 'starts_at'])
+		.execute();
 
 	await db.schema
 		.createTable('session_registrations')

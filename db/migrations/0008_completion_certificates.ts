@@ -82,7 +82,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-	for (const t of ['verification_log', 'certificate_files', 'certificates', 'serial_counters', 'signing_keys', 'signoffs']) {
+	for (const t of [
+		'verification_log',
+		'certificate_files',
+		'certificates',
+		'serial_counters',
+		'signing_keys',
+		'signoffs'
+	]) {
 		await db.schema.dropTable(t).execute();
 	}
 }

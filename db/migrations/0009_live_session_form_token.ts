@@ -6,8 +6,17 @@ import type { Kysely } from 'kysely';
 // (session_id, enrollment_id) does not serve.
 export async function up(db: Kysely<any>): Promise<void> {
 	await db.schema.alterTable('live_sessions').addColumn('form_token', 'text').execute();
-	await db.schema.createIndex('live_sessions_form_token_idx').unique().on('live_sessions').columns(['program_id', 'form_token']).execute();
-	await db.schema.createIndex('session_registrations_enrollment_idx').on('session_registrations').column('enrollment_id').execute();
+	await db.schema
+		.createIndex('live_sessions_form_token_idx')
+		.unique()
+		.on('live_sessions')
+		.columns(['program_id', 'form_token'])
+		.execute();
+	await db.schema
+		.createIndex('session_registrations_enrollment_idx')
+		.on('session_registrations')
+		.column('enrollment_id')
+		.execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

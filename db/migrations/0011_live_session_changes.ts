@@ -7,7 +7,10 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
 	await db.schema.alterTable('live_sessions').addColumn('time_changed_at', 'text').execute();
 	await db.schema.alterTable('live_sessions').addColumn('place_changed_at', 'text').execute();
-	await db.schema.alterTable('session_registrations').addColumn('walk_in_by', 'text', (c) => c.references('users.id')).execute();
+	await db.schema
+		.alterTable('session_registrations')
+		.addColumn('walk_in_by', 'text', (c) => c.references('users.id'))
+		.execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -14,8 +14,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 		.addColumn('decided_by', 'text', (c) => c.references('users.id'))
 		.addColumn('decided_at', 'text')
 		.execute();
-	await db.schema.createIndex('correction_requests_enrollment_idx').on('correction_requests').column('enrollment_id').execute();
-	await db.schema.createIndex('correction_requests_open_idx').on('correction_requests').columns(['decided_at', 'created_at']).execute();
+	await db.schema
+		.createIndex('correction_requests_enrollment_idx')
+		.on('correction_requests')
+		.column('enrollment_id')
+		.execute();
+	await db.schema
+		.createIndex('correction_requests_open_idx')
+		.on('correction_requests')
+		.columns(['decided_at', 'created_at'])
+		.execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -16,7 +16,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 		.addColumn('resolved_by', 'text', (c) => c.references('users.id'))
 		.addColumn('resolved_at', 'text')
 		.execute();
-	await db.schema.createIndex('safety_flags_open_idx').on('safety_flags').columns(['resolved_at', 'raised_at']).execute();
+	await db.schema
+		.createIndex('safety_flags_open_idx')
+		.on('safety_flags')
+		.columns(['resolved_at', 'raised_at'])
+		.execute();
 	await db.schema.createIndex('safety_flags_submission_idx').on('safety_flags').column('submission_id').execute();
 }
 

@@ -27,8 +27,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 		.unique()
 		.where(sql.ref('outcome'), '=', 'pending')
 		.execute();
-	await db.schema.createIndex('certificate_corrections_enrollment_idx').on('certificate_corrections').column('enrollment_id').execute();
-	await db.schema.createIndex('certificate_corrections_outcome_idx').on('certificate_corrections').columns(['outcome', 'started_at']).execute();
+	await db.schema
+		.createIndex('certificate_corrections_enrollment_idx')
+		.on('certificate_corrections')
+		.column('enrollment_id')
+		.execute();
+	await db.schema
+		.createIndex('certificate_corrections_outcome_idx')
+		.on('certificate_corrections')
+		.columns(['outcome', 'started_at'])
+		.execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -5,7 +5,10 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
 	// A session made by the password step of a two-factor account stays "pending" until the code is
 	// given, even if two-factor is turned off meanwhile (it is then ended, never promoted).
-	await db.schema.alterTable('sessions').addColumn('two_factor_pending', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+	await db.schema
+		.alterTable('sessions')
+		.addColumn('two_factor_pending', 'integer', (c) => c.notNull().defaultTo(0))
+		.execute();
 	await db
 		.updateTable('sessions')
 		.set({ two_factor_pending: 1 })

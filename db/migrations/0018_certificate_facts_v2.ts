@@ -24,7 +24,10 @@ const NFC_COLUMNS: Record<string, string[]> = {
 
 export async function up(db: Kysely<any>): Promise<void> {
 	for (const [table, columns] of Object.entries(NFC_COLUMNS)) {
-		const rows = (await db.selectFrom(table).select(['id', ...columns]).execute()) as Record<string, string | null>[];
+		const rows = (await db
+			.selectFrom(table)
+			.select(['id', ...columns])
+			.execute()) as Record<string, string | null>[];
 		for (const row of rows) {
 			const changed: Record<string, string> = {};
 			for (const c of columns) {
@@ -45,16 +48,31 @@ export async function up(db: Kysely<any>): Promise<void> {
 	await db.schema.alterTable('enrollments').addColumn('registration_number', 'text').execute();
 	const programs = await db.selectFrom('programs').select(['id', 'serial_prefix']).execute();
 	for (const p of programs) {
-		const rows = await db.selectFrom('enrollments').select('id').where('program_id', '=', p.id).orderBy('created_at').orderBy('id').execute();
+		const rows = await db
+			.selectFrom('enrollments')
+			.select('id')
+			.where('program_id', '=', p.id)
+			.orderBy('created_at')
+			.orderBy('id')
+			.execute();
 		let n = 0;
 		for (const r of rows) {
 			n++;
-			await db.updateTable('enrollments').set({ registration_number: `${p.serial_prefix}-P-${String(n).padStart(6, '0')}` }).where('id', '=', r.id).execute();
+			await db
+				.updateTable('enrollments')
+				.set({ registration_number: `${p.serial_prefix}-P-${String(n).padStart(6, '0')}` })
+				.where('id', '=', r.id)
+				.execute();
 		}
 		if (n > 0) await db.insertInto('registration_counters').values({ program_id: p.id, last_value: n }).execute();
 	}
 	// Serial prefixes are unique (0010), so registration numbers are unique across programs too.
-	await db.schema.createIndex('enrollments_registration_number_uq').on('enrollments').column('registration_number').unique().execute();
+	await db.schema
+		.createIndex('enrollments_registration_number_uq')
+		.on('enrollments')
+		.column('registration_number')
+		.unique()
+		.execute();
 
 	// The offence date, where the court gives it (YYYY-MM-DD); personal data, blanked by the purge.
 	await db.schema.alterTable('enrollments').addColumn('offence_date', 'text').execute();
@@ -62,7 +80,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 	// The exact attestation signed, kept with the signature so a later change of wording never
 	// changes what an earlier participant is said to have signed.
 	await db.schema.alterTable('enrollments').addColumn('attestation_text', 'text').execute();
-	await db.updateTable('enrollments').set({ attestation_text: ATTESTATION_TEXT }).where('attested_at', 'is not', null).execute();
+	await db
+		.updateTable('enrollments')
+		.set({ attestation_text: ATTESTATION_TEXT })
+		.where('attested_at', 'is not', null)
+		.execute();
 
 	// A staff member's job title, printed with his name where he signs ("Program Facilitator").
 	await db.schema.alterTable('users').addColumn('title', 'text').execute();

@@ -16,9 +16,22 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 const GENESIS = '0'.repeat(64);
 
-function digest(r: { prev_hash: string; seq: number; id: string; at: string; method: string; serial: string | null; certificate_id: string | null; outcome: string; user_id: string | null }): string {
+function digest(r: {
+	prev_hash: string;
+	seq: number;
+	id: string;
+	at: string;
+	method: string;
+	serial: string | null;
+	certificate_id: string | null;
+	outcome: string;
+	user_id: string | null;
+}): string {
 	return createHash('sha256')
-		.update(JSON.stringify([r.prev_hash, r.seq, r.id, r.at, r.method, r.serial, r.certificate_id, r.outcome, r.user_id]), 'utf8')
+		.update(
+			JSON.stringify([r.prev_hash, r.seq, r.id, r.at, r.method, r.serial, r.certificate_id, r.outcome, r.user_id]),
+			'utf8'
+		)
 		.digest('hex');
 }
 
@@ -30,11 +43,18 @@ export async function up(db: Kysely<any>): Promise<void> {
 	let prev = GENESIS;
 	let seq = 0;
 	for (;;) {
-		const rows = await db.selectFrom('verification_log').selectAll().where('seq', 'is', null).orderBy('at').orderBy('id').limit(500).execute();
+		const rows = await db
+			.selectFrom('verification_log')
+			.selectAll()
+			.where('seq', 'is', null)
+			.orderBy('at')
+			.orderBy('id')
+			.limit(500)
+			.execute();
 		if (rows.length === 0) break;
 		for (const r of rows) {
 			seq++;
-			const row = { ...(r as Omit<Parameters<typeof digest>[0], "seq" | "prev_hash">), seq, prev_hash: prev };
+			const row = { ...(r as Omit<Parameters<typeof digest>[0], 'seq' | 'prev_hash'>), seq, prev_hash: prev };
 			const hash = digest(row);
 			await db.updateTable('verification_log').set({ seq, prev_hash: prev, hash }).where('id', '=', r.id).execute();
 			prev = hash;
@@ -42,8 +62,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 	}
 	await db.schema.createIndex('verification_log_seq_uq').on('verification_log').column('seq').unique().execute();
 	// The admin's and the court's "who checked this certificate", newest first.
-	await db.schema.createIndex('verification_log_certificate_idx').on('verification_log').columns(['certificate_id', 'seq']).execute();
-	await db.schema.createIndex('verification_log_serial_idx').on('verification_log').columns(['serial', 'seq']).execute();
+	await db.schema
+		.createIndex('verification_log_certificate_idx')
+		.on('verification_log')
+		.columns(['certificate_id', 'seq'])
+		.execute();
+	await db.schema
+		.createIndex('verification_log_serial_idx')
+		.on('verification_log')
+		.columns(['serial', 'seq'])
+		.execute();
 
 	await db.schema
 		.createTable('verification_log_head')
@@ -86,7 +114,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 		.addColumn('made_as', 'text', (c) => c.notNull()) // court | facilitator | admin
 		.addColumn('pdf_key_id', 'text', (c) => c.notNull())
 		.execute();
-	await db.schema.createIndex('evidence_packets_enrollment_idx').on('evidence_packets').columns(['enrollment_id', 'made_at']).execute();
+	await db.schema
+		.createIndex('evidence_packets_enrollment_idx')
+		.on('evidence_packets')
+		.columns(['enrollment_id', 'made_at'])
+		.execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
@@ -101,6 +133,7 @@ export async function down(db: Kysely<any>): Promise<void> {
 		await sql`drop trigger verification_log_no_delete`.execute(db);
 	}
 	await db.schema.dropTable('verification_log_head').execute();
-	for (const i of ['verification_log_serial_idx', 'verification_log_certificate_idx', 'verification_log_seq_uq']) await db.schema.dropIndex(i).execute();
+	for (const i of ['verification_log_serial_idx', 'verification_log_certificate_idx', 'verification_log_seq_uq'])
+		await db.schema.dropIndex(i).execute();
 	for (const c of ['hash', 'prev_hash', 'seq']) await db.schema.alterTable('verification_log').dropColumn(c).execute();
 }

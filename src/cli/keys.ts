@@ -8,7 +8,12 @@ import { CaError } from '../lib/server/certificates/ca-folder';
 import { moveCa, refreshCrl, revokeKey } from '../lib/server/certificates/key-lifecycle';
 import { generateKeys, KeysError, loadKeys, readCrlFile, readManifest } from '../lib/server/certificates/keys';
 import { syncSigningKeys } from '../lib/server/certificates/signing-keys.queries';
-import { REVOCATION_REASONS, fingerprintSha256, pemToDer, type RevocationReason } from '../lib/server/certificates/x509';
+import {
+	REVOCATION_REASONS,
+	fingerprintSha256,
+	pemToDer,
+	type RevocationReason
+} from '../lib/server/certificates/x509';
 import { clock } from '../lib/server/clock';
 import { config } from '../lib/server/config';
 import type { DbHandle } from '../lib/server/db';
@@ -36,7 +41,10 @@ const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\
 
 function caDirFrom(value: string | undefined, fail: Fail): string {
 	const dir = value ?? process.env.CA_DIR;
-	if (!dir) fail('give the CA folder: --ca-dir <folder> (or CA_DIR). It holds the CA private key: keep it off the server, e.g. on a removable drive');
+	if (!dir)
+		fail(
+			'give the CA folder: --ca-dir <folder> (or CA_DIR). It holds the CA private key: keep it off the server, e.g. on a removable drive'
+		);
 	return resolve(dir);
 }
 
@@ -63,31 +71,90 @@ export function keysCommands(opts: { withDb: WithDb; fail: Fail }): Record<strin
 	const withDb = opts.withDb;
 	return {
 		async 'keys:generate'(args) {
-			if (args.includes('--program-name')) fail('--program-name is gone: the signer is named after the program in the database (choose it with --program <slug>)');
-			const { values } = parseArgs({ args, options: { dir: { type: 'string' }, 'ca-dir': { type: 'string' }, program: { type: 'string' }, 'crl-url': { type: 'string' }, 'crl-days': { type: 'string' } } });
+			if (args.includes('--program-name'))
+				fail(
+					'--program-name is gone: the signer is named after the program in the database (choose it with --program <slug>)'
+				);
+			const { values } = parseArgs({
+				args,
+				options: {
+					dir: { type: 'string' },
+					'ca-dir': { type: 'string' },
+					program: { type: 'string' },
+					'crl-url': { type: 'string' },
+					'crl-days': { type: 'string' }
+				}
+			});
 			const dir = resolve(values.dir ?? config.keysDir);
 			const caDir = caDirFrom(values['ca-dir'], fail);
 			const origin = config.publicOrigin?.replace(/\/$/, '');
 			const crlUrl = values['crl-url'] ?? (origin ? `${origin}/api/v1/keys/ca.crl` : undefined);
-			if (!crlUrl) fail('the signing certificate must say where its CRL is published: set PUBLIC_ORIGIN (or ORIGIN) to the public address, or give --crl-url <url>');
+			if (!crlUrl)
+				fail(
+					'the signing certificate must say where its CRL is published: set PUBLIC_ORIGIN (or ORIGIN) to the public address, or give --crl-url <url>'
+				);
 			if (!/^https?:\/\/[^\s/]+\/\S*$/.test(crlUrl)) fail(`--crl-url must be an http(s) address, not "${crlUrl}"`);
 			const crlDays = days(values['crl-days'], fail);
 			await withDb(async (h) => {
 				const programs = await h.db.selectFrom('programs').select(['slug', 'name']).orderBy('slug').execute();
-				if (programs.length === 0) fail('there is no program yet: the signer is named after the program, so create the program first');
-				const program = values.program ? programs.find((p) => p.slug === values.program) : programs.length === 1 ? programs[0] : undefined;
-				if (!program) fail(values.program ? `no program with slug "${values.program}"` : `--program <slug> is required when there is more than one program (${programs.map((p) => p.slug).join(', ')})`);
-				const s = plain(() => generateKeys(dir, { programName: program.name, programSlug: program.slug, caDir, crlUrl, crlDays, now: clock.now() }), fail);
+				if (programs.length === 0)
+					fail('there is no program yet: the signer is named after the program, so create the program first');
+				const program = values.program
+					? programs.find((p) => p.slug === values.program)
+					: programs.length === 1
+						? programs[0]
+						: undefined;
+				if (!program)
+					fail(
+						values.program
+							? `no program with slug "${values.program}"`
+							: `--program <slug> is required when there is more than one program (${programs.map((p) => p.slug).join(', ')})`
+					);
+				const s = plain(
+					() =>
+						generateKeys(dir, {
+							programName: program.name,
+							programSlug: program.slug,
+							caDir,
+							crlUrl,
+							crlDays,
+							now: clock.now()
+						}),
+					fail
+				);
 				await h.db.transaction().execute(async (trx) => {
 					await syncSigningKeys(trx, loadKeys(dir).records, clock.iso());
-					await audit(trx, { actorId: null, action: 'signing_key.generate', targetType: 'signing_key', targetId: s.pdfKeyId, details: { ed25519KeyId: s.ed25519KeyId, retiredPdfKeyId: s.retired.pdf, retiredEd25519KeyId: s.retired.ed25519, caCreated: s.caCreated } });
+					await audit(trx, {
+						actorId: null,
+						action: 'signing_key.generate',
+						targetType: 'signing_key',
+						targetId: s.pdfKeyId,
+						details: {
+							ed25519KeyId: s.ed25519KeyId,
+							retiredPdfKeyId: s.retired.pdf,
+							retiredEd25519KeyId: s.retired.ed25519,
+							caCreated: s.caCreated
+						}
+					});
 				});
-				console.log(s.caCreated ? `Created the program CA in ${s.caDir} and keys in ${s.dir}:` : `Rotated keys in ${s.dir} (the CA in ${s.caDir} and the old keys stay):`);
-				console.log(`  Ed25519 key ${s.ed25519KeyId}, PDF signing certificate ${s.pdfKeyId} "${s.signerName} Certificate Signing" (now active)`);
-				if (s.retired.pdf || s.retired.ed25519) console.log(`  Retired: ${[s.retired.pdf, s.retired.ed25519].filter(Boolean).join(', ')} (old certificates still verify with them)`);
-				console.log(`  The certificate names its CRL at ${crlUrl}; the CRL in both folders is good until ${s.crlNextUpdate.slice(0, 10)}.`);
+				console.log(
+					s.caCreated
+						? `Created the program CA in ${s.caDir} and keys in ${s.dir}:`
+						: `Rotated keys in ${s.dir} (the CA in ${s.caDir} and the old keys stay):`
+				);
+				console.log(
+					`  Ed25519 key ${s.ed25519KeyId}, PDF signing certificate ${s.pdfKeyId} "${s.signerName} Certificate Signing" (now active)`
+				);
+				if (s.retired.pdf || s.retired.ed25519)
+					console.log(
+						`  Retired: ${[s.retired.pdf, s.retired.ed25519].filter(Boolean).join(', ')} (old certificates still verify with them)`
+					);
+				console.log(
+					`  The certificate names its CRL at ${crlUrl}; the CRL in both folders is good until ${s.crlNextUpdate.slice(0, 10)}.`
+				);
 				if (s.nameNote) console.log(`  Note: ${s.nameNote}`);
-				if (s.caCreated) console.log(`  CA fingerprint (SHA-256): ${fingerprintSha256(pemToDer(loadKeys(dir).caCertPem))}`);
+				if (s.caCreated)
+					console.log(`  CA fingerprint (SHA-256): ${fingerprintSha256(pemToDer(loadKeys(dir).caCertPem))}`);
 				console.log('  Restart the server to sign with the new keys. Then put the CA folder away, off the server.');
 			});
 		},
@@ -99,57 +166,121 @@ export function keysCommands(opts: { withDb: WithDb; fail: Fail }): Record<strin
 			const keys = plain(() => loadKeys(dir), fail);
 			console.log(`Keys in ${dir}; program CA fingerprint (SHA-256) ${keys.ca.fingerprintSha256}`);
 			const crl = readCrlFile(dir, keys.ca.certDer);
-			console.log(crl ? `CRL issued ${crl.thisUpdate.slice(0, 10)}, good until ${crl.nextUpdate.slice(0, 10)}` : 'No valid CRL in the keys folder: run keys:crl');
+			console.log(
+				crl
+					? `CRL issued ${crl.thisUpdate.slice(0, 10)}, good until ${crl.nextUpdate.slice(0, 10)}`
+					: 'No valid CRL in the keys folder: run keys:crl'
+			);
 			for (const k of keys.records) {
-				const status = k.revokedFrom ? `revoked from ${k.revokedFrom} (${k.revocationReason})` : k.retiredAt ? `retired ${k.retiredAt}` : 'active';
-				console.log(`  ${k.kind.padEnd(7)} ${k.id}  made ${k.createdAt}  ${status}${k.certSerial ? `  serial ${k.certSerial}` : ''}`);
+				const status = k.revokedFrom
+					? `revoked from ${k.revokedFrom} (${k.revocationReason})`
+					: k.retiredAt
+						? `retired ${k.retiredAt}`
+						: 'active';
+				console.log(
+					`  ${k.kind.padEnd(7)} ${k.id}  made ${k.createdAt}  ${status}${k.certSerial ? `  serial ${k.certSerial}` : ''}`
+				);
 			}
 		},
 
 		async 'keys:revoke'(args) {
-			const { values } = parseArgs({ args, options: { key: { type: 'string' }, from: { type: 'string' }, reason: { type: 'string' }, dir: { type: 'string' }, 'ca-dir': { type: 'string' }, 'crl-days': { type: 'string' } } });
+			const { values } = parseArgs({
+				args,
+				options: {
+					key: { type: 'string' },
+					from: { type: 'string' },
+					reason: { type: 'string' },
+					dir: { type: 'string' },
+					'ca-dir': { type: 'string' },
+					'crl-days': { type: 'string' }
+				}
+			});
 			if (!values.key) fail('--key <key id> is required (keys:list shows them)');
-			if (!values.from || !DATE.test(values.from)) fail('--from <date> is required: when the key was (or may have been) compromised, e.g. 2026-05-01 or 2026-05-01T14:00:00Z');
+			if (!values.from || !DATE.test(values.from))
+				fail(
+					'--from <date> is required: when the key was (or may have been) compromised, e.g. 2026-05-01 or 2026-05-01T14:00:00Z'
+				);
 			const reasons = Object.keys(REVOCATION_REASONS);
 			if (!values.reason || !reasons.includes(values.reason)) fail(`--reason must be one of ${reasons.join(', ')}`);
 			const dir = resolve(values.dir ?? config.keysDir);
 			const caDir = caDirFrom(values['ca-dir'], fail);
 			const crlDays = days(values['crl-days'], fail);
-			const s = plain(() => revokeKey(dir, { caDir, keyId: values.key!, from: new Date(values.from!), reason: values.reason as RevocationReason, now: clock.now(), crlDays }), fail);
+			const s = plain(
+				() =>
+					revokeKey(dir, {
+						caDir,
+						keyId: values.key!,
+						from: new Date(values.from!),
+						reason: values.reason as RevocationReason,
+						now: clock.now(),
+						crlDays
+					}),
+				fail
+			);
 			await withDb(async (h) => {
 				await h.db.transaction().execute(async (trx) => {
 					await syncSigningKeys(trx, loadKeys(dir).records, clock.iso());
-					if (!s.already) await audit(trx, { actorId: null, action: 'signing_key.revoke', targetType: 'signing_key', targetId: s.pdfKeyId ?? s.ed25519KeyId, details: { ed25519KeyId: s.ed25519KeyId, from: s.from, reason: values.reason!, certSerial: s.serial } });
+					if (!s.already)
+						await audit(trx, {
+							actorId: null,
+							action: 'signing_key.revoke',
+							targetType: 'signing_key',
+							targetId: s.pdfKeyId ?? s.ed25519KeyId,
+							details: { ed25519KeyId: s.ed25519KeyId, from: s.from, reason: values.reason!, certSerial: s.serial }
+						});
 				});
 			});
 			const ids = [s.pdfKeyId, s.ed25519KeyId].filter(Boolean).join(' and ');
 			if (s.already) {
-				console.log(`${ids} ${s.pdfKeyId && s.ed25519KeyId ? 'were' : 'was'} already revoked (from ${s.from}); nothing changed.`);
+				console.log(
+					`${ids} ${s.pdfKeyId && s.ed25519KeyId ? 'were' : 'was'} already revoked (from ${s.from}); nothing changed.`
+				);
 				return;
 			}
 			console.log(`Revoked ${ids} from ${s.from} (${values.reason}).`);
-			if (s.serial) console.log(`  Certificate serial ${s.serial} is on the new CRL (good until ${s.crlNextUpdate!.slice(0, 10)}), written to ${caDir} and ${dir}; the server serves it within seconds.`);
+			if (s.serial)
+				console.log(
+					`  Certificate serial ${s.serial} is on the new CRL (good until ${s.crlNextUpdate!.slice(0, 10)}), written to ${caDir} and ${dir}; the server serves it within seconds.`
+				);
 		},
 
 		async 'keys:crl'(args) {
-			const { values } = parseArgs({ args, options: { dir: { type: 'string' }, 'ca-dir': { type: 'string' }, days: { type: 'string' } } });
+			const { values } = parseArgs({
+				args,
+				options: { dir: { type: 'string' }, 'ca-dir': { type: 'string' }, days: { type: 'string' } }
+			});
 			const caDir = caDirFrom(values['ca-dir'], fail);
 			const keysDir = resolve(values.dir ?? config.keysDir);
-			const r = plain(() => refreshCrl(caDir, existsSync(keysDir) ? keysDir : null, { now: clock.now(), days: days(values.days, fail) }), fail);
-			console.log(`Issued CRL number ${r.number}: ${r.revoked} revoked certificate(s), issued ${r.thisUpdate}, good until ${r.nextUpdate}.`);
+			const r = plain(
+				() =>
+					refreshCrl(caDir, existsSync(keysDir) ? keysDir : null, { now: clock.now(), days: days(values.days, fail) }),
+				fail
+			);
+			console.log(
+				`Issued CRL number ${r.number}: ${r.revoked} revoked certificate(s), issued ${r.thisUpdate}, good until ${r.nextUpdate}.`
+			);
 			for (const f of r.written) console.log(`  wrote ${f}`);
-			if (r.written.length === 1) console.log(`  Copy it into the server's keys folder as ca.crl (the server picks it up without a restart).`);
+			if (r.written.length === 1)
+				console.log(`  Copy it into the server's keys folder as ca.crl (the server picks it up without a restart).`);
 		},
 
 		async 'keys:move-ca'(args) {
 			const { values } = parseArgs({ args, options: { dir: { type: 'string' }, to: { type: 'string' } } });
-			if (!values.to) fail('--to <folder> is required: where the CA key goes (a folder off the server, e.g. a removable drive)');
+			if (!values.to)
+				fail('--to <folder> is required: where the CA key goes (a folder off the server, e.g. a removable drive)');
 			const dir = resolve(values.dir ?? config.keysDir);
 			const r = plain(() => moveCa(dir, values.to!, clock.now()), fail);
-			console.log(`Moved the CA key out of ${dir} into ${r.toDir} (with the CA's record of ${r.signers} signing certificate(s)); it was overwritten and removed from the keys folder.`);
+			console.log(
+				`Moved the CA key out of ${dir} into ${r.toDir} (with the CA's record of ${r.signers} signing certificate(s)); it was overwritten and removed from the keys folder.`
+			);
 			console.log(`  Issued a first CRL, good until ${r.crlNextUpdate.slice(0, 10)}, into both folders.`);
-			if (!r.activeNamesCrl) console.log('  The active signing certificate names no CRL: run keys:generate --ca-dir <that folder> to rotate to one that does, then restart the server.');
-			console.log('  Backups or old copies of the keys folder still hold the CA key: destroy them or keep them as safe as the CA folder.');
+			if (!r.activeNamesCrl)
+				console.log(
+					'  The active signing certificate names no CRL: run keys:generate --ca-dir <that folder> to rotate to one that does, then restart the server.'
+				);
+			console.log(
+				'  Backups or old copies of the keys folder still hold the CA key: destroy them or keep them as safe as the CA folder.'
+			);
 		}
 	};
 }

@@ -68,7 +68,9 @@ async function readStdin(): Promise<string> {
 	if (process.stdin.isTTY) process.stderr.write('Password (then Enter, then Ctrl-D): ');
 	const chunks: Buffer[] = [];
 	for await (const c of process.stdin) chunks.push(c as Buffer);
-	return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+	return Buffer.concat(chunks)
+		.toString('utf8')
+		.replace(/\r?\n$/, '');
 }
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
@@ -79,7 +81,11 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 	async 'db:migrate'() {
 		await withDb(async (h) => {
 			const { applied } = await migrateToLatest(h.db);
-			console.log(applied.length ? `Applied ${applied.length} migration(s) to ${h.location}: ${applied.join(', ')}` : `${h.location} is up to date.`);
+			console.log(
+				applied.length
+					? `Applied ${applied.length} migration(s) to ${h.location}: ${applied.join(', ')}`
+					: `${h.location} is up to date.`
+			);
 		});
 	},
 
@@ -91,52 +97,109 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 				origin: config.publicOrigin ?? 'http://127.0.0.1:3000',
 				log: (line) => console.log(`  ${line}`)
 			});
-			console.log(s.alreadyLoaded ? `The demo program is already loaded in ${h.location}.` : `Loaded the demo program into ${h.location}.`);
+			console.log(
+				s.alreadyLoaded
+					? `The demo program is already loaded in ${h.location}.`
+					: `Loaded the demo program into ${h.location}.`
+			);
 			console.log('\nDemo accounts:');
-			for (const a of s.accounts) console.log(`  ${a.role.padEnd(12)} ${a.email.padEnd(36)} ${a.password.padEnd(32)} ${a.note}`);
+			for (const a of s.accounts)
+				console.log(`  ${a.role.padEnd(12)} ${a.email.padEnd(36)} ${a.password.padEnd(32)} ${a.note}`);
 			if (s.pendingCode) {
 				console.log(`\nA referral waiting for activation (try it at /activate):`);
-				console.log(`  code ${s.pendingCode.code}   date of birth ${s.pendingCode.dateOfBirth}   case number ${s.pendingCode.caseNumber}`);
+				console.log(
+					`  code ${s.pendingCode.code}   date of birth ${s.pendingCode.dateOfBirth}   case number ${s.pendingCode.caseNumber}`
+				);
 			}
 		});
 	},
 
 	async 'user:create'(args) {
-		const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' }, title: { type: 'string' }, role: { type: 'string' }, court: { type: 'string' }, program: { type: 'string' } } });
-		if (!values.email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(values.email)) throw new UsageError('--email <address> is required and must be an e-mail address');
+		const { values } = parseArgs({
+			args,
+			options: {
+				email: { type: 'string' },
+				name: { type: 'string' },
+				title: { type: 'string' },
+				role: { type: 'string' },
+				court: { type: 'string' },
+				program: { type: 'string' }
+			}
+		});
+		if (!values.email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(values.email))
+			throw new UsageError('--email <address> is required and must be an e-mail address');
 		if (!values.name?.trim()) throw new UsageError('--name <full name> is required');
 		// The name and title are printed and signed on certificates: one line, no control characters.
-		for (const [flag, text, max] of [['--name', values.name, 120], ['--title', values.title, 120]] as const) {
+		for (const [flag, text, max] of [
+			['--name', values.name, 120],
+			['--title', values.title, 120]
+		] as const) {
 			if (text === undefined) continue;
 			const problem = lineProblem(text);
 			if (problem) throw new UsageError(lineProblemMessage(flag, problem));
 			if (cleanLine(text).length > max) throw new UsageError(`${flag} must be at most ${max} characters`);
 		}
-		if (values.title !== undefined && !values.title.trim()) throw new UsageError('--title, when given, must not be empty');
-		const roles = (values.role ?? '').split(',').map((r) => r.trim()).filter(Boolean) as Role[];
+		if (values.title !== undefined && !values.title.trim())
+			throw new UsageError('--title, when given, must not be empty');
+		const roles = (values.role ?? '')
+			.split(',')
+			.map((r) => r.trim())
+			.filter(Boolean) as Role[];
 		const bad = roles.filter((r) => !ROLES.includes(r));
-		if (roles.length === 0 || bad.length) throw new UsageError(`--role must be one or more of ${ROLES.join(', ')} (comma-separated)${bad.length ? `; not a role: ${bad.join(', ')}` : ''}`);
-		if (roles.includes('participant')) throw new UsageError('participants activate their own accounts from a court referral; create a referral instead');
+		if (roles.length === 0 || bad.length)
+			throw new UsageError(
+				`--role must be one or more of ${ROLES.join(', ')} (comma-separated)${bad.length ? `; not a role: ${bad.join(', ')}` : ''}`
+			);
+		if (roles.includes('participant'))
+			throw new UsageError('participants activate their own accounts from a court referral; create a referral instead');
 		const password = await readStdin();
 		await withDb(async (h) => {
 			const programs = await h.db.selectFrom('programs').select(['id', 'slug']).execute();
 			let programIds: string[] = [];
 			if (roles.some((r) => r === 'facilitator' || r === 'admin')) {
-				const p = values.program ? programs.find((x) => x.slug === values.program) : programs.length === 1 ? programs[0] : undefined;
-				if (!p) throw new UsageError(values.program ? `no program with slug "${values.program}"` : '--program <slug> is required when there is not exactly one program');
+				const p = values.program
+					? programs.find((x) => x.slug === values.program)
+					: programs.length === 1
+						? programs[0]
+						: undefined;
+				if (!p)
+					throw new UsageError(
+						values.program
+							? `no program with slug "${values.program}"`
+							: '--program <slug> is required when there is not exactly one program'
+					);
 				programIds = [p.id];
 			}
 			let courtIds: string[] = [];
 			if (roles.includes('court')) {
 				if (!values.court) throw new UsageError('--court <court name or id> is required for the court role');
-				const court = await h.db.selectFrom('courts').select(['id', 'name']).where((eb) => eb.or([eb('id', '=', values.court!), eb('name', '=', values.court!)])).executeTakeFirst();
+				const court = await h.db
+					.selectFrom('courts')
+					.select(['id', 'name'])
+					.where((eb) => eb.or([eb('id', '=', values.court!), eb('name', '=', values.court!)]))
+					.executeTakeFirst();
 				if (!court) throw new UsageError(`no court named "${values.court}"`);
 				courtIds = [court.id];
 			}
-			const r = await createStaffUser(h.db, null, { email: values.email!, name: values.name!, title: values.title ?? null, password, roles, programIds, courtIds });
+			const r = await createStaffUser(h.db, null, {
+				email: values.email!,
+				name: values.name!,
+				title: values.title ?? null,
+				password,
+				roles,
+				programIds,
+				courtIds
+			});
 			if (!r.ok) {
 				if (r.reason === 'weak_password') throw new UsageError(`password refused: ${passwordMessages[r.problem]}`);
-				throw new UsageError({ email_taken: 'that e-mail address already has an account', bad_role: 'bad role', court_required: 'the court role needs --court', program_required: 'this role needs a program' }[r.reason]);
+				throw new UsageError(
+					{
+						email_taken: 'that e-mail address already has an account',
+						bad_role: 'bad role',
+						court_required: 'the court role needs --court',
+						program_required: 'this role needs a program'
+					}[r.reason]
+				);
 			}
 			console.log(`Created ${roles.join(', ')} account ${values.email} (id ${r.id}).`);
 		});
@@ -167,7 +230,9 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 				console.log(`${values.email} has no two-factor sign-in; nothing changed.`);
 				return;
 			}
-			console.log(`Two-factor sign-in turned off for ${values.email}; its sessions are ended. They can set it up again under Account → Sign-in security.`);
+			console.log(
+				`Two-factor sign-in turned off for ${values.email}; its sessions are ended. They can set it up again under Account → Sign-in security.`
+			);
 		});
 	},
 
@@ -198,14 +263,29 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 		}
 		await withDb(async (h) => {
 			const r = await importCurriculum(h.db, null, parsed);
-			if (r.ok) console.log(`Imported ${parsed.program} version ${parsed.version}: ${r.modules} modules, ${r.questions} questions.`);
-			else if (r.reason === 'already_imported') console.log(`Version ${parsed.version} of ${parsed.program} is already imported with the same content; nothing to do.`);
-			else if (r.reason === 'unknown_program') throw new UsageError(`no program with slug "${parsed.program}" (curriculum.yaml)`);
-			else throw new UsageError(`version ${parsed.version} is already published with different content; published versions are never edited: give the changed curriculum a new version`);
+			if (r.ok)
+				console.log(
+					`Imported ${parsed.program} version ${parsed.version}: ${r.modules} modules, ${r.questions} questions.`
+				);
+			else if (r.reason === 'already_imported')
+				console.log(
+					`Version ${parsed.version} of ${parsed.program} is already imported with the same content; nothing to do.`
+				);
+			else if (r.reason === 'unknown_program')
+				throw new UsageError(`no program with slug "${parsed.program}" (curriculum.yaml)`);
+			else
+				throw new UsageError(
+					`version ${parsed.version} is already published with different content; published versions are never edited: give the changed curriculum a new version`
+				);
 		});
 	},
 
-	...keysCommands({ withDb, fail: (message) => { throw new UsageError(message); } }),
+	...keysCommands({
+		withDb,
+		fail: (message) => {
+			throw new UsageError(message);
+		}
+	}),
 
 	async 'db:backup'(args) {
 		const file = args[0];
@@ -216,23 +296,34 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 			// A separate process from the server: copy in one step (see BackupOptions.pagesPerStep).
 			const opts = { pagesPerStep: 0x7fffffff };
 			if (!file) mkdirSync(resolve(config.backupDir!), { recursive: true, mode: 0o700 });
-			const done = file ? await backupTo(h.sqlite, resolve(file), opts) : await writeBackup(h.sqlite, resolve(config.backupDir!), new Date(), opts);
+			const done = file
+				? await backupTo(h.sqlite, resolve(file), opts)
+				: await writeBackup(h.sqlite, resolve(config.backupDir!), new Date(), opts);
 			console.log(`Backed up ${h.location} to ${done.file} (${done.bytes} bytes, integrity_check ok, ${done.ms} ms).`);
 		});
 	},
 
 	async 'data:purge'(args) {
-		const { values } = parseArgs({ args, options: { 'dry-run': { type: 'boolean', default: false }, within: { type: 'string' } } });
+		const { values } = parseArgs({
+			args,
+			options: { 'dry-run': { type: 'boolean', default: false }, within: { type: 'string' } }
+		});
 		const within = values.within === undefined ? 0 : Number(values.within);
-		if (!Number.isInteger(within) || within < 0 || within > 3650) throw new UsageError('--within takes a whole number of days (0 to 3650)');
+		if (!Number.isInteger(within) || within < 0 || within > 3650)
+			throw new UsageError('--within takes a whole number of days (0 to 3650)');
 		if (within > 0 && !values['dry-run']) throw new UsageError('--within only previews: use it with --dry-run');
 		await withDb(async (h) => {
 			const now = new Date();
 			const due = await purgeCandidates(h.db, now, within);
 			// Ids and dates only: an operator's terminal and its scrollback are not the place for names.
-			for (const c of due) console.log(`  enrollment ${c.enrollmentId}: case ended ${c.caseEndedAt.slice(0, 10)}, retention ${c.retentionDays} days, due ${c.dueAt.slice(0, 10)}`);
+			for (const c of due)
+				console.log(
+					`  enrollment ${c.enrollmentId}: case ended ${c.caseEndedAt.slice(0, 10)}, retention ${c.retentionDays} days, due ${c.dueAt.slice(0, 10)}`
+				);
 			if (values['dry-run']) {
-				console.log(`${due.length} enrollment(s) ${within ? `due for removal by ${new Date(now.getTime() + within * 86_400_000).toISOString().slice(0, 10)}` : 'due for removal now'}; nothing was changed (--dry-run).`);
+				console.log(
+					`${due.length} enrollment(s) ${within ? `due for removal by ${new Date(now.getTime() + within * 86_400_000).toISOString().slice(0, 10)}` : 'due for removal now'}; nothing was changed (--dry-run).`
+				);
 				return;
 			}
 			let purged = 0;
@@ -244,24 +335,51 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 					certificates += r.certificates;
 				}
 			}
-			console.log(`Removed the personal data of ${purged} enrollment(s) (${certificates} certificate(s) now verify without it); each removal is in the audit log.`);
+			console.log(
+				`Removed the personal data of ${purged} enrollment(s) (${certificates} certificate(s) now verify without it); each removal is in the audit log.`
+			);
 		});
 	},
 
 	async 'db:restore'(args) {
-		const { values } = parseArgs({ args, options: { from: { type: 'string' }, yes: { type: 'boolean' }, force: { type: 'boolean' } } });
-		if (isPostgresUrl(config.databaseUrl)) throw new UsageError('db:restore puts back an SQLite file; restore PostgreSQL with pg_restore or point-in-time recovery');
+		const { values } = parseArgs({
+			args,
+			options: { from: { type: 'string' }, yes: { type: 'boolean' }, force: { type: 'boolean' } }
+		});
+		if (isPostgresUrl(config.databaseUrl))
+			throw new UsageError(
+				'db:restore puts back an SQLite file; restore PostgreSQL with pg_restore or point-in-time recovery'
+			);
 		if (!values.from) throw new UsageError('give the backup: db:restore --from <file> --yes');
 		const target = sqlitePath(config.databaseUrl);
-		if (!values.yes) throw new UsageError(`db:restore replaces ${target} with ${values.from}. Stop the server first, then run again with --yes`);
+		if (!values.yes)
+			throw new UsageError(
+				`db:restore replaces ${target} with ${values.from}. Stop the server first, then run again with --yes`
+			);
 		const r = await restoreSqlite({ target, from: values.from, now: new Date(), force: values.force });
-		if (!r.ok) throw new UsageError(`${r.detail}${r.reason === 'current_unreadable' ? '; if the server is surely stopped, add --force' : ''}`);
-		console.log(`Checked the backup ${r.from}: integrity_check ok, ${r.migrations} migrations, audit chain intact (${r.auditEntries} entries).`);
+		if (!r.ok)
+			throw new UsageError(
+				`${r.detail}${r.reason === 'current_unreadable' ? '; if the server is surely stopped, add --force' : ''}`
+			);
+		console.log(
+			`Checked the backup ${r.from}: integrity_check ok, ${r.migrations} migrations, audit chain intact (${r.auditEntries} entries).`
+		);
 		for (const note of r.notes) console.log(`Note: ${note}.`);
-		console.log(r.keptAside ? `Kept the database that was in place as ${r.keptAside} (not deleted).` : `There was no database at ${r.target}.`);
+		console.log(
+			r.keptAside
+				? `Kept the database that was in place as ${r.keptAside} (not deleted).`
+				: `There was no database at ${r.target}.`
+		);
 		console.log(`Restored ${r.from} to ${r.target}.`);
-		console.log(r.newestAuditAt ? `The backup's newest audit entry is from ${r.newestAuditAt}: whatever was done after that is not in the restored database.` : 'The backup has no audit entries.');
-		if (r.pending.length) console.log(`The server will apply ${r.pending.length} newer migration(s) when it starts: ${r.pending.join(', ')}.`);
+		console.log(
+			r.newestAuditAt
+				? `The backup's newest audit entry is from ${r.newestAuditAt}: whatever was done after that is not in the restored database.`
+				: 'The backup has no audit entries.'
+		);
+		if (r.pending.length)
+			console.log(
+				`The server will apply ${r.pending.length} newer migration(s) when it starts: ${r.pending.join(', ')}.`
+			);
 		console.log('Start the server again.');
 	},
 

@@ -3,7 +3,8 @@ import { dateTimeFormat } from './domain/formatters';
 
 export function minutes(seconds: number): string {
 	const m = Math.floor(seconds / 60);
-	if (m < 10) return m === 0 ? `${Math.floor(seconds)} s` : `${m} min ${String(Math.floor(seconds % 60)).padStart(2, '0')} s`;
+	if (m < 10)
+		return m === 0 ? `${Math.floor(seconds)} s` : `${m} min ${String(Math.floor(seconds % 60)).padStart(2, '0')} s`;
 	if (m < 60) return `${m} min`;
 	return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
@@ -14,7 +15,11 @@ export function longDate(isoDate: string): string {
 }
 
 export function dateTime(iso: string): string {
-	return dateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Chicago' }).format(new Date(iso)) + ' CT';
+	return (
+		dateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Chicago' }).format(
+			new Date(iso)
+		) + ' CT'
+	);
 }
 
 export function daysUntil(isoDate: string, today = new Date().toISOString().slice(0, 10)): number {
@@ -23,7 +28,15 @@ export function daysUntil(isoDate: string, today = new Date().toISOString().slic
 
 /** e.g. "Jun 10, 2026, 10:00 AM CDT" in the given IANA zone. */
 export function zonedDateTime(iso: string, timeZone: string): string {
-	return dateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(new Date(iso));
+	return dateTimeFormat('en-US', {
+		year: 'numeric',
+		month: 'short',
+		day: 'numeric',
+		hour: 'numeric',
+		minute: '2-digit',
+		timeZone,
+		timeZoneName: 'short'
+	}).format(new Date(iso));
 }
 
 /** How long something has waited, in the largest sensible unit ("45 min", "5 h", "3 days"). */

@@ -68,7 +68,16 @@ async function signIn(email, password) {
 }
 
 function request(path, role, init = {}) {
-	return fetch(`${BASE}${path}`, { redirect: 'manual', ...init, headers: { accept: 'text/html', origin: BASE, ...(init.headers ?? {}), ...(cookies[role] ? { cookie: cookies[role] } : {}) } });
+	return fetch(`${BASE}${path}`, {
+		redirect: 'manual',
+		...init,
+		headers: {
+			accept: 'text/html',
+			origin: BASE,
+			...(init.headers ?? {}),
+			...(cookies[role] ? { cookie: cookies[role] } : {})
+		}
+	});
 }
 
 before(async () => {
@@ -77,11 +86,21 @@ before(async () => {
 	foreign = JSON.parse(r.stdout.trim().split('\n').pop());
 	const d = db();
 	try {
-		const enrollment = (email) => d.prepare('select e.id from enrollments e join users u on u.id = e.user_id where u.email = ?').get(email).id;
+		const enrollment = (email) =>
+			d.prepare('select e.id from enrollments e join users u on u.id = e.user_id where u.email = ?').get(email).id;
 		const thomas = enrollment(accounts.participant.email);
 		const kevin = enrollment('kevin@demo.johnschool.test');
-		const moduleId = d.prepare('select m.id from modules m join enrollments e on e.curriculum_version_id = m.curriculum_version_id where e.id = ? order by m.position').get(thomas).id;
-		const attemptOf = (e) => d.prepare('select a.id, q.module_id from quiz_attempts a join quizzes q on q.id = a.quiz_id where a.enrollment_id = ? order by a.started_at').get(e);
+		const moduleId = d
+			.prepare(
+				'select m.id from modules m join enrollments e on e.curriculum_version_id = m.curriculum_version_id where e.id = ? order by m.position'
+			)
+			.get(thomas).id;
+		const attemptOf = (e) =>
+			d
+				.prepare(
+					'select a.id, q.module_id from quiz_attempts a join quizzes q on q.id = a.quiz_id where a.enrollment_id = ? order by a.started_at'
+				)
+				.get(e);
 		const certificate = d.prepare('select id, serial from certificates where enrollment_id = ?').get(kevin);
 		ids = {
 			thomas,
@@ -89,7 +108,11 @@ before(async () => {
 			moduleId,
 			thomasAttempt: attemptOf(thomas),
 			kevinAttempt: attemptOf(kevin),
-			session: d.prepare("select s.id from live_sessions s join programs p on p.id = s.program_id where p.slug = 'ramsey-opp' order by s.starts_at").get().id,
+			session: d
+				.prepare(
+					"select s.id from live_sessions s join programs p on p.id = s.program_id where p.slug = 'ramsey-opp' order by s.starts_at"
+				)
+				.get().id,
 			submission: d.prepare('select id from reflection_submissions where enrollment_id = ?').get(thomas).id,
 			certificate
 		};
@@ -112,7 +135,10 @@ before(async () => {
  */
 const PARAMS = {
 	'/(facilitator)/facilitate/participants/[id]': { own: () => [ids.thomas], foreign: () => [foreign.enrollmentId] },
-	'/(facilitator)/facilitate/grading/[submissionId]': { own: () => [ids.submission], foreign: () => [foreign.submissionId] },
+	'/(facilitator)/facilitate/grading/[submissionId]': {
+		own: () => [ids.submission],
+		foreign: () => [foreign.submissionId]
+	},
 	'/(participant)/learn/modules/[moduleId]': { own: () => [ids.moduleId], foreign: () => [foreign.moduleId] },
 	'/(participant)/learn/modules/[moduleId]/quiz': { own: () => [ids.moduleId], foreign: () => [foreign.moduleId] },
 	'/(participant)/learn/modules/[moduleId]/quiz/[attemptId]': {
@@ -126,11 +152,18 @@ const PARAMS = {
 	'/(facilitator)/facilitate/sessions/[id]': { own: () => [ids.session], foreign: () => [foreign.sessionId] },
 	'/(court)/court/referrals/[id]/letter': { own: () => [ids.thomas], foreign: () => [foreign.enrollmentId] },
 	'/(court)/court/referrals/[id]/packet': { own: () => [ids.thomas], foreign: () => [foreign.enrollmentId] },
-	'/(facilitator)/facilitate/participants/[id]/packet': { own: () => [ids.thomas], foreign: () => [foreign.enrollmentId] },
+	'/(facilitator)/facilitate/participants/[id]/packet': {
+		own: () => [ids.thomas],
+		foreign: () => [foreign.enrollmentId]
+	},
 	'/(court)/court/referrals/[id]': { own: () => [ids.thomas], foreign: () => [foreign.enrollmentId] },
 	'/(admin)/admin/certificates/[id]': { own: () => [ids.certificate.id], foreign: () => [foreign.certificateId] },
 	'/(court)/court/certificates/[id]': { own: () => [ids.certificate.id], foreign: () => [foreign.certificateId] },
-	'/(account)/certificates/[id]': { own: () => [ids.certificate.id], foreign: () => [foreign.certificateId], participantOwns: false },
+	'/(account)/certificates/[id]': {
+		own: () => [ids.certificate.id],
+		foreign: () => [foreign.certificateId],
+		participantOwns: false
+	},
 	'/(public)/verify/[serial]': { own: () => [ids.certificate.serial], foreign: () => [foreign.serial] },
 	'/api/v1/certificates/[serial]': { own: () => [ids.certificate.serial], foreign: () => [foreign.serial] }
 };
@@ -140,11 +173,13 @@ const EXCEPTIONS = {};
 
 function fill(routeId, values) {
 	let i = 0;
-	return routeId
-		.split('/')
-		.filter((s) => !/^\(.*\)$/.test(s))
-		.map((s) => (/^\[.*\]$/.test(s) ? encodeURIComponent(values[i++]) : s))
-		.join('/') || '/';
+	return (
+		routeId
+			.split('/')
+			.filter((s) => !/^\(.*\)$/.test(s))
+			.map((s) => (/^\[.*\]$/.test(s) ? encodeURIComponent(values[i++]) : s))
+			.join('/') || '/'
+	);
 }
 
 function groupOf(routeId) {
@@ -198,7 +233,8 @@ describe('access matrix', () => {
 					const path = fill(route.id, p.sameProgramOther());
 					const r3 = await request(path, role);
 					probes++;
-					if (r3.status !== 404) problems.push(`participant GET another participant's ${path} → ${r3.status} (expected 404)`);
+					if (r3.status !== 404)
+						problems.push(`participant GET another participant's ${path} → ${r3.status} (expected 404)`);
 					await r3.arrayBuffer();
 				}
 			}
@@ -219,9 +255,14 @@ describe('access matrix', () => {
 					const allowed = role !== 'anon' && group.includes(role);
 					const path = fill(route.id, p ? (allowed ? p.foreign() : p.own()) : []);
 					if (allowed && !p) continue; // no record in the URL: scope is the user's own, checked by the services' tests
-					const res = await request(`${path}${suffix}`, role, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'reason=access+matrix+probe&outcome=satisfactory&fee=paid' });
+					const res = await request(`${path}${suffix}`, role, {
+						method: 'POST',
+						headers: { 'content-type': 'application/x-www-form-urlencoded' },
+						body: 'reason=access+matrix+probe&outcome=satisfactory&fee=paid'
+					});
 					probes++;
-					const ok = role === 'anon' ? res.status === 401 : !allowed ? res.status === 403 : [400, 404, 409].includes(res.status);
+					const ok =
+						role === 'anon' ? res.status === 401 : !allowed ? res.status === 403 : [400, 404, 409].includes(res.status);
 					if (!ok) problems.push(`${role} POST ${path}${suffix} → ${res.status}`);
 					await res.arrayBuffer();
 				}
@@ -231,10 +272,28 @@ describe('access matrix', () => {
 	});
 
 	it('answers fuzzed form posts with 4xx or a normal page, never 500, and lets no extra field through', async () => {
-		const junk = ['', ' ', 'x'.repeat(20_000), '\u0000\u202e<script>alert(1)</script>', '-1', '1e309', 'NaN', '../../etc/passwd', '2026-02-30', '🙂'.repeat(300), "' or 1=1 --"];
+		const junk = [
+			'',
+			' ',
+			'x'.repeat(20_000),
+			'\u0000\u202e<script>alert(1)</script>',
+			'-1',
+			'1e309',
+			'NaN',
+			'../../etc/passwd',
+			'2026-02-30',
+			'🙂'.repeat(300),
+			"' or 1=1 --"
+		];
 		let seed = 7;
 		const rand = (n) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
-		const asRole = { '(participant)': 'foreign-participant', '(facilitator)': 'foreign-facilitator', '(court)': 'foreign-court', '(admin)': 'foreign-admin', '(account)': 'foreign-facilitator' };
+		const asRole = {
+			'(participant)': 'foreign-participant',
+			'(facilitator)': 'foreign-facilitator',
+			'(court)': 'foreign-court',
+			'(admin)': 'foreign-admin',
+			'(account)': 'foreign-facilitator'
+		};
 		const problems = [];
 		let probes = 0;
 		for (const route of routes.filter((r) => r.kind === 'page' && r.actions.length)) {
@@ -255,9 +314,14 @@ describe('access matrix', () => {
 					body.append('status', 'completed');
 					body.append('score', '100');
 					body.append('user_id', 'someone-else');
-					const res = await request(`${path}${suffix}`, role, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+					const res = await request(`${path}${suffix}`, role, {
+						method: 'POST',
+						headers: { 'content-type': 'application/x-www-form-urlencoded' },
+						body
+					});
 					probes++;
-					if (res.status >= 500) problems.push(`${role} POST ${path}${suffix} (${[...body.keys()].join(',')}) → ${res.status}`);
+					if (res.status >= 500)
+						problems.push(`${role} POST ${path}${suffix} (${[...body.keys()].join(',')}) → ${res.status}`);
 					await res.arrayBuffer();
 				}
 			}

@@ -11,7 +11,23 @@ const NEW_PASSWORD = 'lantern orchard copper ninety seven';
 let browser;
 
 before(async () => {
-	const r = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'user:create', '--email', clerk.email, '--name', 'Robin Account', '--role', 'court', '--court', COURT], { input: `${clerk.password}\n`, encoding: 'utf8' });
+	const r = spawnSync(
+		'npx',
+		[
+			'tsx',
+			'src/cli/main.ts',
+			'user:create',
+			'--email',
+			clerk.email,
+			'--name',
+			'Robin Account',
+			'--role',
+			'court',
+			'--court',
+			COURT
+		],
+		{ input: `${clerk.password}\n`, encoding: 'utf8' }
+	);
 	assert.equal(r.status, 0, r.stderr + r.stdout);
 	browser = await launch();
 });

@@ -30,7 +30,10 @@ function readmeScript() {
 	const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], body: m[2] }));
 	const scripts = blocks.filter((b) => b.body.startsWith('#!/usr/bin/env bash\n'));
 	assert.equal(scripts.length, 1, 'the section holds exactly one script');
-	const usage = blocks.filter((b) => b !== scripts[0]).map((b) => b.body).join('\n');
+	const usage = blocks
+		.filter((b) => b !== scripts[0])
+		.map((b) => b.body)
+		.join('\n');
 	assert.match(usage, /^bash check-certificate\.sh \S+ \S+ '.+' \S+ '.+'$/m, 'the section shows how to run it');
 	return scripts[0].body;
 }
@@ -45,7 +48,14 @@ function send(method, path, { fields, cookie, accept = 'text/html' } = {}) {
 		const req = request(`${BASE}${path}`, {
 			method,
 			agent: false,
-			headers: { accept, origin: BASE, ...(fields ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } : {}), ...(cookie ? { cookie } : {}) }
+			headers: {
+				accept,
+				origin: BASE,
+				...(fields
+					? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) }
+					: {}),
+				...(cookie ? { cookie } : {})
+			}
 		});
 		req.on('response', (res) => {
 			const chunks = [];
@@ -69,7 +79,10 @@ async function signIn(who) {
 }
 
 function tsx(...args) {
-	const r = spawnSync('npx', ['tsx', 'tests/e2e/support/by-hand-certificates.ts', ...args], { env: process.env, encoding: 'utf8' });
+	const r = spawnSync('npx', ['tsx', 'tests/e2e/support/by-hand-certificates.ts', ...args], {
+		env: process.env,
+		encoding: 'utf8'
+	});
 	assert.equal(r.status, 0, r.stderr);
 	return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -84,24 +97,49 @@ async function certifyThroughTheForms(typedName, n) {
 	const dateOfBirth = '1983-06-09';
 	const page = (await send('GET', '/court/referrals/new', { cookie: clerk })).text;
 	const courtId = page.match(/<option value="([a-z0-9]+)"/)[1];
-	const made = await post('/court/referrals/new', { legalName: typedName, dateOfBirth, courtId, caseNumber, offence: 'Minn. Stat. § 609.324, subd. 3', offenceDate: '2026-01-15', referralDate: new Date().toISOString().slice(0, 10), dueDate: '2099-01-01' }, clerk);
+	const made = await post(
+		'/court/referrals/new',
+		{
+			legalName: typedName,
+			dateOfBirth,
+			courtId,
+			caseNumber,
+			offence: 'Minn. Stat. § 609.324, subd. 3',
+			offenceDate: '2026-01-15',
+			referralDate: new Date().toISOString().slice(0, 10),
+			dueDate: '2099-01-01'
+		},
+		clerk
+	);
 	const html = made.text;
 	assert.equal(made.status, 200, html.slice(0, 300));
 	const enrollmentId = html.match(/\/court\/referrals\/([a-z0-9]+)\/letter/)[1];
 	const code = html.match(/<dd class="code">([^<]+)<\/dd>/)[1];
-	const participant = { email: `by-hand-${n}-${Date.now()}@participant.test`, password: 'a long participant passphrase for this test' };
+	const participant = {
+		email: `by-hand-${n}-${Date.now()}@participant.test`,
+		password: 'a long participant passphrase for this test'
+	};
 	tsx('finish', enrollmentId, code, dateOfBirth, caseNumber, participant.email, participant.password);
 	const signed = await post('/learn/complete', { typedName, confirm: 'on' }, await signIn(participant));
 	assert.equal(signed.status, 303, 'the attestation is signed');
 	const off = await post(`/facilitate/participants/${enrollmentId}?/signoff`, {}, await signIn(accounts.facilitator));
 	assert.equal(off.status, 303, 'signed off');
-	return { enrollmentId, caseNumber, dateOfBirth, serial: decodeURIComponent(off.headers.location.split('signed=')[1]) };
+	return {
+		enrollmentId,
+		caseNumber,
+		dateOfBirth,
+		serial: decodeURIComponent(off.headers.location.split('signed=')[1])
+	};
 }
 
 /** The registry's certificates that still have their file, each written out with the code printed on it. */
 function everyCertificate() {
 	const d = new Database(process.env.DATABASE_URL, { readonly: true });
-	const rows = d.prepare('select c.id, c.serial, c.status, f.pdf from certificates c join certificate_files f on f.certificate_id = c.id order by c.issued_at').all();
+	const rows = d
+		.prepare(
+			'select c.id, c.serial, c.status, f.pdf from certificates c join certificate_files f on f.certificate_id = c.id order by c.issued_at'
+		)
+		.all();
 	d.close();
 	return rows.map((r) => {
 		const file = join(DIR, `${r.serial}.pdf`);
@@ -117,12 +155,19 @@ function everyCertificate() {
 /** The CA certificate in the server's keys folder (what the program gave the court), and its fingerprint as openssl prints it. */
 function caOfTheKeysFolder() {
 	const dir = process.env.KEYS_DIR;
-	for (const name of readdirSync(dir).filter((f) => f.endsWith('.pem')).sort((a, b) => (a === 'ca.cert.pem' ? -1 : b === 'ca.cert.pem' ? 1 : 0))) {
+	for (const name of readdirSync(dir)
+		.filter((f) => f.endsWith('.pem'))
+		.sort((a, b) => (a === 'ca.cert.pem' ? -1 : b === 'ca.cert.pem' ? 1 : 0))) {
 		const path = join(dir, name);
-		const r = spawnSync('openssl', ['x509', '-in', path, '-noout', '-subject', '-issuer', '-fingerprint', '-sha256', '-nameopt', 'RFC2253'], { encoding: 'utf8' });
+		const r = spawnSync(
+			'openssl',
+			['x509', '-in', path, '-noout', '-subject', '-issuer', '-fingerprint', '-sha256', '-nameopt', 'RFC2253'],
+			{ encoding: 'utf8' }
+		);
 		if (r.status !== 0) continue;
 		const [subject, issuer] = ['subject', 'issuer'].map((k) => r.stdout.match(new RegExp(`^${k}=(.*)$`, 'm'))[1]);
-		if (subject === issuer) return { pem: readFileSync(path, 'utf8'), subject, fingerprint: r.stdout.match(/Fingerprint=(.*)$/m)[1] };
+		if (subject === issuer)
+			return { pem: readFileSync(path, 'utf8'), subject, fingerprint: r.stdout.match(/Fingerprint=(.*)$/m)[1] };
 	}
 	throw new Error(`no self-signed CA certificate in ${dir}`);
 }
@@ -159,7 +204,12 @@ let reissued;
 let v1;
 
 before(async () => {
-	for (const tool of TOOLS) assert.equal(spawnSync('sh', ['-c', `command -v ${tool}`]).status, 0, `${tool} is needed (Debian: curl jq openssl coreutils poppler-utils libnss3-tools)`);
+	for (const tool of TOOLS)
+		assert.equal(
+			spawnSync('sh', ['-c', `command -v ${tool}`]).status,
+			0,
+			`${tool} is needed (Debian: curl jq openssl coreutils poppler-utils libnss3-tools)`
+		);
 	mkdirSync(DIR, { recursive: true });
 	writeFileSync(join(DIR, 'check-certificate.sh'), (script = readmeScript()));
 	// Earlier test files made deliberate wrong guesses from this address: start with a clean slate.
@@ -168,7 +218,10 @@ before(async () => {
 	d.close();
 	ca = caOfTheKeysFolder();
 	caServed = !!JSON.parse((await send('GET', '/api/v1/keys', { accept: 'application/json' })).text).ca?.pem;
-	if (!caServed) console.log('NOTE: GET /api/v1/keys does not publish the CA yet (part K of issue 10): the checks get it from a stand-in site that adds only that');
+	if (!caServed)
+		console.log(
+			'NOTE: GET /api/v1/keys does not publish the CA yet (part K of issue 10): the checks get it from a stand-in site that adds only that'
+		);
 	await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
 	viaProxy = `http://127.0.0.1:${proxy.address().port}`;
 
@@ -178,10 +231,23 @@ before(async () => {
 	const d2 = new Database(process.env.DATABASE_URL, { readonly: true });
 	const first = d2.prepare('select id from certificates where serial = ?').get(nfd.serial);
 	d2.close();
-	const fix = await post(`/admin/certificates/${first.id}?/reissue`, { legalName: `${NAME} Jr.`.normalize('NFD'), dateOfBirth: nfd.dateOfBirth, caseNumber: nfd.caseNumber, offence: 'Minn. Stat. § 609.324, subd. 3', offenceDate: '2026-01-14', reason: 'Suffix and offence date wrong on the referral' }, await signIn(accounts.admin));
+	const fix = await post(
+		`/admin/certificates/${first.id}?/reissue`,
+		{
+			legalName: `${NAME} Jr.`.normalize('NFD'),
+			dateOfBirth: nfd.dateOfBirth,
+			caseNumber: nfd.caseNumber,
+			offence: 'Minn. Stat. § 609.324, subd. 3',
+			offenceDate: '2026-01-14',
+			reason: 'Suffix and offence date wrong on the referral'
+		},
+		await signIn(accounts.admin)
+	);
 	assert.equal(fix.status, 303, 'reissued');
 	const d3 = new Database(process.env.DATABASE_URL, { readonly: true });
-	reissued = d3.prepare('select serial from certificates where id = ?').get(fix.headers.location.split('/').pop().split('?')[0]).serial;
+	reissued = d3
+		.prepare('select serial from certificates where id = ?')
+		.get(fix.headers.location.split('/').pop().split('?')[0]).serial;
 	d3.close();
 	v1 = tsx('v1').serial;
 	certs = everyCertificate();
@@ -192,9 +258,14 @@ after(() => proxy.close());
  * Runs the README's script as printed; `site` is the real server unless a test tampers. Not
  * spawnSync: the stand-in site answers from this process, which must keep running meanwhile.
  */
-function check(c, { site = caServed ? BASE : viaProxy, code = c.code, file = c.file, fingerprint = ca.fingerprint } = {}) {
+function check(
+	c,
+	{ site = caServed ? BASE : viaProxy, code = c.code, file = c.file, fingerprint = ca.fingerprint } = {}
+) {
 	return new Promise((resolve, reject) => {
-		const child = spawn('bash', [join(DIR, 'check-certificate.sh'), site, c.serial, code, file, fingerprint], { cwd: DIR });
+		const child = spawn('bash', [join(DIR, 'check-certificate.sh'), site, c.serial, code, file, fingerprint], {
+			cwd: DIR
+		});
 		let out = '';
 		let err = '';
 		child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
@@ -208,7 +279,12 @@ function check(c, { site = caServed ? BASE : viaProxy, code = c.code, file = c.f
 	});
 }
 const certOf = (serial) => certs.find((c) => c.serial === serial);
-const FOUR_OKS = [/OK {2}the program's CA is the one your court was given/, /OK {2}the file is the one issued/, /OK {2}the PDF signature is valid, under the program's CA, and covers the whole file/, /OK {2}the facts are signed by the program/];
+const FOUR_OKS = [
+	/OK {2}the program's CA is the one your court was given/,
+	/OK {2}the file is the one issued/,
+	/OK {2}the PDF signature is valid, under the program's CA, and covers the whole file/,
+	/OK {2}the facts are signed by the program/
+];
 
 describe('the README by-hand check, run as printed', () => {
 	it('is the script the README prints, and it refuses to run without its five arguments', async () => {
@@ -229,7 +305,12 @@ describe('the README by-hand check, run as printed', () => {
 				assert.match(r.out, new RegExp(`VALID: certificate ${c.serial} is genuine`));
 			} else {
 				assert.equal(r.status, 1);
-				assert.match(r.err, c.status === 'superseded' ? /STOP: certificate \S+ is genuine but was replaced by \S+/ : /STOP: certificate \S+ is genuine but was revoked on/);
+				assert.match(
+					r.err,
+					c.status === 'superseded'
+						? /STOP: certificate \S+ is genuine but was replaced by \S+/
+						: /STOP: certificate \S+ is genuine but was revoked on/
+				);
 			}
 		}
 	});
@@ -250,7 +331,12 @@ describe('the README by-hand check, run as printed', () => {
 
 	it('takes the code with spaces as printed, with dashes, or run together in small letters', async () => {
 		const c = certOf(nfc.serial);
-		for (const code of [c.code, c.code.replaceAll(' ', '-'), c.code.replaceAll(' ', '').toLowerCase(), ` ${c.code.toLowerCase()} `]) {
+		for (const code of [
+			c.code,
+			c.code.replaceAll(' ', '-'),
+			c.code.replaceAll(' ', '').toLowerCase(),
+			` ${c.code.toLowerCase()} `
+		]) {
 			const r = await check(c, { code });
 			assert.equal(r.status, 0, `${JSON.stringify(code)}: ${r.err}`);
 		}
@@ -267,7 +353,14 @@ describe('the README by-hand check stops for anything altered', () => {
 	};
 	const rejcs = (facts) => Buffer.from(canonicalize(facts), 'utf8').toString('base64');
 	const signedOf = (json) => JSON.parse(Buffer.from(json.signedFacts, 'base64').toString('utf8'));
-	const altered = (value) => (value === null ? 'X' : typeof value === 'number' ? value + 1 : typeof value === 'string' ? `${value}X` : { ...value, name: `${value.name}X` });
+	const altered = (value) =>
+		value === null
+			? 'X'
+			: typeof value === 'number'
+				? value + 1
+				: typeof value === 'string'
+					? `${value}X`
+					: { ...value, name: `${value.name}X` };
 	const withTamper = async (t, fn) => {
 		tamper = t;
 		try {
@@ -280,23 +373,40 @@ describe('the README by-hand check stops for anything altered', () => {
 	it('stops for each signed fact changed, even with the facts re-signed as the attacker would canonicalise them', async () => {
 		const c = certOf(reissued);
 		let keys = [];
-		assert.equal((await withTamper({ cert: (json) => ((keys = Object.keys(signedOf(json))), json) }, () => check(c, { site: viaProxy }))).status, 0);
+		assert.equal(
+			(
+				await withTamper({ cert: (json) => ((keys = Object.keys(signedOf(json))), json) }, () =>
+					check(c, { site: viaProxy })
+				)
+			).status,
+			0
+		);
 		assert.ok(keys.length >= 26, `a version 2 certificate has ${keys.length} facts`);
 		for (const key of keys) {
-			const r = await withTamper({ cert: (json) => {
-				const facts = signedOf(json);
-				facts[key] = altered(facts[key]);
-				return { ...json, facts, signedFacts: rejcs(facts) };
-			} }, () => check(c, { site: viaProxy }));
+			const r = await withTamper(
+				{
+					cert: (json) => {
+						const facts = signedOf(json);
+						facts[key] = altered(facts[key]);
+						return { ...json, facts, signedFacts: rejcs(facts) };
+					}
+				},
+				() => check(c, { site: viaProxy })
+			);
 			stops(r, /STOP: the Ed25519 signature does not verify/);
 		}
 		// Version 1 too.
 		const old = certOf(v1);
-		const r = await withTamper({ cert: (json) => {
-			const facts = signedOf(json);
-			facts.caseNumber = altered(facts.caseNumber);
-			return { ...json, facts, signedFacts: rejcs(facts) };
-		} }, () => check(old, { site: viaProxy }));
+		const r = await withTamper(
+			{
+				cert: (json) => {
+					const facts = signedOf(json);
+					facts.caseNumber = altered(facts.caseNumber);
+					return { ...json, facts, signedFacts: rejcs(facts) };
+				}
+			},
+			() => check(old, { site: viaProxy })
+		);
 		stops(r, /STOP: the Ed25519 signature does not verify/);
 	});
 
@@ -307,15 +417,48 @@ describe('the README by-hand check stops for anything altered', () => {
 			b[at] ^= 0x01;
 			return b.toString('base64');
 		};
-		stops(await withTamper({ cert: (json) => ({ ...json, signedFacts: flip(json.signedFacts, 40) }) }, () => check(c, { site: viaProxy })), /STOP: the Ed25519 signature does not verify/);
-		stops(await withTamper({ cert: (json) => ({ ...json, signature: flip(json.signature, 7) }) }, () => check(c, { site: viaProxy })), /STOP: the Ed25519 signature does not verify/);
-		stops(await withTamper({ cert: (json) => ({ ...json, facts: { ...json.facts, participantName: 'Someone Else' } }) }, () => check(c, { site: viaProxy })), /STOP: the facts shown differ from the facts signed/);
+		stops(
+			await withTamper({ cert: (json) => ({ ...json, signedFacts: flip(json.signedFacts, 40) }) }, () =>
+				check(c, { site: viaProxy })
+			),
+			/STOP: the Ed25519 signature does not verify/
+		);
+		stops(
+			await withTamper({ cert: (json) => ({ ...json, signature: flip(json.signature, 7) }) }, () =>
+				check(c, { site: viaProxy })
+			),
+			/STOP: the Ed25519 signature does not verify/
+		);
+		stops(
+			await withTamper(
+				{ cert: (json) => ({ ...json, facts: { ...json.facts, participantName: 'Someone Else' } }) },
+				() => check(c, { site: viaProxy })
+			),
+			/STOP: the facts shown differ from the facts signed/
+		);
 	});
 
 	it("stops for another certificate's genuine facts and signature served for this serial", async () => {
 		const c = certOf(nfc.serial);
-		const other = JSON.parse(spawnSync('curl', ['-fsS', `${BASE}/api/v1/certificates/${reissued}?code=${certOf(reissued).code.replaceAll(' ', '')}`], { encoding: 'utf8' }).stdout);
-		const r = await withTamper({ cert: (json) => ({ ...json, facts: other.facts, signedFacts: other.signedFacts, signature: other.signature, keyId: other.keyId }) }, () => check(c, { site: viaProxy }));
+		const other = JSON.parse(
+			spawnSync(
+				'curl',
+				['-fsS', `${BASE}/api/v1/certificates/${reissued}?code=${certOf(reissued).code.replaceAll(' ', '')}`],
+				{ encoding: 'utf8' }
+			).stdout
+		);
+		const r = await withTamper(
+			{
+				cert: (json) => ({
+					...json,
+					facts: other.facts,
+					signedFacts: other.signedFacts,
+					signature: other.signature,
+					keyId: other.keyId
+				})
+			},
+			() => check(c, { site: viaProxy })
+		);
 		stops(r, /STOP: the signed facts are another certificate's/);
 	});
 
@@ -329,12 +472,27 @@ describe('the README by-hand check stops for anything altered', () => {
 		writeFileSync(changedFile, changed);
 		stops(await check(c, { file: changedFile }), /STOP: \S+ is not the file issued as/);
 		const sha = (b) => spawnSync('sha256sum', [], { input: b, encoding: 'utf8' }).stdout.split(' ')[0];
-		stops(await withTamper({ cert: (json) => ({ ...json, sha256: sha(changed) }) }, () => check(c, { site: viaProxy, file: changedFile })), /STOP: the PDF's signature is not valid/);
+		stops(
+			await withTamper({ cert: (json) => ({ ...json, sha256: sha(changed) }) }, () =>
+				check(c, { site: viaProxy, file: changedFile })
+			),
+			/STOP: the PDF's signature is not valid/
+		);
 		// An incremental update: a new page content painted over the page, appended after the signature.
-		const appended = Buffer.concat([pdf, Buffer.from('\n99 0 obj\n<< /Length 44 >>\nstream\nBT /F1 26 Tf 150 560 Td (Someone Else) Tj ET\nendstream\nendobj\n%%EOF\n')]);
+		const appended = Buffer.concat([
+			pdf,
+			Buffer.from(
+				'\n99 0 obj\n<< /Length 44 >>\nstream\nBT /F1 26 Tf 150 560 Td (Someone Else) Tj ET\nendstream\nendobj\n%%EOF\n'
+			)
+		]);
 		const appendedFile = join(DIR, 'appended.pdf');
 		writeFileSync(appendedFile, appended);
-		stops(await withTamper({ cert: (json) => ({ ...json, sha256: sha(appended) }) }, () => check(c, { site: viaProxy, file: appendedFile })), /STOP: something was added to the PDF after it was signed/);
+		stops(
+			await withTamper({ cert: (json) => ({ ...json, sha256: sha(appended) }) }, () =>
+				check(c, { site: viaProxy, file: appendedFile })
+			),
+			/STOP: something was added to the PDF after it was signed/
+		);
 	});
 
 	it('stops for a look-alike CA with the same names, and for a fingerprint other than the one the court was given', async () => {
@@ -349,14 +507,28 @@ describe('the README by-hand check stops for anything altered', () => {
 		fake.validity.notAfter = new Date(Date.now() + 30 * 86_400_000);
 		fake.setSubject(real.subject.attributes);
 		fake.setIssuer(real.subject.attributes);
-		fake.setExtensions([{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true }]);
+		fake.setExtensions([
+			{ name: 'basicConstraints', cA: true },
+			{ name: 'keyUsage', keyCertSign: true, cRLSign: true }
+		]);
 		fake.sign(keys.privateKey, forge.md.sha256.create());
 		const lookAlike = forge.pki.certificateToPem(fake);
-		const subjectOf = (pem) => spawnSync('openssl', ['x509', '-noout', '-subject', '-nameopt', 'RFC2253'], { input: pem, encoding: 'utf8' }).stdout;
+		const subjectOf = (pem) =>
+			spawnSync('openssl', ['x509', '-noout', '-subject', '-nameopt', 'RFC2253'], { input: pem, encoding: 'utf8' })
+				.stdout;
 		assert.equal(subjectOf(lookAlike), subjectOf(ca.pem), 'the look-alike has the same names');
-		stops(await withTamper({ keys: (json) => ({ ...json, ca: { pem: lookAlike, fingerprintSha256: 'whatever the site says' } }) }, () => check(c, { site: viaProxy })), /STOP: the site's CA is not the one your court was given/);
+		stops(
+			await withTamper(
+				{ keys: (json) => ({ ...json, ca: { pem: lookAlike, fingerprintSha256: 'whatever the site says' } }) },
+				() => check(c, { site: viaProxy })
+			),
+			/STOP: the site's CA is not the one your court was given/
+		);
 		const other = ca.fingerprint.replace(/^(.)/, (x) => (x === '0' ? '1' : '0'));
 		stops(await check(c, { fingerprint: other }), /STOP: the site's CA is not the one your court was given/);
-		stops(await check(c, { fingerprint: ca.fingerprint.slice(0, 20) }), /STOP: the fingerprint you typed is not 64 hexadecimal digits/);
+		stops(
+			await check(c, { fingerprint: ca.fingerprint.slice(0, 20) }),
+			/STOP: the fingerprint you typed is not 64 hexadecimal digits/
+		);
 	});
 });

@@ -3,7 +3,21 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
-import { BASE, DESKTOP, PHONE, accounts, answerQuiz, axe, correctOptions, hydrated, launch, login, newPage, shot, wrongOptions } from './helpers.mjs';
+import {
+	BASE,
+	DESKTOP,
+	PHONE,
+	accounts,
+	answerQuiz,
+	axe,
+	correctOptions,
+	hydrated,
+	launch,
+	login,
+	newPage,
+	shot,
+	wrongOptions
+} from './helpers.mjs';
 
 let browser;
 const state = {};
@@ -92,7 +106,8 @@ describe('quizzes and reflections (the demo participant, on module 2)', () => {
 		await context.addCookies(state.cookies);
 		await page.goto(`${state.moduleUrl}#reflections`);
 		endSessions(accounts.participant.email);
-		const answer = 'I used to tell myself that nobody was hurt. This module showed me the debts, the control and the fear behind the ads, and that the woman I paid may not have been free to say no. I am responsible for my choice, and I want to explain to my family what I did and what I am changing, and to find a counsellor.';
+		const answer =
+			'I used to tell myself that nobody was hurt. This module showed me the debts, the control and the fear behind the ads, and that the woman I paid may not have been free to say no. I am responsible for my choice, and I want to explain to my family what I did and what I am changing, and to find a counsellor.';
 		await page.locator('textarea').first().fill(answer);
 		await page.waitForSelector('text=Your session has ended');
 		const second = await context.newPage();

@@ -14,7 +14,9 @@ before(async () => {
 	const d = db();
 	try {
 		kevin = d
-			.prepare("select e.id, e.case_number, c.serial from enrollments e join users u on u.id = e.user_id join certificates c on c.enrollment_id = e.id and c.status = 'valid' where u.email = ?")
+			.prepare(
+				"select e.id, e.case_number, c.serial from enrollments e join users u on u.id = e.user_id join certificates c on c.enrollment_id = e.id and c.status = 'valid' where u.email = ?"
+			)
 			.get('kevin@demo.johnschool.test');
 	} finally {
 		d.close();

@@ -7,20 +7,45 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
-import { BASE, DESKTOP, PHONE, accounts, axe, correctOptions, hydrated, launch, login, newPage, shot } from './helpers.mjs';
+import {
+	BASE,
+	DESKTOP,
+	PHONE,
+	accounts,
+	axe,
+	correctOptions,
+	hydrated,
+	launch,
+	login,
+	newPage,
+	shot
+} from './helpers.mjs';
 
 const TABLET = { width: 820, height: 1180 };
 const stamp = Date.now() % 100000;
-const participant = { name: 'Riley Fenwick', dob: '1979-11-02', caseNumber: `62-CR-26-G${stamp}`, email: `riley${stamp}@e2e.test`, password: 'harbour lights over the long pier' };
+const participant = {
+	name: 'Riley Fenwick',
+	dob: '1979-11-02',
+	caseNumber: `62-CR-26-G${stamp}`,
+	email: `riley${stamp}@e2e.test`,
+	password: 'harbour lights over the long pier'
+};
 const firstAnswer =
 	'I thought it was a private matter between adults and that nobody was hurt. This module showed me that many of the women are controlled by someone else, that they carry debts and fear, and that my money paid for that control. I also had not thought about my own family, and what it would mean for them to learn about this from a court letter instead of from me.';
-const revision = ' What I will do differently: I told my wife, I have an appointment with a counsellor next Tuesday, and I deleted the apps I used.';
+const revision =
+	' What I will do differently: I told my wife, I have an appointment with a counsellor next Tuesday, and I deleted the apps I used.';
 const feedback = 'Thank you for being honest. Please add what you will do differently from now on, in concrete steps.';
 const state = {};
 let browser;
 
 const addDays = (iso, n) => new Date(Date.parse(`${iso}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-const longDate = (iso) => new Date(`${iso}T12:00:00Z`).toLocaleDateString('en-US', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
+const longDate = (iso) =>
+	new Date(`${iso}T12:00:00Z`).toLocaleDateString('en-US', {
+		year: 'numeric',
+		month: 'long',
+		day: 'numeric',
+		timeZone: 'UTC'
+	});
 
 /** The queue's rows as the facilitator reads them. */
 async function queueRows(page) {
@@ -37,14 +62,24 @@ async function navCount(page) {
 
 /** Nothing sticks out sideways (a tablet or phone would scroll the page horizontally). */
 async function noSidewaysScroll(page, label) {
-	const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+	const [scroll, client] = await page.evaluate(() => [
+		document.documentElement.scrollWidth,
+		document.documentElement.clientWidth
+	]);
 	assert.ok(scroll <= client, `${label}: page is ${scroll}px wide in a ${client}px viewport`);
 }
 
 /** Every visible button and main form control is at least 44px tall (a finger, not a mouse). */
 async function bigTargets(page, label) {
-	const small = await page.$$eval('main button, main .button, main select, main input:not([type=checkbox]):not([type=radio]):not([type=hidden]), .subnav a', (els) =>
-		els.filter((e) => e.offsetParent !== null && e.getBoundingClientRect().height < 43.5).map((e) => `${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute('name') || '').trim().slice(0, 30)}" ${Math.round(e.getBoundingClientRect().height)}px`)
+	const small = await page.$$eval(
+		'main button, main .button, main select, main input:not([type=checkbox]):not([type=radio]):not([type=hidden]), .subnav a',
+		(els) =>
+			els
+				.filter((e) => e.offsetParent !== null && e.getBoundingClientRect().height < 43.5)
+				.map(
+					(e) =>
+						`${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute('name') || '').trim().slice(0, 30)}" ${Math.round(e.getBoundingClientRect().height)}px`
+				)
 	);
 	assert.deepEqual(small, [], `${label}: targets smaller than 44px`);
 }
@@ -61,7 +96,9 @@ describe('grading with a revision round trip', () => {
 		const clerk = await newPage(browser, DESKTOP);
 		await login(clerk.page, accounts.clerk);
 		await clerk.page.goto(`${BASE}/court/referrals/new`);
-		state.dueDate = await clerk.page.evaluate(() => new Date(Date.now() + 30 * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'America/Chicago' }));
+		state.dueDate = await clerk.page.evaluate(() =>
+			new Date(Date.now() + 30 * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'America/Chicago' })
+		);
 		await clerk.page.fill('#legalName', participant.name);
 		await clerk.page.fill('#dateOfBirth', participant.dob);
 		await clerk.page.fill('#caseNumber', participant.caseNumber);
@@ -86,10 +123,16 @@ describe('grading with a revision round trip', () => {
 		// Module time is what the course and journey tests exercise; here it is credited directly.
 		const d = new Database(process.env.DATABASE_URL);
 		try {
-			const e = d.prepare('select id, curriculum_version_id from enrollments where legal_name = ? and date_of_birth = ?').get(participant.name, participant.dob);
-			const m = d.prepare('select id from modules where curriculum_version_id = ? and position = 1').get(e.curriculum_version_id);
+			const e = d
+				.prepare('select id, curriculum_version_id from enrollments where legal_name = ? and date_of_birth = ?')
+				.get(participant.name, participant.dob);
+			const m = d
+				.prepare('select id from modules where curriculum_version_id = ? and position = 1')
+				.get(e.curriculum_version_id);
 			const now = new Date().toISOString();
-			d.prepare('insert into module_progress (enrollment_id, module_id, seat_seconds, started_at, last_activity_at, completed_at) values (?, ?, ?, ?, ?, null)').run(e.id, m.id, 100_000, now, now);
+			d.prepare(
+				'insert into module_progress (enrollment_id, module_id, seat_seconds, started_at, last_activity_at, completed_at) values (?, ?, ?, ?, ?, null)'
+			).run(e.id, m.id, 100_000, now, now);
 			state.enrollmentId = e.id;
 			state.module1 = m.id;
 		} finally {
@@ -99,7 +142,8 @@ describe('grading with a revision round trip', () => {
 		await page.goto(`${BASE}/learn/modules/${state.module1}/quiz`);
 		await page.waitForSelector('form fieldset');
 		const ids = await page.$$eval('fieldset input', (els) => els.map((e) => e.id));
-		for (const o of correctOptions([...new Set(ids.map((id) => id.split('-')[0]))])) await page.check(`[id="${o.question_id}-${o.id}"]`);
+		for (const o of correctOptions([...new Set(ids.map((id) => id.split('-')[0]))]))
+			await page.check(`[id="${o.question_id}-${o.id}"]`);
 		await page.click('main button[type=submit]');
 		await page.waitForSelector('text=You passed.');
 		await page.click('text=Continue to the reflection');
@@ -127,9 +171,16 @@ describe('grading with a revision round trip', () => {
 		await axe(page, 'grading queue');
 		const all = await queueRows(page);
 		assert.equal(await navCount(page), all.length, 'the navigation counts what the queue lists');
-		assert.ok(all.filter((r) => r.includes(participant.name)).length === state.prompts, 'his reflections are in the queue');
+		assert.ok(
+			all.filter((r) => r.includes(participant.name)).length === state.prompts,
+			'his reflections are in the queue'
+		);
 
-		const value = await page.$eval('#f-participant', (sel, name) => [...sel.options].find((o) => o.textContent.includes(name))?.value, participant.name);
+		const value = await page.$eval(
+			'#f-participant',
+			(sel, name) => [...sel.options].find((o) => o.textContent.includes(name))?.value,
+			participant.name
+		);
 		assert.ok(value, 'he is among the participants to filter by');
 		await page.selectOption('#f-participant', value);
 		await page.selectOption('#f-module', '1');
@@ -137,14 +188,26 @@ describe('grading with a revision round trip', () => {
 		assert.match(page.url(), /module=1/);
 		const mine = await queueRows(page);
 		assert.equal(mine.length, state.prompts);
-		assert.ok(mine.every((r) => r.includes(participant.name) && r.includes('module 1') && r.includes('First')), mine.join(' | '));
+		assert.ok(
+			mine.every((r) => r.includes(participant.name) && r.includes('module 1') && r.includes('First')),
+			mine.join(' | ')
+		);
 		await axe(page, 'grading queue, filtered');
 		await shot(page, 'facilitator-grading-queue-filtered');
 		await page.locator('table.queue a.row-link').first().click();
 		await page.waitForSelector('text=Grade a reflection');
 		state.gradingUrl = page.url();
-		assert.match(state.gradingUrl, /\/facilitate\/grading\/[a-z0-9]+\?module=1&participant=/, 'the filters travel with the link');
-		const leaked = urls.filter((u) => u.includes(participant.name) || u.replace(/\+/g, ' ').includes(participant.name) || u.includes(participant.caseNumber));
+		assert.match(
+			state.gradingUrl,
+			/\/facilitate\/grading\/[a-z0-9]+\?module=1&participant=/,
+			'the filters travel with the link'
+		);
+		const leaked = urls.filter(
+			(u) =>
+				u.includes(participant.name) ||
+				u.replace(/\+/g, ' ').includes(participant.name) ||
+				u.includes(participant.caseNumber)
+		);
 		assert.deepEqual(leaked, [], 'no URL carries his name or case number');
 		await context.close();
 	});
@@ -262,7 +325,11 @@ describe('oversight on a tablet', () => {
 		await shot(page, 'facilitator-participants-tablet');
 		await page.selectOption('#f-show', 'at_risk');
 		await Promise.all([page.waitForURL(/show=at_risk/), page.click('form.filters button[type=submit]')]);
-		assert.equal(await page.locator(`table.participants a:has-text("${participant.name}")`).count(), 0, 'due in 30 days and active: not at risk');
+		assert.equal(
+			await page.locator(`table.participants a:has-text("${participant.name}")`).count(),
+			0,
+			'due in 30 days and active: not at risk'
+		);
 		await axe(page, 'participants, at risk only');
 		await context.close();
 
@@ -290,8 +357,16 @@ describe('oversight on a tablet', () => {
 		await page.fill('#note-body', note);
 		await page.click('text=Add note');
 		await page.waitForSelector('text=Case note added.');
-		assert.equal(await page.locator('ol.notes .note-body').first().textContent(), note, 'stored and shown as text, not markup');
-		assert.match(await page.locator('ol.notes li').first().textContent(), /Marcus Lindqvist · /, 'with its author and time');
+		assert.equal(
+			await page.locator('ol.notes .note-body').first().textContent(),
+			note,
+			'stored and shown as text, not markup'
+		);
+		assert.match(
+			await page.locator('ol.notes li').first().textContent(),
+			/Marcus Lindqvist · /,
+			'with its author and time'
+		);
 
 		const newDue = addDays(state.dueDate, 30);
 		await page.fill('#newDueDate', newDue);
@@ -299,11 +374,22 @@ describe('oversight on a tablet', () => {
 		await page.click('text=Record the extension');
 		await page.waitForSelector('text=Extension recorded.');
 		assert.match(await page.textContent('#main dl.facts'), new RegExp(longDate(newDue)));
-		assert.match(await page.textContent('section[aria-labelledby="due-title"]'), new RegExp(`From ${longDate(state.dueDate)} to ${longDate(newDue)}`));
+		assert.match(
+			await page.textContent('section[aria-labelledby="due-title"]'),
+			new RegExp(`From ${longDate(state.dueDate)} to ${longDate(newDue)}`)
+		);
 		await axe(page, 'participant page after an extension');
 
 		const timeline = await page.textContent('.timeline');
-		for (const expected of [/Case note/, /Due date extended/, /Module 1 reflection \d, version 1: returned for revision/, /Module 1 reflection \d, version 2: satisfactory/, /Module 1 quiz, attempt 1: 100%, passed/, /Activated his account/, /Referred by the court/]) {
+		for (const expected of [
+			/Case note/,
+			/Due date extended/,
+			/Module 1 reflection \d, version 1: returned for revision/,
+			/Module 1 reflection \d, version 2: satisfactory/,
+			/Module 1 quiz, attempt 1: 100%, passed/,
+			/Activated his account/,
+			/Referred by the court/
+		]) {
 			assert.match(timeline, expected, 'the timeline shows it');
 		}
 		assert.match(timeline, /C[DS]T/, 'times carry the program time zone');
@@ -314,7 +400,10 @@ describe('oversight on a tablet', () => {
 		const clerk = await newPage(browser, DESKTOP);
 		await login(clerk.page, accounts.clerk);
 		// The court page has a "Certificates" link too: wait for the referral's own URL, not for text.
-		await Promise.all([clerk.page.waitForURL(/\/court\/referrals\/[^/]+$/), clerk.page.click(`table a:has-text("${participant.name}")`)]);
+		await Promise.all([
+			clerk.page.waitForURL(/\/court\/referrals\/[^/]+$/),
+			clerk.page.click(`table a:has-text("${participant.name}")`)
+		]);
 		await clerk.page.waitForSelector('h2:has-text("Certificates")');
 		state.referralUrl = clerk.page.url();
 		assert.match(await clerk.page.textContent('main'), new RegExp(longDate(newDue)));
@@ -336,7 +425,9 @@ describe('oversight on a tablet', () => {
 		await raw.fill('#f-q', participant.caseNumber.slice(-6).toLowerCase());
 		await Promise.all([raw.waitForURL(/\?\/search/), raw.click('form.search button[type=submit]')]);
 		assert.ok(!raw.url().toLowerCase().includes(participant.caseNumber.slice(-6).toLowerCase()), raw.url());
-		assert.deepEqual(await raw.$$eval('table.participants a.row-link', (as) => as.map((a) => a.textContent.trim())), [participant.name]);
+		assert.deepEqual(await raw.$$eval('table.participants a.row-link', (as) => as.map((a) => a.textContent.trim())), [
+			participant.name
+		]);
 		await raw.click('table.participants a.row-link');
 		await raw.fill('#note-body', 'Written with JavaScript turned off.');
 		await Promise.all([raw.waitForURL(/saved=note/), raw.click('text=Add note')]);
@@ -355,7 +446,11 @@ describe('oversight on a tablet', () => {
 describe('sign-off', () => {
 	it('issues the certificate, and the participant and his court see it at once', async () => {
 		// The other seven modules are done outside the browser (as in the journey test).
-		const r = spawnSync('npx', ['tsx', 'tests/e2e/support/complete-rest.ts', participant.email, accounts.facilitator.email], { env: process.env, encoding: 'utf8' });
+		const r = spawnSync(
+			'npx',
+			['tsx', 'tests/e2e/support/complete-rest.ts', participant.email, accounts.facilitator.email],
+			{ env: process.env, encoding: 'utf8' }
+		);
 		assert.equal(r.status, 0, r.stderr);
 
 		const fac = await newPage(browser, TABLET);

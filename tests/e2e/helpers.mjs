@@ -22,7 +22,15 @@ export const DESKTOP = { width: 1280, height: 900 };
 export async function launch() {
 	return chromium.launch({
 		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run']
+		args: [
+			'--headless',
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-dev-shm-usage',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--no-first-run'
+		]
 	});
 }
 
@@ -53,27 +61,45 @@ export async function hydrated(page) {
 		await page.waitForSelector('html[data-hydrated]', { state: 'attached', timeout: 10_000 });
 	} catch {
 		// The forms work without JavaScript too; go on, but say so (a lost keystroke would show up next).
-		console.warn(`note: ${page.url()} did not hydrate within 10 s; console: ${page.consoleErrors?.join(' | ') || 'quiet'}`);
+		console.warn(
+			`note: ${page.url()} did not hydrate within 10 s; console: ${page.consoleErrors?.join(' | ') || 'quiet'}`
+		);
 	}
 }
 
 export async function login(page, who) {
 	await page.goto(`${BASE}/login`);
 	// Someone still signed in is sent on from /login; say so rather than wait for a form that never comes.
-	if (new URL(page.url()).pathname !== '/login') throw new Error(`login as ${who.email}: /login sent this page on to ${page.url()}`);
+	if (new URL(page.url()).pathname !== '/login')
+		throw new Error(`login as ${who.email}: /login sent this page on to ${page.url()}`);
 	await page.fill('#email', who.email);
 	await page.fill('#password', who.password);
 	try {
-		await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15_000 }), page.click('main button[type=submit]')]);
+		await Promise.all([
+			page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15_000 }),
+			page.click('main button[type=submit]')
+		]);
 	} catch (e) {
-		throw new Error(`login as ${who.email} stayed on ${page.url()}: ${await page.locator('main').innerText().catch(() => '?')}`, { cause: e });
+		throw new Error(
+			`login as ${who.email} stayed on ${page.url()}: ${await page
+				.locator('main')
+				.innerText()
+				.catch(() => '?')}`,
+			{ cause: e }
+		);
 	}
 }
 
 /** axe-core on the current page: no violations at all. */
 export async function axe(page, label) {
 	const results = await new AxeBuilder({ page }).analyze();
-	const summary = results.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+	const summary = results.violations.map(
+		(v) =>
+			`${v.id} (${v.impact}): ${v.nodes
+				.map((n) => n.target.join(' '))
+				.slice(0, 3)
+				.join(', ')}`
+	);
 	assert.deepEqual(summary, [], `axe violations on ${label ?? page.url()}`);
 	assert.deepEqual(page.consoleErrors, [], `console errors on ${label ?? page.url()}`);
 	// Nothing wider than the screen: on a phone a page must never scroll sideways.
@@ -87,7 +113,9 @@ export async function axe(page, label) {
 	// On a phone, a table that turns into cards must not be cut off inside its scroll box either.
 	const clipped = await page.evaluate(() => {
 		if (document.documentElement.clientWidth > 480) return null;
-		const box = [...document.querySelectorAll('.table-wrap')].find((el) => el.querySelector('table.stack-sm, table.stack-md') && el.scrollWidth > el.clientWidth + 1);
+		const box = [...document.querySelectorAll('.table-wrap')].find(
+			(el) => el.querySelector('table.stack-sm, table.stack-md') && el.scrollWidth > el.clientWidth + 1
+		);
 		return box ? `${box.scrollWidth}px > ${box.clientWidth}px: ${box.textContent?.trim().slice(0, 60)}` : null;
 	});
 	assert.equal(clipped, null, `a table is wider than the phone on ${label ?? page.url()}`);
@@ -105,7 +133,11 @@ export function db() {
 export function correctOptions(questionIds) {
 	const d = db();
 	try {
-		const rows = d.prepare(`select question_id, id from quiz_options where is_correct = 1 and question_id in (${questionIds.map(() => '?').join(',')})`).all(...questionIds);
+		const rows = d
+			.prepare(
+				`select question_id, id from quiz_options where is_correct = 1 and question_id in (${questionIds.map(() => '?').join(',')})`
+			)
+			.all(...questionIds);
 		return rows;
 	} finally {
 		d.close();
@@ -116,7 +148,12 @@ export function correctOptions(questionIds) {
 export function wrongOptions(questionIds) {
 	const d = db();
 	try {
-		return questionIds.map((q) => ({ question_id: q, id: d.prepare('select id from quiz_options where is_correct = 0 and question_id = ? order by position limit 1').get(q).id }));
+		return questionIds.map((q) => ({
+			question_id: q,
+			id: d
+				.prepare('select id from quiz_options where is_correct = 0 and question_id = ? order by position limit 1')
+				.get(q).id
+		}));
 	} finally {
 		d.close();
 	}

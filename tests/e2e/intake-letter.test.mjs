@@ -20,7 +20,9 @@ async function downloadLetter(page, button) {
 	await download.saveAs(file);
 	const bytes = readFileSync(file);
 	assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
-	return existsSync('/usr/bin/pdftotext') ? execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }) : null;
+	return existsSync('/usr/bin/pdftotext')
+		? execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' })
+		: null;
 }
 
 describe('instruction letter', () => {

@@ -5,10 +5,28 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BASE, DESKTOP, PHONE, WORK, accounts, axe, correctOptions, hydrated, launch, login, newPage, shot } from './helpers.mjs';
+import {
+	BASE,
+	DESKTOP,
+	PHONE,
+	WORK,
+	accounts,
+	axe,
+	correctOptions,
+	hydrated,
+	launch,
+	login,
+	newPage,
+	shot
+} from './helpers.mjs';
 
 const caseNumber = `62-CR-26-E${Date.now() % 100000}`;
-const participant = { name: 'Jordan Example', dob: '1988-05-17', email: `jordan${Date.now() % 100000}@e2e.test`, password: 'lantern over the quiet river' };
+const participant = {
+	name: 'Jordan Example',
+	dob: '1988-05-17',
+	email: `jordan${Date.now() % 100000}@e2e.test`,
+	password: 'lantern over the quiet river'
+};
 const state = {};
 let browser;
 
@@ -159,12 +177,20 @@ describe('the thin path, referral to verified certificate', () => {
 			await page.waitForURL(/\/facilitate\/grading\?graded=1/);
 		}
 		// The rest of the eight modules are completed outside the browser (see support/complete-rest.ts).
-		const r = spawnSync('npx', ['tsx', 'tests/e2e/support/complete-rest.ts', participant.email, accounts.facilitator.email], { env: process.env, encoding: 'utf8' });
+		const r = spawnSync(
+			'npx',
+			['tsx', 'tests/e2e/support/complete-rest.ts', participant.email, accounts.facilitator.email],
+			{ env: process.env, encoding: 'utf8' }
+		);
 		assert.equal(r.status, 0, r.stderr);
 		await page.goto(`${BASE}/facilitate/participants`);
 		await page.click(`table a:has-text("${participant.name}")`);
 		await page.waitForSelector('text=Completion checklist');
-		assert.equal(await page.isDisabled('text=Sign off and issue certificate'), true, 'sign-off is not offered before every requirement is met');
+		assert.equal(
+			await page.isDisabled('text=Sign off and issue certificate'),
+			true,
+			'sign-off is not offered before every requirement is met'
+		);
 		await page.selectOption('#fee', 'paid');
 		await page.click('text=Save fee status');
 		await page.waitForSelector('text=Fee status saved');
@@ -242,7 +268,10 @@ describe('the thin path, referral to verified certificate', () => {
 		await page.waitForSelector('#result-title');
 		assert.equal(await page.textContent('#result-title'), 'Valid certificate');
 		assert.ok(await page.isVisible(`text=${caseNumber}`));
-		assert.match(await page.textContent('.facts'), /Time of signing.*, time-stamped by an independent authority \(RFC 3161\)/s);
+		assert.match(
+			await page.textContent('.facts'),
+			/Time of signing.*, time-stamped by an independent authority \(RFC 3161\)/s
+		);
 		await shot(page, 'court-verify-upload-valid');
 		await axe(page, 'verify result');
 
@@ -271,7 +300,8 @@ describe('the thin path, referral to verified certificate', () => {
 		assert.equal(body.status, 'valid');
 		assert.equal(body.caseNumber, caseNumber);
 		assert.equal(body.participantName, participant.name);
-		for (const k of ['court', 'completedAt', 'issuedAt', 'sha256', 'keyId', 'timestampedAt']) assert.ok(body[k], `JSON has ${k}`);
+		for (const k of ['court', 'completedAt', 'issuedAt', 'sha256', 'keyId', 'timestampedAt'])
+			assert.ok(body[k], `JSON has ${k}`);
 		assert.equal((await fetch(`${BASE}/api/v1/certificates/${state.serial}?code=${'a'.repeat(26)}`)).status, 404);
 		assert.equal((await fetch(`${BASE}/api/v1/certificates/RC-1999-000999?code=${state.code}`)).status, 404);
 		await context.close();
@@ -321,11 +351,13 @@ describe('denied by default', () => {
 	it('answers 403 to a participant in staff areas and to court staff in the facilitator area', async () => {
 		const participant = await newPage(browser, DESKTOP);
 		await participant.context.addCookies(state.participantCookies);
-		for (const p of ['/facilitate', '/court', '/admin']) assert.equal((await participant.page.goto(`${BASE}${p}`)).status(), 403, p);
+		for (const p of ['/facilitate', '/court', '/admin'])
+			assert.equal((await participant.page.goto(`${BASE}${p}`)).status(), 403, p);
 		await participant.context.close();
 		const { page, context } = await newPage(browser, DESKTOP);
 		await login(page, accounts.clerk);
-		for (const p of ['/facilitate', '/admin', '/learn']) assert.equal((await page.goto(`${BASE}${p}`)).status(), 403, p);
+		for (const p of ['/facilitate', '/admin', '/learn'])
+			assert.equal((await page.goto(`${BASE}${p}`)).status(), 403, p);
 		await axe(page, '403 page');
 		await context.close();
 	});

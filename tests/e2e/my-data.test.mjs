@@ -9,7 +9,11 @@ let browser;
 
 function exportsLogged() {
 	const db = new Database(process.env.DATABASE_URL, { readonly: true });
-	const row = db.prepare("select count(*) n from audit_log where action = 'participant.record.export' and actor_id = (select id from users where email = ?)").get(accounts.participant.email);
+	const row = db
+		.prepare(
+			"select count(*) n from audit_log where action = 'participant.record.export' and actor_id = (select id from users where email = ?)"
+		)
+		.get(accounts.participant.email);
 	db.close();
 	return row.n;
 }
@@ -36,7 +40,9 @@ describe('the data we keep about you', () => {
 		await shot(page, 'my-data-phone');
 
 		const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Download all of it')]);
-		const body = JSON.parse(await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString('utf8')));
+		const body = JSON.parse(
+			await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString('utf8'))
+		);
 		assert.equal(body.account.email, accounts.participant.email);
 		assert.ok(body.referral.legalName && body.referral.caseNumber);
 		assert.ok(Array.isArray(body.modules) && Array.isArray(body.reflections));
@@ -62,7 +68,10 @@ describe('the data we keep about you', () => {
 		const admin = await newPage(browser, DESKTOP);
 		await login(admin.page, accounts.admin);
 		await admin.page.goto(`${BASE}/admin`);
-		await Promise.all([admin.page.waitForURL(/\/admin\/corrections$/), admin.page.click('main a.button:has-text("Correction requests")')]);
+		await Promise.all([
+			admin.page.waitForURL(/\/admin\/corrections$/),
+			admin.page.click('main a.button:has-text("Correction requests")')
+		]);
 		await admin.page.click('table a:has-text("Thomas")');
 		await admin.page.waitForSelector('#selected-h');
 		await admin.page.fill('#phone', '651-555-0199');

@@ -73,7 +73,11 @@ describe('on a slow connection', () => {
 			await route.continue();
 		});
 		await page.goto(`${BASE}/login`, { waitUntil: 'domcontentloaded' });
-		assert.equal(await page.evaluate(() => document.documentElement.dataset.hydrated), undefined, 'typed before hydration');
+		assert.equal(
+			await page.evaluate(() => document.documentElement.dataset.hydrated),
+			undefined,
+			'typed before hydration'
+		);
 		await page.fill('#email', accounts.clerk.email);
 		await page.fill('#password', accounts.clerk.password);
 		await page.waitForSelector('html[data-hydrated]', { state: 'attached', timeout: 15_000 });

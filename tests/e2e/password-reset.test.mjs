@@ -16,7 +16,9 @@ after(async () => {
 
 function dateOfBirth(email) {
 	const db = new Database(process.env.DATABASE_URL, { readonly: true });
-	const row = db.prepare('select e.date_of_birth d from enrollments e join users u on u.id = e.user_id where u.email = ?').get(email);
+	const row = db
+		.prepare('select e.date_of_birth d from enrollments e join users u on u.id = e.user_id where u.email = ?')
+		.get(email);
 	db.close();
 	return row.d;
 }
@@ -40,7 +42,10 @@ describe('a forgotten password', () => {
 
 		const him = await newPage(browser, PHONE);
 		await him.page.goto(`${BASE}/login`);
-		await Promise.all([him.page.waitForURL(/\/login\/reset$/), him.page.click('text=Use a reset code from the program')]);
+		await Promise.all([
+			him.page.waitForURL(/\/login\/reset$/),
+			him.page.click('text=Use a reset code from the program')
+		]);
 		await axe(him.page, 'reset page');
 		await him.page.fill('#code', code);
 		await him.page.fill('#dateOfBirth', '1901-01-01');

@@ -20,7 +20,9 @@ before(async () => {
 	const d = db();
 	try {
 		kevin = d
-			.prepare("select e.id as enrollmentId, c.id, c.serial from enrollments e join users u on u.id = e.user_id join certificates c on c.enrollment_id = e.id and c.status = 'valid' where u.email = ?")
+			.prepare(
+				"select e.id as enrollmentId, c.id, c.serial from enrollments e join users u on u.id = e.user_id join certificates c on c.enrollment_id = e.id and c.status = 'valid' where u.email = ?"
+			)
 			.get('kevin@demo.johnschool.test');
 		kevin.pdf = join(WORK, 'registry-kevin.pdf');
 		writeFileSync(kevin.pdf, d.prepare('select pdf from certificate_files where certificate_id = ?').get(kevin.id).pdf);
@@ -64,10 +66,27 @@ describe('the registry', () => {
 	});
 
 	it('says the same through the JSON API, adding fields only', async () => {
-		const res = await fetch(`${BASE}/api/v1/certificates/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: readFileSync(chain.aPdf) });
+		const res = await fetch(`${BASE}/api/v1/certificates/verify`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/pdf' },
+			body: readFileSync(chain.aPdf)
+		});
 		assert.equal(res.status, 200);
 		const j = await res.json();
-		for (const k of ['serial', 'status', 'participantName', 'caseNumber', 'court', 'completedAt', 'issuedAt', 'sha256', 'keyId', 'match', 'supersededBy']) assert.ok(k in j, k);
+		for (const k of [
+			'serial',
+			'status',
+			'participantName',
+			'caseNumber',
+			'court',
+			'completedAt',
+			'issuedAt',
+			'sha256',
+			'keyId',
+			'match',
+			'supersededBy'
+		])
+			assert.ok(k in j, k);
 		assert.equal(j.supersededBy, chain.b);
 		assert.equal(j.currentSerial, chain.c);
 		assert.equal(j.currentStatus, 'revoked');
@@ -99,7 +118,9 @@ describe('the registry', () => {
 
 		const d = db();
 		try {
-			const viewed = d.prepare("select count(*) as n from audit_log where action = 'certificate.view' and target_id = ?").get(kevin.id);
+			const viewed = d
+				.prepare("select count(*) as n from audit_log where action = 'certificate.view' and target_id = ?")
+				.get(kevin.id);
 			assert.ok(viewed.n >= 1, 'the view is audited');
 		} finally {
 			d.close();
@@ -134,7 +155,10 @@ describe('the registry', () => {
 		const { page, context } = await newPage(browser);
 		await login(page, accounts.clerk);
 		await page.goto(`${BASE}/court/referrals/${kevin.enrollmentId}`);
-		const [download] = await Promise.all([page.waitForEvent('download'), page.click('a:has-text("Download the evidence packet")')]);
+		const [download] = await Promise.all([
+			page.waitForEvent('download'),
+			page.click('a:has-text("Download the evidence packet")')
+		]);
 		const file = join(WORK, 'registry-packet.pdf');
 		await download.saveAs(file);
 		await context.close();

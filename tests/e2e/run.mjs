@@ -21,7 +21,19 @@ const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 // In a process of its own: this one waits in spawnSync while the server asks it for time-stamps.
 const tsa = await spawnTestTsa({ dir: mkdtempSync(join(tmpdir(), 'js-e2e-tsa-')) });
-const env = { ...process.env, TSA_URL: tsa.url, TSA_CA_FILE: tsa.caFile, E2E_TSA_CA_FILE: tsa.caFile, DATABASE_URL: join(work, 'e2e.sqlite'), KEYS_DIR: join(work, 'keys'), ORIGIN: base, PORT: String(port), HOST: '127.0.0.1', E2E_BASE_URL: base, E2E_WORK: work };
+const env = {
+	...process.env,
+	TSA_URL: tsa.url,
+	TSA_CA_FILE: tsa.caFile,
+	E2E_TSA_CA_FILE: tsa.caFile,
+	DATABASE_URL: join(work, 'e2e.sqlite'),
+	KEYS_DIR: join(work, 'keys'),
+	ORIGIN: base,
+	PORT: String(port),
+	HOST: '127.0.0.1',
+	E2E_BASE_URL: base,
+	E2E_WORK: work
+};
 
 function run(cmd, args) {
 	const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], env });
@@ -36,7 +48,9 @@ try {
 	// The journeys wait for real heartbeats: make the demo program's minimum seat time a few seconds.
 	const db = new Database(env.DATABASE_URL);
 	const row = db.prepare("select settings_json from programs where slug = 'ramsey-opp'").get();
-	db.prepare("update programs set settings_json = ? where slug = 'ramsey-opp'").run(JSON.stringify({ ...JSON.parse(row.settings_json), seatTimePercent: 0.4 }));
+	db.prepare("update programs set settings_json = ? where slug = 'ramsey-opp'").run(
+		JSON.stringify({ ...JSON.parse(row.settings_json), seatTimePercent: 0.4 })
+	);
 	db.close();
 
 	server = spawn('node', ['scripts/start.mjs'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -49,7 +63,10 @@ try {
 		await new Promise((r) => setTimeout(r, 100));
 	}
 	const files = process.argv.slice(2).length ? process.argv.slice(2) : ['tests/e2e/'];
-	const t = spawnSync('node', ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
+	const t = spawnSync('node', ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+		stdio: 'inherit',
+		env
+	});
 	code = t.status ?? 1;
 } catch (e) {
 	console.error(e);

@@ -10,7 +10,10 @@ const TABLET = { width: 820, height: 1180 };
 let browser;
 let him;
 before(async () => {
-	const r = spawnSync('npx', ['tsx', 'tests/e2e/support/worried-participant.ts'], { env: process.env, encoding: 'utf8' });
+	const r = spawnSync('npx', ['tsx', 'tests/e2e/support/worried-participant.ts'], {
+		env: process.env,
+		encoding: 'utf8'
+	});
 	assert.equal(r.status, 0, r.stderr);
 	him = JSON.parse(r.stdout.trim().split('\n').pop());
 	browser = await launch();

@@ -19,10 +19,22 @@ function postForm(base, path, fields, { origin = base, headers = {} } = {}) {
 }
 
 describe('sign-in redirects (`next`)', () => {
-	const hostile = ['/\t/evil.example', '//evil.example', '/\\evil.example', '/\n/evil.example', 'https://evil.example/', '/%09/evil.example', '/\u3000/evil.example'];
+	const hostile = [
+		'/\t/evil.example',
+		'//evil.example',
+		'/\\evil.example',
+		'/\n/evil.example',
+		'https://evil.example/',
+		'/%09/evil.example',
+		'/\u3000/evil.example'
+	];
 	for (const next of hostile) {
 		it(`never sends a signed-in person to another site for next=${JSON.stringify(next)}`, async () => {
-			const r = await postForm(BASE, '/login', { email: accounts.facilitator.email, password: accounts.facilitator.password, next });
+			const r = await postForm(BASE, '/login', {
+				email: accounts.facilitator.email,
+				password: accounts.facilitator.password,
+				next
+			});
 			assert.equal(r.status, 303);
 			const target = new URL(r.headers.get('location'), BASE);
 			assert.equal(target.origin, new URL(BASE).origin, `went to ${target.href}`);
@@ -31,14 +43,22 @@ describe('sign-in redirects (`next`)', () => {
 
 	for (const next of ['/learn\r\nSet-Cookie: x=y', '/learn\nx', '/learn\u3000x']) {
 		it(`answers a signed-in redirect, not a 500, for next=${JSON.stringify(next)}`, async () => {
-			const r = await postForm(BASE, '/login', { email: accounts.facilitator.email, password: accounts.facilitator.password, next });
+			const r = await postForm(BASE, '/login', {
+				email: accounts.facilitator.email,
+				password: accounts.facilitator.password,
+				next
+			});
 			assert.equal(r.status, 303);
 			assert.equal(r.headers.get('set-cookie')?.includes('x=y'), false);
 		});
 	}
 
 	it('keeps a same-site next with its query', async () => {
-		const r = await postForm(BASE, '/login', { email: accounts.facilitator.email, password: accounts.facilitator.password, next: '/facilitate/grading?module=x' });
+		const r = await postForm(BASE, '/login', {
+			email: accounts.facilitator.email,
+			password: accounts.facilitator.password,
+			next: '/facilitate/grading?module=x'
+		});
 		assert.equal(r.headers.get('location'), '/facilitate/grading?module=x');
 	});
 });
@@ -50,7 +70,11 @@ describe('sign-in redirects (`next`)', () => {
  */
 function postRaw(path, body, headers) {
 	return new Promise((resolve, reject) => {
-		const req = request(`${BASE}${path}`, { method: 'POST', agent: false, headers: { 'content-length': body.length, origin: BASE, accept: 'text/html', ...headers } });
+		const req = request(`${BASE}${path}`, {
+			method: 'POST',
+			agent: false,
+			headers: { 'content-length': body.length, origin: BASE, accept: 'text/html', ...headers }
+		});
 		let answered = false;
 		req.on('response', (res) => {
 			answered = true;
@@ -77,7 +101,9 @@ describe('request size', () => {
 	it('refuses a 6 MB upload with a plain "too large" message, never "Not found"', async () => {
 		const boundary = 'x-boundary-x';
 		const body = Buffer.concat([
-			Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="pdf"; filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n`),
+			Buffer.from(
+				`--${boundary}\r\nContent-Disposition: form-data; name="pdf"; filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n`
+			),
 			pdfOf(6 * 1024 * 1024),
 			Buffer.from(`\r\n--${boundary}--\r\n`)
 		]);
@@ -87,15 +113,23 @@ describe('request size', () => {
 		assert.doesNotMatch(r.text, /Not found/);
 	});
 
-	it('accepts a 1 MB upload up to the verification (over adapter-node\'s 512 KB default)', async () => {
-		const r = await fetch(`${BASE}/api/v1/certificates/verify`, { method: 'POST', body: pdfOf(1024 * 1024), headers: { 'content-type': 'application/pdf' } });
+	it("accepts a 1 MB upload up to the verification (over adapter-node's 512 KB default)", async () => {
+		const r = await fetch(`${BASE}/api/v1/certificates/verify`, {
+			method: 'POST',
+			body: pdfOf(1024 * 1024),
+			headers: { 'content-type': 'application/pdf' }
+		});
 		assert.notEqual(r.status, 413, await r.clone().text());
 		const body = await r.json();
 		assert.equal(body.match, false);
 	});
 
 	it('refuses a 2 MB body to a page that takes none that large, plainly', async () => {
-		const r = await postRaw('/login', Buffer.from(new URLSearchParams({ email: 'x@example.test', password: 'y'.repeat(2 * 1024 * 1024) }).toString()), { 'content-type': 'application/x-www-form-urlencoded' });
+		const r = await postRaw(
+			'/login',
+			Buffer.from(new URLSearchParams({ email: 'x@example.test', password: 'y'.repeat(2 * 1024 * 1024) }).toString()),
+			{ 'content-type': 'application/x-www-form-urlencoded' }
+		);
 		assert.equal(r.status, 413);
 		assert.match(r.text, /too large/i);
 	});
@@ -104,7 +138,12 @@ describe('request size', () => {
 describe('caching', () => {
 	it('tells every cache not to keep a verification result or a signed-in page', async () => {
 		const serial = db().prepare("select serial from certificates where status = 'valid' limit 1").get().serial;
-		for (const path of [`/verify/${serial}?code=wrong-code`, '/verify', '/login', `/api/v1/certificates/${serial}?code=wrong-code`]) {
+		for (const path of [
+			`/verify/${serial}?code=wrong-code`,
+			'/verify',
+			'/login',
+			`/api/v1/certificates/${serial}?code=wrong-code`
+		]) {
 			const r = await fetch(`${BASE}${path}`, { redirect: 'manual' });
 			assert.match(r.headers.get('cache-control') ?? '', /no-store/, path);
 		}
@@ -120,7 +159,14 @@ describe('behind a reverse proxy, over https', () => {
 		base = `http://127.0.0.1:${port}`;
 		// The same database as the main test server, reached as a TLS proxy would forward it.
 		server = spawn('node', ['scripts/start.mjs'], {
-			env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ORIGIN: origin, ADDRESS_HEADER: 'x-forwarded-for', XFF_DEPTH: '1' },
+			env: {
+				...process.env,
+				PORT: String(port),
+				HOST: '127.0.0.1',
+				ORIGIN: origin,
+				ADDRESS_HEADER: 'x-forwarded-for',
+				XFF_DEPTH: '1'
+			},
 			stdio: ['ignore', 'pipe', 'pipe']
 		});
 		for (let i = 0; ; i++) {
@@ -136,7 +182,12 @@ describe('behind a reverse proxy, over https', () => {
 	it('sends HSTS and __Host- cookies', async () => {
 		const r = await fetch(`${base}/login`, { headers: { 'x-forwarded-for': '198.51.100.1' } });
 		assert.match(r.headers.get('strict-transport-security') ?? '', /max-age=31536000; includeSubDomains/);
-		const signIn = await postForm(base, '/login', { email: accounts.clerk.email, password: accounts.clerk.password }, { origin, headers: { 'x-forwarded-for': '198.51.100.2' } });
+		const signIn = await postForm(
+			base,
+			'/login',
+			{ email: accounts.clerk.email, password: accounts.clerk.password },
+			{ origin, headers: { 'x-forwarded-for': '198.51.100.2' } }
+		);
 		assert.equal(signIn.status, 303);
 		assert.match(signIn.headers.get('set-cookie') ?? '', /__Host-session=[^;]+;.*Secure/i);
 	});
@@ -144,14 +195,31 @@ describe('behind a reverse proxy, over https', () => {
 	it('limits each client address on its own, from the address the proxy forwards, and logs that address', async () => {
 		// 31 failures from one client behind the proxy: that client is slowed …
 		for (let i = 0; i < 31; i++) {
-			await postForm(base, '/login', { email: `sprayed-${i}@nowhere.test`, password: 'a guessed passphrase here' }, { origin, headers: { 'x-forwarded-for': '203.0.113.66' } });
+			await postForm(
+				base,
+				'/login',
+				{ email: `sprayed-${i}@nowhere.test`, password: 'a guessed passphrase here' },
+				{ origin, headers: { 'x-forwarded-for': '203.0.113.66' } }
+			);
 		}
-		const slowed = await postForm(base, '/login', { email: accounts.clerk.email, password: accounts.clerk.password }, { origin, headers: { 'x-forwarded-for': '203.0.113.66' } });
+		const slowed = await postForm(
+			base,
+			'/login',
+			{ email: accounts.clerk.email, password: accounts.clerk.password },
+			{ origin, headers: { 'x-forwarded-for': '203.0.113.66' } }
+		);
 		assert.equal(slowed.status, 429);
 		// … and another client behind the same proxy is not.
-		const other = await postForm(base, '/login', { email: accounts.clerk.email, password: accounts.clerk.password }, { origin, headers: { 'x-forwarded-for': '203.0.113.77' } });
+		const other = await postForm(
+			base,
+			'/login',
+			{ email: accounts.clerk.email, password: accounts.clerk.password },
+			{ origin, headers: { 'x-forwarded-for': '203.0.113.77' } }
+		);
 		assert.equal(other.status, 303);
-		const row = db().prepare("select ip from audit_log where action = 'auth.login' and outcome = 'success' order by seq desc limit 1").get();
+		const row = db()
+			.prepare("select ip from audit_log where action = 'auth.login' and outcome = 'success' order by seq desc limit 1")
+			.get();
 		assert.equal(row.ip, '203.0.113.77');
 	});
 });

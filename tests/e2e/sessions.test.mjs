@@ -18,7 +18,15 @@ let browser;
 
 /** "YYYY-MM-DDTHH:MM" in the program's zone, `minutes` from now (what a datetime-local input takes). */
 function localIn(minutes) {
-	const parts = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(Date.now() + minutes * 60_000));
+	const parts = new Intl.DateTimeFormat('en-CA', {
+		timeZone: ZONE,
+		hourCycle: 'h23',
+		year: 'numeric',
+		month: '2-digit',
+		day: '2-digit',
+		hour: '2-digit',
+		minute: '2-digit'
+	}).formatToParts(new Date(Date.now() + minutes * 60_000));
 	const p = (t) => parts.find((x) => x.type === t).value;
 	return `${p('year')}-${p('month')}-${p('day')}T${p('hour')}:${p('minute')}`;
 }
@@ -123,7 +131,10 @@ describe('a live session, from scheduling to attendance', () => {
 		await axe(page, 'roster');
 		for (const choice of await row.locator('label.choice').all()) {
 			const box = await choice.boundingBox();
-			assert.ok(box.height >= 44 && box.width >= 44, `touch target ${Math.round(box.width)}x${Math.round(box.height)} is at least 44 px`);
+			assert.ok(
+				box.height >= 44 && box.width >= 44,
+				`touch target ${Math.round(box.width)}x${Math.round(box.height)} is at least 44 px`
+			);
 		}
 		// A grade without attendance is refused, and the choice is kept.
 		await row.locator('label.choice:has-text("Adequate")').click();
@@ -155,7 +166,10 @@ describe('a live session, from scheduling to attendance', () => {
 		await axe(page, 'requirement met');
 		await shot(page, 'participant-sessions-met-phone');
 		await page.goto(`${BASE}/learn`);
-		assert.match(await page.locator('ul.checklist li:has-text("Required live sessions attended")').textContent(), /Done/);
+		assert.match(
+			await page.locator('ul.checklist li:has-text("Required live sessions attended")').textContent(),
+			/Done/
+		);
 		await context.close();
 	});
 
@@ -165,17 +179,27 @@ describe('a live session, from scheduling to attendance', () => {
 		await page.goto(`${BASE}/login`);
 		await page.fill('#email', accounts.facilitator.email);
 		await page.fill('#password', accounts.facilitator.password);
-		await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('main button[type=submit]')]);
+		await Promise.all([
+			page.waitForURL((u) => !u.pathname.startsWith('/login')),
+			page.click('main button[type=submit]')
+		]);
 		await page.goto(`${BASE}/facilitate/sessions`);
 		assert.equal(await page.locator('#location').count(), 1);
 		assert.equal(await page.locator('#url').count(), 1);
 		await page.goto(state.sessionUrl);
 		const row = page.locator('fieldset.roster-row:has(legend:has-text("Thomas Brandt"))');
-		assert.equal(await page.locator('text=Mark the rest present').count(), 0, 'the JavaScript-only shortcut is not offered');
+		assert.equal(
+			await page.locator('text=Mark the rest present').count(),
+			0,
+			'the JavaScript-only shortcut is not offered'
+		);
 		await row.locator('label.choice:has-text("Present")').click();
 		await Promise.all([page.waitForURL(/\?saved=1$/), page.click('text=Save attendance')]);
 		assert.match(await page.textContent('main'), /Attendance saved \(1 change\)/);
-		assert.equal(await page.locator('fieldset.roster-row:has(legend:has-text("Thomas Brandt")) input[value=present]').isChecked(), true);
+		assert.equal(
+			await page.locator('fieldset.roster-row:has(legend:has-text("Thomas Brandt")) input[value=present]').isChecked(),
+			true
+		);
 		await context.close();
 	});
 
@@ -220,7 +244,11 @@ describe('a session changes, and a walk-in', () => {
 		await pat.page.waitForSelector(`text=You are registered for ${moved}`);
 		assert.doesNotMatch(await card.textContent(), /Changed/);
 		await pat.page.goto(`${BASE}/learn`);
-		assert.equal(await pat.page.locator(`.session-change:has-text("${moved}")`).count(), 0, 'no notice before a change');
+		assert.equal(
+			await pat.page.locator(`.session-change:has-text("${moved}")`).count(),
+			0,
+			'no notice before a change'
+		);
 		await pat.context.close();
 	});
 
@@ -289,13 +317,20 @@ describe('a session changes, and a walk-in', () => {
 		await page.waitForSelector('text=Walk-in added to the roster');
 		const row = page.locator('fieldset.roster-row:has(legend:has-text("Thomas Brandt"))');
 		assert.match(await row.locator(':scope > legend').textContent(), /Walk-in/);
-		assert.equal(await page.locator('#walkin-enrollment option', { hasText: 'Thomas Brandt' }).count(), 0, 'no longer offered');
+		assert.equal(
+			await page.locator('#walkin-enrollment option', { hasText: 'Thomas Brandt' }).count(),
+			0,
+			'no longer offered'
+		);
 		await axe(page, 'walk-in on the roster');
 		await row.locator('label.choice:has-text("Present")').click();
 		await page.click('text=Save attendance');
 		await page.waitForSelector('text=Attendance saved (1 change)');
 		await page.reload();
-		assert.equal(await page.locator('fieldset.roster-row:has(legend:has-text("Thomas Brandt")) input[value=present]').isChecked(), true);
+		assert.equal(
+			await page.locator('fieldset.roster-row:has(legend:has-text("Thomas Brandt")) input[value=present]').isChecked(),
+			true
+		);
 		// Attendance is taken: the time is fixed, the place can still change.
 		await page.click('summary:has-text("Change the title, place or meeting link")');
 		assert.equal(await page.locator('#startsLocal').count(), 0);
@@ -310,7 +345,10 @@ describe('a session changes, and a walk-in', () => {
 		await page.goto(`${BASE}/login`);
 		await page.fill('#email', accounts.facilitator.email);
 		await page.fill('#password', accounts.facilitator.password);
-		await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('main button[type=submit]')]);
+		await Promise.all([
+			page.waitForURL((u) => !u.pathname.startsWith('/login')),
+			page.click('main button[type=submit]')
+		]);
 		await page.goto(state.movedUrl);
 		await page.click('summary:has-text("Change the title")');
 		assert.equal(await page.locator('#location').count(), 1);
@@ -333,7 +371,8 @@ describe('live sessions are closed to the wrong roles', () => {
 		await participant.context.close();
 		const clerk = await newPage(browser, PHONE);
 		await login(clerk.page, accounts.clerk);
-		for (const p of ['/facilitate/sessions', '/learn/sessions', '/admin/program']) assert.equal((await clerk.page.goto(`${BASE}${p}`)).status(), 403, p);
+		for (const p of ['/facilitate/sessions', '/learn/sessions', '/admin/program'])
+			assert.equal((await clerk.page.goto(`${BASE}${p}`)).status(), 403, p);
 		await clerk.context.close();
 	});
 });

@@ -50,7 +50,10 @@ function read(sql, ...args) {
 	}
 }
 const listAudits = () => read("select count(*) as n from audit_log where action = 'certificate.list'").n;
-const lastListAudit = () => JSON.parse(read("select details_json from audit_log where action = 'certificate.list' order by seq desc limit 1").details_json);
+const lastListAudit = () =>
+	JSON.parse(
+		read("select details_json from audit_log where action = 'certificate.list' order by seq desc limit 1").details_json
+	);
 
 async function signIn(who) {
 	const res = await fetch(`${BASE}/login`, {
@@ -65,7 +68,12 @@ async function signIn(who) {
 }
 
 const search = (path, cookie, q) =>
-	fetch(`${BASE}${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: BASE, cookie }, body: new URLSearchParams({ q }) });
+	fetch(`${BASE}${path}`, {
+		method: 'POST',
+		redirect: 'manual',
+		headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: BASE, cookie },
+		body: new URLSearchParams({ q })
+	});
 
 /** A context with JavaScript turned off, signed in through the plain form. */
 async function noScript(who) {
@@ -86,7 +94,10 @@ describe('court certificate search', () => {
 		const clerk = await signIn(accounts.clerk);
 		const before = listAudits();
 		assert.equal((await search('/court/certificates?/search', facilitator, KEVIN.name)).status, 403);
-		assert.equal((await search('/court/certificates?/search&court=court-of-someone-else', clerk, KEVIN.name)).status, 404);
+		assert.equal(
+			(await search('/court/certificates?/search&court=court-of-someone-else', clerk, KEVIN.name)).status,
+			404
+		);
 		assert.equal(listAudits(), before, 'a refused search lists nothing');
 	});
 
@@ -119,13 +130,19 @@ describe('court certificate search', () => {
 		await page.goto(`${BASE}/court/certificates`);
 		const before = listAudits();
 		await page.fill('#q', KEVIN.caseNumber);
-		await Promise.all([page.waitForURL(/\/court\/certificates\?\/search/), page.click('form[role=search] button[type=submit]')]);
+		await Promise.all([
+			page.waitForURL(/\/court\/certificates\?\/search/),
+			page.click('form[role=search] button[type=submit]')
+		]);
 		assert.ok((await rowNames(page, 'td.cert-name')).includes(KEVIN.name));
 		assert.equal(listAudits(), before + 1, 'the page after the POST does not list (and audit) a second time');
 		typedOnlyInBodies(seen, KEVIN.caseNumber);
 
 		await page.fill('#q', '');
-		await Promise.all([page.waitForURL(`${BASE}/court/certificates`), page.click('form[role=search] button[type=submit]')]);
+		await Promise.all([
+			page.waitForURL(`${BASE}/court/certificates`),
+			page.click('form[role=search] button[type=submit]')
+		]);
 		assert.match(await page.textContent('caption'), /newest first/);
 		await context.close();
 	});
@@ -152,7 +169,10 @@ describe('participant search', () => {
 		typedOnlyInBodies(seen, 'brandt');
 
 		// The search is not kept in history (nor in browser storage): back shows the filtered list.
-		await Promise.all([page.waitForURL(/\/facilitate\/participants\/[a-z0-9]+$/), page.click('table.participants a.row-link')]);
+		await Promise.all([
+			page.waitForURL(/\/facilitate\/participants\/[a-z0-9]+$/),
+			page.click('table.participants a.row-link')
+		]);
 		await page.goBack();
 		await page.waitForSelector('#f-q');
 		assert.equal(new URL(page.url()).search, '?show=all&sort=name');
@@ -166,7 +186,10 @@ describe('participant search', () => {
 		const seen = watch(page);
 		await page.goto(`${BASE}/facilitate/participants?show=all`);
 		await page.fill('#f-q', THOMAS.caseNumber);
-		await Promise.all([page.waitForURL(/\/facilitate\/participants\?\/search&show=all&sort=due$/), page.click('form.search button[type=submit]')]);
+		await Promise.all([
+			page.waitForURL(/\/facilitate\/participants\?\/search&show=all&sort=due$/),
+			page.click('form.search button[type=submit]')
+		]);
 		assert.deepEqual(await rowNames(page, 'table.participants a.row-link'), [THOMAS.name]);
 		typedOnlyInBodies(seen, THOMAS.caseNumber);
 		await context.close();

@@ -29,7 +29,12 @@ async function signIn(who) {
 	return c;
 }
 
-const post = (path, body) => fetch(`${BASE}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: BASE, cookie }, body: JSON.stringify(body) });
+const post = (path, body) =>
+	fetch(`${BASE}${path}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', origin: BASE, cookie },
+		body: JSON.stringify(body)
+	});
 
 function read(sql, ...args) {
 	const d = db();
@@ -39,8 +44,11 @@ function read(sql, ...args) {
 		d.close();
 	}
 }
-const storedDraft = () => read('select body from reflection_drafts where enrollment_id = ? and prompt_id = ?', him.enrollmentId, him.promptId)?.body;
-const lastBeat = () => read('select seat_last_beat_at from enrollments where id = ?', him.enrollmentId).seat_last_beat_at;
+const storedDraft = () =>
+	read('select body from reflection_drafts where enrollment_id = ? and prompt_id = ?', him.enrollmentId, him.promptId)
+		?.body;
+const lastBeat = () =>
+	read('select seat_last_beat_at from enrollments where id = ?', him.enrollmentId).seat_last_beat_at;
 
 before(async () => {
 	him = fresh();
@@ -52,27 +60,31 @@ after(async () => {
 });
 
 describe('throttled writes over HTTP', () => {
-	it('refuses most of 400 rapid draft saves with 429 and Retry-After, and stores the last accepted text', { timeout: 90_000 }, async () => {
-		const statuses = [];
-		let lastAccepted = null;
-		for (let i = 1; i <= 400; i++) {
-			const text = `draft number ${i}`;
-			const before = storedDraft();
-			const res = await post(`/learn/modules/${him.moduleId}/draft`, { promptId: him.promptId, body: text });
-			statuses.push(res.status);
-			if (res.status === 200) lastAccepted = text;
-			if (res.status === 429) {
-				assert.ok(Number(res.headers.get('retry-after')) >= 1, 'a 429 says when to come back');
-				assert.match((await res.json()).message, /saved again/);
-				assert.equal(storedDraft(), before, `refused save #${i} wrote nothing`);
-			} else await res.arrayBuffer();
+	it(
+		'refuses most of 400 rapid draft saves with 429 and Retry-After, and stores the last accepted text',
+		{ timeout: 90_000 },
+		async () => {
+			const statuses = [];
+			let lastAccepted = null;
+			for (let i = 1; i <= 400; i++) {
+				const text = `draft number ${i}`;
+				const before = storedDraft();
+				const res = await post(`/learn/modules/${him.moduleId}/draft`, { promptId: him.promptId, body: text });
+				statuses.push(res.status);
+				if (res.status === 200) lastAccepted = text;
+				if (res.status === 429) {
+					assert.ok(Number(res.headers.get('retry-after')) >= 1, 'a 429 says when to come back');
+					assert.match((await res.json()).message, /saved again/);
+					assert.equal(storedDraft(), before, `refused save #${i} wrote nothing`);
+				} else await res.arrayBuffer();
+			}
+			const refused = statuses.filter((s) => s === 429).length;
+			assert.deepEqual([...new Set(statuses)].sort(), [200, 429], 'every save is accepted or refused, nothing else');
+			assert.ok(refused >= 350, `only ${refused} of 400 saves were refused`);
+			assert.equal(statuses.at(-1), 429, 'the last one sent was refused, so what is stored is not simply the last one');
+			assert.equal(storedDraft(), lastAccepted, 'the last accepted text is the one stored');
 		}
-		const refused = statuses.filter((s) => s === 429).length;
-		assert.deepEqual([...new Set(statuses)].sort(), [200, 429], 'every save is accepted or refused, nothing else');
-		assert.ok(refused >= 350, `only ${refused} of 400 saves were refused`);
-		assert.equal(statuses.at(-1), 429, 'the last one sent was refused, so what is stored is not simply the last one');
-		assert.equal(storedDraft(), lastAccepted, 'the last accepted text is the one stored');
-	});
+	);
 
 	it('refuses a flood of heartbeats with 429 and moves nothing for them', { timeout: 90_000 }, async () => {
 		const statuses = [];
@@ -103,12 +115,26 @@ describe('the clients under the throttle', () => {
 			const until = Date.now() + 20_000;
 			while (Date.now() < until) {
 				if (status?.textContent?.includes('Saving the draft')) return true;
-				await Promise.all(Array.from({ length: 5 }, () => fetch(`/learn/modules/${moduleId}/draft`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ promptId, body: 'flood' }) })));
+				await Promise.all(
+					Array.from({ length: 5 }, () =>
+						fetch(`/learn/modules/${moduleId}/draft`, {
+							method: 'POST',
+							headers: { 'content-type': 'application/json' },
+							body: JSON.stringify({ promptId, body: 'flood' })
+						})
+					)
+				);
 			}
 			return false;
 		}, him);
 		assert.ok(sawRefusal, 'the autosave was refused and said it is saving');
-		await page.waitForFunction(() => document.querySelector('textarea').closest('form').querySelector('p[role=status]').textContent === 'Draft saved.', null, { timeout: 15_000 });
+		await page.waitForFunction(
+			() =>
+				document.querySelector('textarea').closest('form').querySelector('p[role=status]').textContent ===
+				'Draft saved.',
+			null,
+			{ timeout: 15_000 }
+		);
 		assert.equal(storedDraft(), text);
 		await page.reload();
 		assert.equal(await page.locator('textarea').first().inputValue(), text, 'the draft came back after a reload');
@@ -121,7 +147,12 @@ describe('the clients under the throttle', () => {
 		await page.goto(`${BASE}/learn/modules/${him.moduleId}`);
 		await page.waitForSelector('#seat-progress');
 		await page.evaluate(async (moduleId) => {
-			for (let i = 0; i < 20; i++) await fetch(`/learn/modules/${moduleId}/heartbeat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+			for (let i = 0; i < 20; i++)
+				await fetch(`/learn/modules/${moduleId}/heartbeat`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: '{}'
+				});
 		}, him.moduleId);
 		// The timer beats again when the page (still visible) says its visibility changed.
 		const [refused] = await Promise.all([

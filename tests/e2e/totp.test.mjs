@@ -23,7 +23,10 @@ const admin = { email: 'two-factor.admin@demo.johnschool.test', password: 'meado
 const clerk = { email: 'two-factor.required@demo.johnschool.test', password: 'harbor violet ledger twenty two' };
 
 function createUser(person, ...args) {
-	const r = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'user:create', '--email', person.email, ...args], { input: `${person.password}\n`, encoding: 'utf8' });
+	const r = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'user:create', '--email', person.email, ...args], {
+		input: `${person.password}\n`,
+		encoding: 'utf8'
+	});
 	assert.equal(r.status, 0, r.stderr + r.stdout);
 }
 

@@ -41,33 +41,60 @@ describe('the program CA at its stable addresses', () => {
 		assert.equal(body.ca.fingerprintSha256, fingerprint);
 		assert.equal(body.ca.pem.trim(), (await get('/api/v1/keys/ca.pem')).bytes.toString('utf8').trim());
 		assert.equal(body.crl.url, `${BASE}/api/v1/keys/ca.crl`);
-		const active = body.keys.filter((k) => k.status === 'active').map((k) => k.kind).sort();
+		const active = body.keys
+			.filter((k) => k.status === 'active')
+			.map((k) => k.kind)
+			.sort();
 		assert.deepEqual(active, ['ed25519', 'pdf-signing-certificate']);
-		for (const k of body.keys) assert.ok(k.keyId && k.pem, 'every key keeps keyId and pem (the README recipe reads them)');
+		for (const k of body.keys)
+			assert.ok(k.keyId && k.pem, 'every key keeps keyId and pem (the README recipe reads them)');
 		// The signer certificate names the stable CRL address (openssl x509 -text).
-		const signer = file('signer.pem', body.keys.find((k) => k.kind === 'pdf-signing-certificate' && k.status === 'active').pem);
-		assert.match(openssl('x509', '-in', signer, '-noout', '-text'), new RegExp(`URI:${BASE.replace(/[.]/g, '\\.')}/api/v1/keys/ca\\.crl`));
+		const signer = file(
+			'signer.pem',
+			body.keys.find((k) => k.kind === 'pdf-signing-certificate' && k.status === 'active').pem
+		);
+		assert.match(
+			openssl('x509', '-in', signer, '-noout', '-text'),
+			new RegExp(`URI:${BASE.replace(/[.]/g, '\\.')}/api/v1/keys/ca\\.crl`)
+		);
 	});
 
 	it('serves the CA as DER for Adobe Reader (application/pkix-cert), the same certificate', async () => {
 		const cer = await get('/api/v1/keys/ca.cer');
 		assert.equal(cer.type, 'application/pkix-cert');
-		assert.equal(openssl('x509', '-inform', 'DER', '-in', file('ca.cer', cer.bytes), '-noout', '-fingerprint', '-sha256'), `sha256 Fingerprint=${fingerprint}`);
+		assert.equal(
+			openssl('x509', '-inform', 'DER', '-in', file('ca.cer', cer.bytes), '-noout', '-fingerprint', '-sha256'),
+			`sha256 Fingerprint=${fingerprint}`
+		);
 	});
 
 	it('serves the CRL as DER (application/pkix-crl), signed by that CA', async () => {
 		const crl = await get('/api/v1/keys/ca.crl');
 		assert.equal(crl.type, 'application/pkix-crl');
 		const path = file('ca.crl', crl.bytes);
-		const r = spawnSync('openssl', ['crl', '-inform', 'DER', '-in', path, '-CAfile', caPem, '-noout'], { encoding: 'utf8' });
+		const r = spawnSync('openssl', ['crl', '-inform', 'DER', '-in', path, '-CAfile', caPem, '-noout'], {
+			encoding: 'utf8'
+		});
 		assert.match(`${r.stdout}${r.stderr}`, /verify OK/);
 		assert.match(openssl('crl', '-inform', 'DER', '-in', path, '-noout', '-text'), /Next Update: /);
 	});
 
 	it('picks up a fresh CRL from keys:crl without a restart', async () => {
-		const number = async () => openssl('crl', '-inform', 'DER', '-in', file('n.crl', (await get('/api/v1/keys/ca.crl')).bytes), '-noout', '-crlnumber');
+		const number = async () =>
+			openssl(
+				'crl',
+				'-inform',
+				'DER',
+				'-in',
+				file('n.crl', (await get('/api/v1/keys/ca.crl')).bytes),
+				'-noout',
+				'-crlnumber'
+			);
 		const before = await number();
-		const run = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'keys:crl', '--ca-dir', `${process.env.KEYS_DIR}-ca`], { encoding: 'utf8', env: process.env });
+		const run = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'keys:crl', '--ca-dir', `${process.env.KEYS_DIR}-ca`], {
+			encoding: 'utf8',
+			env: process.env
+		});
 		assert.equal(run.status, 0, run.stderr);
 		let now = before;
 		// The server looks at the file at most every 5 seconds.
@@ -84,7 +111,10 @@ describe('the fingerprint and the trust sheet, as court staff see them', () => {
 	before(async () => (browser = await launch()));
 	after(async () => browser?.close());
 
-	for (const [label, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+	for (const [label, viewport] of [
+		['phone', PHONE],
+		['desktop', DESKTOP]
+	]) {
 		it(`shows on /verify the fingerprint openssl computes from the served CA (${label})`, async () => {
 			const { context, page } = await newPage(browser, viewport);
 			await page.goto(`${BASE}/verify`);
@@ -119,7 +149,8 @@ describe('the fingerprint and the trust sheet, as court staff see them', () => {
 		assert.match(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }), /^Pages:\s+1$/m);
 		const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
 		const bytes = fingerprint.split(':');
-		for (let i = 0; i < 32; i += 8) assert.ok(text.includes(bytes.slice(i, i + 8).join(':')), `line ${i / 8 + 1} of the fingerprint is on the sheet`);
+		for (let i = 0; i < 32; i += 8)
+			assert.ok(text.includes(bytes.slice(i, i + 8).join(':')), `line ${i / 8 + 1} of the fingerprint is on the sheet`);
 		assert.ok(text.includes(`${BASE}/api/v1/keys/ca.cer`));
 		execFileSync('pdftoppm', ['-png', '-r', '80', '-singlefile', pdf, join(SHOTS, 'trust-sheet')]);
 	});

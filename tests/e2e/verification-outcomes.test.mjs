@@ -11,7 +11,10 @@ import { BASE, PHONE, WORK, axe, launch, newPage, shot } from './helpers.mjs';
 let browser;
 let c;
 before(async () => {
-	const r = spawnSync('npx', ['tsx', 'tests/e2e/support/certificate-outcomes.ts'], { env: process.env, encoding: 'utf8' });
+	const r = spawnSync('npx', ['tsx', 'tests/e2e/support/certificate-outcomes.ts'], {
+		env: process.env,
+		encoding: 'utf8'
+	});
 	assert.equal(r.status, 0, r.stderr);
 	c = JSON.parse(r.stdout.trim().split('\n').pop());
 	const altered = readFileSync(c.validPdf);
@@ -86,7 +89,11 @@ describe('verification outcomes', () => {
 
 	it('answers the same through POST /api/v1/certificates/verify', async () => {
 		for (const [label, file, , status, match] of cases) {
-			const res = await fetch(`${BASE}/api/v1/certificates/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: readFileSync(c[file]) });
+			const res = await fetch(`${BASE}/api/v1/certificates/verify`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/pdf' },
+				body: readFileSync(c[file])
+			});
 			const body = await res.json();
 			assert.equal(body.status, status, `${label}: ${JSON.stringify(body)}`);
 			assert.equal(body.match, match, label);
@@ -94,10 +101,23 @@ describe('verification outcomes', () => {
 			if (label === 'revoked') assert.equal(body.revokeReason, 'Completion recorded in error');
 			if (!match) assert.ok(body.reason, `${label} says why`);
 		}
-		const purged = await (await fetch(`${BASE}/api/v1/certificates/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: readFileSync(c.purgedPdf) })).json();
-		assert.deepEqual({ status: purged.status, match: purged.match, participantName: purged.participantName, facts: purged.facts }, { status: 'valid', match: true, participantName: null, facts: null });
+		const purged = await (
+			await fetch(`${BASE}/api/v1/certificates/verify`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/pdf' },
+				body: readFileSync(c.purgedPdf)
+			})
+		).json();
+		assert.deepEqual(
+			{ status: purged.status, match: purged.match, participantName: purged.participantName, facts: purged.facts },
+			{ status: 'valid', match: true, participantName: null, facts: null }
+		);
 		assert.ok(purged.personalDataRemovedAt);
-		const notPdf = await fetch(`${BASE}/api/v1/certificates/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: readFileSync(c.notPdf) });
+		const notPdf = await fetch(`${BASE}/api/v1/certificates/verify`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/pdf' },
+			body: readFileSync(c.notPdf)
+		});
 		assert.deepEqual({ status: (await notPdf.json()).status, http: notPdf.status }, { status: 'unknown', http: 404 });
 	});
 });

@@ -19,7 +19,8 @@ function clearLimits() {
 	d.close();
 }
 
-const api = (body) => fetch(`${BASE}/api/v1/certificates/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body });
+const api = (body) =>
+	fetch(`${BASE}/api/v1/certificates/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body });
 let browser;
 let serial;
 const bombPath = join(WORK, 'upload-bomb.pdf');
@@ -64,7 +65,10 @@ describe('hostile uploads', () => {
 		doc.setTitle(`Certificate of Completion ${serial}`);
 		const res = await api(await doc.save({ useObjectStreams: true }));
 		const body = await res.json();
-		assert.deepEqual({ http: res.status, status: body.status, match: body.match }, { http: 200, status: 'altered', match: false });
+		assert.deepEqual(
+			{ http: res.status, status: body.status, match: body.match },
+			{ http: 200, status: 'altered', match: false }
+		);
 		assert.match(body.reason, new RegExp(serial));
 	});
 

@@ -6,7 +6,16 @@ import { knowDevice } from '../../src/lib/server/auth/known-devices';
 import { login } from '../../src/lib/server/auth/login';
 import { changePassword } from '../../src/lib/server/auth/password-change';
 import { recordFailure, policies } from '../../src/lib/server/auth/rate-limit';
-import { createSession, describeDevice, endOtherSessions, endOwnSession, IDLE_TIMEOUT_MS, listSessions, MAX_SESSIONS_PER_USER, validateSessionToken } from '../../src/lib/server/auth/session';
+import {
+	createSession,
+	describeDevice,
+	endOtherSessions,
+	endOwnSession,
+	IDLE_TIMEOUT_MS,
+	listSessions,
+	MAX_SESSIONS_PER_USER,
+	validateSessionToken
+} from '../../src/lib/server/auth/session';
 import { clock } from '../../src/lib/server/clock';
 import { makeProgram, makeStaff, TEST_PASSWORD } from '../../src/lib/server/testing/factories';
 import { forEachDb } from './helpers';
@@ -16,9 +25,19 @@ const NEW_PASSWORD = 'copper lanterns drift over quiet harbours';
 
 describe('device descriptions', () => {
 	it('names the browser and system only, never a version or a model', () => {
-		expect(describeDevice('Mozilla/5.0 (Linux; Android 14; Pixel 8 Pro) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.122 Mobile Safari/537.36')).toBe('Chrome on Android');
-		expect(describeDevice('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1')).toBe('Safari on iOS');
-		expect(describeDevice('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0')).toBe('Firefox on Windows');
+		expect(
+			describeDevice(
+				'Mozilla/5.0 (Linux; Android 14; Pixel 8 Pro) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.122 Mobile Safari/537.36'
+			)
+		).toBe('Chrome on Android');
+		expect(
+			describeDevice(
+				'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
+			)
+		).toBe('Safari on iOS');
+		expect(describeDevice('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0')).toBe(
+			'Firefox on Windows'
+		);
 		expect(describeDevice('')).toBeNull();
 		expect(describeDevice('curl/8.5.0')).not.toMatch(/\d/);
 	});
@@ -37,7 +56,7 @@ forEachDb('account security', (ctx) => {
 	}
 
 	describe('sessions', () => {
-		it('never lists or ends another person\'s session', async () => {
+		it("never lists or ends another person's session", async () => {
 			const a = await person();
 			const b = await makeStaff(ctx.db, ['facilitator'], { programId: (await makeProgram(ctx.db)).programId });
 			const sa = await signIn(a.email);
@@ -65,7 +84,12 @@ forEachDb('account security', (ctx) => {
 			expect(await endOtherSessions(ctx.db, u.id, third.id)).toBe(1);
 			expect(await validateSessionToken(ctx.db, second.token)).toBeNull();
 			expect(await validateSessionToken(ctx.db, third.token)).not.toBeNull();
-			const audits = await ctx.db.selectFrom('audit_log').select('action').where('actor_id', '=', u.id).where('action', '=', 'auth.session.end').execute();
+			const audits = await ctx.db
+				.selectFrom('audit_log')
+				.select('action')
+				.where('actor_id', '=', u.id)
+				.where('action', '=', 'auth.session.end')
+				.execute();
 			expect(audits).toHaveLength(2);
 		});
 
@@ -96,8 +120,17 @@ forEachDb('account security', (ctx) => {
 			expect(r.sessions).toBe(2);
 			expect(r.limits).toBeGreaterThanOrEqual(1);
 			expect(await validateSessionToken(ctx.db, live.token)).not.toBeNull();
-			for (const t of [stale, fresh]) expect(await ctx.db.selectFrom('sessions').select('id').where('id', '=', t.id).executeTakeFirst()).toBeUndefined();
-			expect(await ctx.db.selectFrom('rate_limits').select('key').where('key', '=', 'login:pair:test:10.0.0.9').executeTakeFirst()).toBeUndefined();
+			for (const t of [stale, fresh])
+				expect(
+					await ctx.db.selectFrom('sessions').select('id').where('id', '=', t.id).executeTakeFirst()
+				).toBeUndefined();
+			expect(
+				await ctx.db
+					.selectFrom('rate_limits')
+					.select('key')
+					.where('key', '=', 'login:pair:test:10.0.0.9')
+					.executeTakeFirst()
+			).toBeUndefined();
 			clock.advance(181 * 24 * 3_600_000);
 			expect((await cleanupSignInData(ctx.db)).devices).toBe(1);
 		});
@@ -107,29 +140,50 @@ forEachDb('account security', (ctx) => {
 		it('refuses without the right current password, and locks the check after 5 wrong ones', async () => {
 			const u = await person();
 			const s = await signIn(u.email);
-			expect(await changePassword(ctx.db, u, s.id, 'not my password at all', NEW_PASSWORD)).toEqual({ ok: false, reason: 'wrong_password' });
+			expect(await changePassword(ctx.db, u, s.id, 'not my password at all', NEW_PASSWORD)).toEqual({
+				ok: false,
+				reason: 'wrong_password'
+			});
 			for (let i = 0; i < 4; i++) await changePassword(ctx.db, u, s.id, `wrong current password ${i}`, NEW_PASSWORD);
-			expect(await changePassword(ctx.db, u, s.id, TEST_PASSWORD, NEW_PASSWORD)).toMatchObject({ ok: false, reason: 'rate_limited' });
+			expect(await changePassword(ctx.db, u, s.id, TEST_PASSWORD, NEW_PASSWORD)).toMatchObject({
+				ok: false,
+				reason: 'rate_limited'
+			});
 			expect((await login(ctx.db, { email: u.email, password: TEST_PASSWORD, ip: '10.0.0.2' })).ok).toBe(true);
 		});
 
 		it('refuses a weak new password or the same one', async () => {
 			const u = await person();
 			const s = await signIn(u.email);
-			expect(await changePassword(ctx.db, u, s.id, TEST_PASSWORD, 'short one')).toMatchObject({ ok: false, reason: 'weak_password', problem: 'too_short' });
-			expect(await changePassword(ctx.db, u, s.id, TEST_PASSWORD, TEST_PASSWORD)).toEqual({ ok: false, reason: 'same_password' });
+			expect(await changePassword(ctx.db, u, s.id, TEST_PASSWORD, 'short one')).toMatchObject({
+				ok: false,
+				reason: 'weak_password',
+				problem: 'too_short'
+			});
+			expect(await changePassword(ctx.db, u, s.id, TEST_PASSWORD, TEST_PASSWORD)).toEqual({
+				ok: false,
+				reason: 'same_password'
+			});
 		});
 
 		it('changes it, keeps this session, ends the others, and is audited', async () => {
 			const u = await person();
 			const other = await signIn(u.email, '10.0.0.3');
 			const here = await signIn(u.email);
-			expect(await changePassword(ctx.db, u, here.id, TEST_PASSWORD, NEW_PASSWORD, '10.0.0.1')).toEqual({ ok: true, endedSessions: 1 });
+			expect(await changePassword(ctx.db, u, here.id, TEST_PASSWORD, NEW_PASSWORD, '10.0.0.1')).toEqual({
+				ok: true,
+				endedSessions: 1
+			});
 			expect(await validateSessionToken(ctx.db, other.token)).toBeNull();
 			expect(await validateSessionToken(ctx.db, here.token)).not.toBeNull();
 			expect((await login(ctx.db, { email: u.email, password: TEST_PASSWORD, ip: '10.0.0.4' })).ok).toBe(false);
 			expect((await login(ctx.db, { email: u.email, password: NEW_PASSWORD, ip: '10.0.0.4' })).ok).toBe(true);
-			const audit = await ctx.db.selectFrom('audit_log').select(['action', 'details_json']).where('action', '=', 'auth.password.change').where('outcome', '=', 'success').execute();
+			const audit = await ctx.db
+				.selectFrom('audit_log')
+				.select(['action', 'details_json'])
+				.where('action', '=', 'auth.password.change')
+				.where('outcome', '=', 'success')
+				.execute();
 			expect(audit.map((a) => JSON.parse(a.details_json!))).toEqual([{ endedSessions: 1 }]);
 		});
 	});

@@ -7,7 +7,14 @@ const GENESIS = '0'.repeat(64);
 
 forEachDb('audit log', (ctx) => {
 	async function append(n: number) {
-		for (let i = 0; i < n; i++) await auditAlone(ctx.db, { actorId: null, action: 'test.event', targetType: 'thing', targetId: `t${i}`, details: { i } });
+		for (let i = 0; i < n; i++)
+			await auditAlone(ctx.db, {
+				actorId: null,
+				action: 'test.event',
+				targetType: 'thing',
+				targetId: `t${i}`,
+				details: { i }
+			});
 	}
 
 	/** Tests that tamper must first remove the database's own guard, as an attacker with DB access would. */
@@ -22,8 +29,14 @@ forEachDb('audit log', (ctx) => {
 	describe('what the database refuses', () => {
 		it('refuses an UPDATE of an audit entry', async () => {
 			await append(2);
-			await expect(ctx.db.updateTable('audit_log').set({ details_json: '{"i":99}' }).where('seq', '=', 1).execute()).rejects.toThrow(/append-only/);
-			const row = await ctx.db.selectFrom('audit_log').select('details_json').where('seq', '=', 1).executeTakeFirstOrThrow();
+			await expect(
+				ctx.db.updateTable('audit_log').set({ details_json: '{"i":99}' }).where('seq', '=', 1).execute()
+			).rejects.toThrow(/append-only/);
+			const row = await ctx.db
+				.selectFrom('audit_log')
+				.select('details_json')
+				.where('seq', '=', 1)
+				.executeTakeFirstOrThrow();
 			expect(row.details_json).toBe('{"i":0}');
 		});
 
@@ -61,9 +74,17 @@ forEachDb('audit log', (ctx) => {
 		it('notices a changed entry even when its hash was recomputed, because the next one no longer links', async () => {
 			await append(4);
 			await dropGuards();
-			const { hash: _old, ...row } = await ctx.db.selectFrom('audit_log').selectAll().where('seq', '=', 2).executeTakeFirstOrThrow();
+			const { hash: _old, ...row } = await ctx.db
+				.selectFrom('audit_log')
+				.selectAll()
+				.where('seq', '=', 2)
+				.executeTakeFirstOrThrow();
 			const forged = { ...row, seq: Number(row.seq), details_json: '{"i":42}' };
-			await ctx.db.updateTable('audit_log').set({ details_json: forged.details_json, hash: entryDigest(forged) }).where('seq', '=', 2).execute();
+			await ctx.db
+				.updateTable('audit_log')
+				.set({ details_json: forged.details_json, hash: entryDigest(forged) })
+				.where('seq', '=', 2)
+				.execute();
 			const report = await verifyAuditChain(ctx.db);
 			expect(report.ok).toBe(false);
 			expect(report.problems).toEqual([expect.objectContaining({ seq: 3, problem: expect.stringMatching(/link/) })]);

@@ -2,10 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { passwordProblem } from '../../src/lib/server/auth/password-blocklist';
 import { login } from '../../src/lib/server/auth/login';
 import { policies, recordFailure } from '../../src/lib/server/auth/rate-limit';
-import { ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, invalidateSession, validateSessionToken } from '../../src/lib/server/auth/session';
+import {
+	ABSOLUTE_TIMEOUT_MS,
+	IDLE_TIMEOUT_MS,
+	invalidateSession,
+	validateSessionToken
+} from '../../src/lib/server/auth/session';
 import { clock } from '../../src/lib/server/clock';
 import { sha256Hex } from '../../src/lib/server/ids';
-import { makeCurriculum, makeParticipant, makeProgram, makeStaff, TEST_PASSWORD } from '../../src/lib/server/testing/factories';
+import {
+	makeCurriculum,
+	makeParticipant,
+	makeProgram,
+	makeStaff,
+	TEST_PASSWORD
+} from '../../src/lib/server/testing/factories';
 import { disableUser } from '../../src/lib/server/users/users.service';
 import { forEachDb } from './helpers';
 
@@ -13,7 +24,8 @@ const MIN = 60_000;
 const T0 = new Date('2026-03-02T09:00:00.000Z');
 
 describe('password policy (SECURITY #1)', () => {
-	const passphrase128 = 'seven amber kites drift over the harbour while an old ferry hums beneath copper clouds and we count twelve lanterns by the bay!!';
+	const passphrase128 =
+		'seven amber kites drift over the harbour while an old ferry hums beneath copper clouds and we count twelve lanterns by the bay!!';
 	it.each([
 		['14 characters', 'tangerine lamp', 'too_short'],
 		['a common word padded to length', 'password1234567', 'common'],
@@ -25,7 +37,7 @@ describe('password policy (SECURITY #1)', () => {
 		expect(passwordProblem(password)).toBe(problem);
 	});
 
-	it('refuses a password made of the account holder\'s own name', () => {
+	it("refuses a password made of the account holder's own name", () => {
 		expect(passwordProblem('gunnarsson maple 42', ['Erik Gunnarsson Maple'])).toBe('common');
 	});
 
@@ -48,14 +60,20 @@ forEachDb('login, lockout and sessions', (ctx) => {
 	describe('login refusals', () => {
 		it('refuses a wrong password', async () => {
 			const u = await staff();
-			expect(await login(ctx.db, { email: u.email, password: 'not the right passphrase', ip: '10.1.1.1' })).toEqual({ ok: false, reason: 'invalid' });
+			expect(await login(ctx.db, { email: u.email, password: 'not the right passphrase', ip: '10.1.1.1' })).toEqual({
+				ok: false,
+				reason: 'invalid'
+			});
 		});
 
 		it('refuses a disabled account even with the right password', async () => {
 			const u = await staff();
 			const admin = await staff();
 			await disableUser(ctx.db, admin.id, u.id);
-			expect(await login(ctx.db, { email: u.email, password: TEST_PASSWORD, ip: '10.1.1.1' })).toEqual({ ok: false, reason: 'invalid' });
+			expect(await login(ctx.db, { email: u.email, password: TEST_PASSWORD, ip: '10.1.1.1' })).toEqual({
+				ok: false,
+				reason: 'invalid'
+			});
 		});
 	});
 
@@ -63,8 +81,14 @@ forEachDb('login, lockout and sessions', (ctx) => {
 		// PRODUCT BUG on PostgreSQL: recordFailure reads the row, then writes failures + 1; parallel
 		// failures overwrite each other (20 count as 2 or 3), so a burst of guesses escapes the limit.
 		it('counts every failure of a burst of 20 parallel failures', async () => {
-			await Promise.all(Array.from({ length: 20 }, () => recordFailure(ctx.db, 'login:user:burst', policies.loginPair)));
-			const row = await ctx.db.selectFrom('rate_limits').select('failures').where('key', '=', 'login:user:burst').executeTakeFirstOrThrow();
+			await Promise.all(
+				Array.from({ length: 20 }, () => recordFailure(ctx.db, 'login:user:burst', policies.loginPair))
+			);
+			const row = await ctx.db
+				.selectFrom('rate_limits')
+				.select('failures')
+				.where('key', '=', 'login:user:burst')
+				.executeTakeFirstOrThrow();
 			expect(Number(row.failures)).toBe(20);
 		});
 	});
@@ -136,7 +160,10 @@ forEachDb('login, lockout and sessions', (ctx) => {
 			expect(row.secret_hash).toBe(sha256Hex(secret));
 			// The secret appears in no column of any table.
 			for (const t of await ctx.db.introspection.getTables()) {
-				const rows = await ctx.db.selectFrom(t.name as 'sessions').selectAll().execute();
+				const rows = await ctx.db
+					.selectFrom(t.name as 'sessions')
+					.selectAll()
+					.execute();
 				expect(JSON.stringify(rows), `table ${t.name}`).not.toContain(secret);
 				expect(JSON.stringify(rows), `table ${t.name}`).not.toContain(token);
 			}
@@ -151,7 +178,11 @@ forEachDb('login, lockout and sessions', (ctx) => {
 
 		it('stores the password as argon2id with m=19456, t=2', async () => {
 			const { user } = await loggedIn();
-			const row = await ctx.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();
+			const row = await ctx.db
+				.selectFrom('users')
+				.select('password_hash')
+				.where('id', '=', user.id)
+				.executeTakeFirstOrThrow();
 			expect(row.password_hash.startsWith('$argon2id$')).toBe(true);
 			expect(row.password_hash).toContain('m=19456,t=2');
 			expect(row.password_hash).not.toContain(TEST_PASSWORD);

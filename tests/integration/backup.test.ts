@@ -30,7 +30,13 @@ afterEach(async () => {
 
 async function write(n: number, from = 0) {
 	// Padded so the database spans many pages and a backup takes many steps.
-	for (let i = 0; i < n; i++) await auditAlone(h.db, { actorId: null, action: 'test.event', targetId: `t${from + i}`, details: { pad: 'x'.repeat(400) } });
+	for (let i = 0; i < n; i++)
+		await auditAlone(h.db, {
+			actorId: null,
+			action: 'test.event',
+			targetId: `t${from + i}`,
+			details: { pad: 'x'.repeat(400) }
+		});
 }
 
 const nextTurn = () => new Promise((r) => setImmediate(r));
@@ -69,7 +75,9 @@ describe('one backup', () => {
 		await write(300);
 		const before = await h.db.selectFrom('audit_log').select('seq').orderBy('seq', 'desc').executeTakeFirstOrThrow();
 		let done = false;
-		const backup = writeBackup(h.sqlite!, tmp, new Date('2026-03-01T08:00:00Z'), { pagesPerStep: 2 }).finally(() => (done = true));
+		const backup = writeBackup(h.sqlite!, tmp, new Date('2026-03-01T08:00:00Z'), { pagesPerStep: 2 }).finally(
+			() => (done = true)
+		);
 		let during = 0;
 		while (!done) {
 			await auditAlone(h.db, { actorId: null, action: 'test.during_backup', details: { i: during++ } });
@@ -82,7 +90,9 @@ describe('one backup', () => {
 		const copy = openCopy(written.file);
 		try {
 			expect(copy.raw.pragma('integrity_check', { simple: true })).toBe('ok');
-			const n = copy.raw.prepare('select count(*) as n from audit_log where seq <= ?').get(Number(before.seq)) as { n: number };
+			const n = copy.raw.prepare('select count(*) as n from audit_log where seq <= ?').get(Number(before.seq)) as {
+				n: number;
+			};
 			expect(n.n).toBe(Number(before.seq));
 			expect(await verifyAuditChain(copy.db)).toMatchObject({ ok: true });
 			// One file by itself: a rollback-journal database, readable only by its owner.
@@ -91,7 +101,9 @@ describe('one backup', () => {
 			await copy.db.destroy();
 		}
 		expect(statSync(written.file).mode & 0o777).toBe(0o600);
-		expect(readdirSync(tmp).filter((f) => f.startsWith('john-school-'))).toEqual(['john-school-20260301T080000Z.sqlite']);
+		expect(readdirSync(tmp).filter((f) => f.startsWith('john-school-'))).toEqual([
+			'john-school-20260301T080000Z.sqlite'
+		]);
 	});
 
 	it('never copies a transaction still open on the connection, and waits for it to end', async () => {
@@ -115,11 +127,17 @@ describe('one backup', () => {
 	it('deletes a copy that fails its integrity check, and never gives it the final name', async () => {
 		await write(5);
 		const { seams, lines } = fakeSeams();
-		const schedule = scheduleBackups(h.sqlite!, { dir: tmp, intervalMs: 60_000, keep: 5 }, { ...seams, check: async () => ['*** in database main ***', 'row 3 missing from index'] });
+		const schedule = scheduleBackups(
+			h.sqlite!,
+			{ dir: tmp, intervalMs: 60_000, keep: 5 },
+			{ ...seams, check: async () => ['*** in database main ***', 'row 3 missing from index'] }
+		);
 		const r = await schedule.run();
 		await schedule.stop();
 		expect(r).toMatchObject({ ok: false, reason: 'failed' });
-		expect(lines.at(-1)).toMatch(/^\[backup\] FAILED: the copy failed PRAGMA integrity_check .*row 3 missing from index.*deleted/);
+		expect(lines.at(-1)).toMatch(
+			/^\[backup\] FAILED: the copy failed PRAGMA integrity_check .*row 3 missing from index.*deleted/
+		);
 		expect(readdirSync(tmp).filter((f) => f.startsWith('john-school-'))).toEqual([]);
 	});
 });
@@ -142,7 +160,8 @@ describe('the schedule', () => {
 		expect(listBackups(backups)).toEqual(names.slice(2));
 		expect(readdirSync(backups).sort()).toEqual(names.slice(2));
 		expect(f.lines).toHaveLength(5);
-		for (const l of f.lines) expect(l).toMatch(/^\[backup\] wrote john-school-\d{8}T\d{6}Z\.sqlite \(\d+ KB, \d+ ms\)(; removed 1 older)?$/);
+		for (const l of f.lines)
+			expect(l).toMatch(/^\[backup\] wrote john-school-\d{8}T\d{6}Z\.sqlite \(\d+ KB, \d+ ms\)(; removed 1 older)?$/);
 		expect(f.lines.filter((l) => l.endsWith('removed 1 older'))).toHaveLength(2);
 	});
 
@@ -152,7 +171,11 @@ describe('the schedule', () => {
 		await good.run();
 		await good.stop();
 		f.advance();
-		const bad = scheduleBackups(h.sqlite!, { dir: tmp, intervalMs: 60_000, keep: 1 }, { ...f.seams, check: async () => ['page 7 is never used'] });
+		const bad = scheduleBackups(
+			h.sqlite!,
+			{ dir: tmp, intervalMs: 60_000, keep: 1 },
+			{ ...f.seams, check: async () => ['page 7 is never used'] }
+		);
 		expect(await bad.run()).toMatchObject({ ok: false, reason: 'failed' });
 		await bad.stop();
 		expect(listBackups(tmp)).toEqual(['john-school-20260301T080000Z.sqlite']);
@@ -212,10 +235,14 @@ describe('starting from the configuration', () => {
 	it('refuses a bad BACKUP_INTERVAL_MINUTES or BACKUP_KEEP rather than guess', () => {
 		process.env.BACKUP_DIR = backups;
 		process.env.BACKUP_KEEP = '0';
-		expect(() => startScheduledBackups(h, fakeSeams().seams)).toThrow(/BACKUP_KEEP must be a positive whole number, not "0"/);
+		expect(() => startScheduledBackups(h, fakeSeams().seams)).toThrow(
+			/BACKUP_KEEP must be a positive whole number, not "0"/
+		);
 		process.env.BACKUP_KEEP = '4';
 		process.env.BACKUP_INTERVAL_MINUTES = 'soon';
-		expect(() => startScheduledBackups(h, fakeSeams().seams)).toThrow(/BACKUP_INTERVAL_MINUTES must be a positive number/);
+		expect(() => startScheduledBackups(h, fakeSeams().seams)).toThrow(
+			/BACKUP_INTERVAL_MINUTES must be a positive number/
+		);
 	});
 
 	it('defaults to every 15 minutes, keeping 96, and makes the directory', async () => {
@@ -227,7 +254,10 @@ describe('starting from the configuration', () => {
 		expect(f.timer.ms).toBe(15 * 60_000);
 		expect(f.lines).toEqual([`[backup] every 15 min into ${backups}, keeping the newest 96`]);
 		expect(statSync(backups).mode & 0o777).toBe(0o700);
-		expect(await f.timer.tick!()).toMatchObject({ ok: true, file: join(backups, 'john-school-20260301T080000Z.sqlite') });
+		expect(await f.timer.tick!()).toMatchObject({
+			ok: true,
+			file: join(backups, 'john-school-20260301T080000Z.sqlite')
+		});
 		await schedule.stop();
 	});
 });

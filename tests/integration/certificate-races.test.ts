@@ -5,13 +5,24 @@
 // databases. The Promise.all cases are the same races left to the scheduler.
 import { describe, expect, it, vi } from 'vitest';
 import { completeModules } from '../../db/demo/load';
-import { claimReissue, reissueCertificate, revokeCertificate, type Correction } from '../../src/lib/server/certificates/registry.service';
+import {
+	claimReissue,
+	reissueCertificate,
+	revokeCertificate,
+	type Correction
+} from '../../src/lib/server/certificates/registry.service';
 import { clock, today } from '../../src/lib/server/clock';
 import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { createReferral } from '../../src/lib/server/enrollment/referral.service';
 import { correctReferral } from '../../src/lib/server/privacy/corrections.service';
 import { purgeDue } from '../../src/lib/server/privacy/retention';
-import { makeCurriculum, makeParticipant, makeProgram, makeStaff, useTestKeys } from '../../src/lib/server/testing/factories';
+import {
+	makeCurriculum,
+	makeParticipant,
+	makeProgram,
+	makeStaff,
+	useTestKeys
+} from '../../src/lib/server/testing/factories';
 import { forEachDb } from './helpers';
 
 const seam = vi.hoisted(() => ({ whileRendering: null as null | (() => Promise<unknown>) }));
@@ -33,7 +44,7 @@ vi.mock('../../src/lib/server/certificates/worker-pool', async (importOriginal) 
 const ORIGIN = 'http://test.invalid';
 const FAR_FUTURE = new Date('2300-01-01T00:00:00.000Z');
 type Outcome = { ok: boolean; reason?: string } | { thrown: string };
-const settle = <T,>(p: Promise<T>) => p.catch((e: Error) => ({ thrown: e.message }));
+const settle = <T>(p: Promise<T>) => p.catch((e: Error) => ({ thrown: e.message }));
 
 forEachDb('certificate races', (ctx) => {
 	/** A participant who met every requirement and attested: ready for sign-off. */
@@ -57,20 +68,53 @@ forEachDb('certificate races', (ctx) => {
 		if (!so.ok) throw new Error(so.reason);
 		return { ...s, certificateId: so.certificateId, serial: so.serial };
 	}
-	const fix = (s: Awaited<ReturnType<typeof ready>>, legalName: string): Correction => ({ legalName, dateOfBirth: s.pat.dateOfBirth, caseNumber: s.pat.caseNumber, offence: null, reason: 'Name misspelled on the referral' });
+	const fix = (s: Awaited<ReturnType<typeof ready>>, legalName: string): Correction => ({
+		legalName,
+		dateOfBirth: s.pat.dateOfBirth,
+		caseNumber: s.pat.caseNumber,
+		offence: null,
+		reason: 'Name misspelled on the referral'
+	});
 
-	const certificates = (enrollmentId: string) => ctx.db.selectFrom('certificates').select(['id', 'serial', 'status', 'facts_json']).where('enrollment_id', '=', enrollmentId).execute();
+	const certificates = (enrollmentId: string) =>
+		ctx.db
+			.selectFrom('certificates')
+			.select(['id', 'serial', 'status', 'facts_json'])
+			.where('enrollment_id', '=', enrollmentId)
+			.execute();
 	const valid = async (enrollmentId: string) => (await certificates(enrollmentId)).filter((c) => c.status === 'valid');
-	const referral = (enrollmentId: string) => ctx.db.selectFrom('enrollments').select(['legal_name', 'date_of_birth', 'case_number', 'offence']).where('id', '=', enrollmentId).executeTakeFirstOrThrow();
-	const lastSerial = async (programId: string) => Number((await ctx.db.selectFrom('serial_counters').select('last_value').where('program_id', '=', programId).executeTakeFirstOrThrow()).last_value);
-	const audited = async (action: string) => (await ctx.db.selectFrom('audit_log').select('details_json').where('action', '=', action).execute()).map((a) => JSON.parse(a.details_json ?? '{}') as Record<string, unknown>);
+	const referral = (enrollmentId: string) =>
+		ctx.db
+			.selectFrom('enrollments')
+			.select(['legal_name', 'date_of_birth', 'case_number', 'offence'])
+			.where('id', '=', enrollmentId)
+			.executeTakeFirstOrThrow();
+	const lastSerial = async (programId: string) =>
+		Number(
+			(
+				await ctx.db
+					.selectFrom('serial_counters')
+					.select('last_value')
+					.where('program_id', '=', programId)
+					.executeTakeFirstOrThrow()
+			).last_value
+		);
+	const audited = async (action: string) =>
+		(await ctx.db.selectFrom('audit_log').select('details_json').where('action', '=', action).execute()).map(
+			(a) => JSON.parse(a.details_json ?? '{}') as Record<string, unknown>
+		);
 
 	/** The referral says what the one valid certificate says. */
 	async function agree(enrollmentId: string) {
 		const [c] = await valid(enrollmentId);
 		const f = JSON.parse(c.facts_json);
 		const e = await referral(enrollmentId);
-		expect({ name: e.legal_name, dob: e.date_of_birth, caseNumber: e.case_number, offence: e.offence }).toEqual({ name: f.participantName, dob: f.dateOfBirth, caseNumber: f.caseNumber, offence: f.offence });
+		expect({ name: e.legal_name, dob: e.date_of_birth, caseNumber: e.case_number, offence: e.offence }).toEqual({
+			name: f.participantName,
+			dob: f.dateOfBirth,
+			caseNumber: f.caseNumber,
+			offence: f.offence
+		});
 	}
 
 	describe('a reissue and a revocation', () => {
@@ -78,15 +122,22 @@ forEachDb('certificate races', (ctx) => {
 			const s = await issued();
 			const before = await referral(s.pat.enrollmentId);
 			let revoked: Outcome | undefined;
-			seam.whileRendering = async () => (revoked = await revokeCertificate(ctx.db, s.admin2, s.certificateId, 'Court vacated the referral'));
+			seam.whileRendering = async () =>
+				(revoked = await revokeCertificate(ctx.db, s.admin2, s.certificateId, 'Court vacated the referral'));
 			const r = await settle(reissueCertificate(ctx.db, s.admin, s.certificateId, fix(s, 'Patrick Tester'), ORIGIN));
 			expect(revoked).toEqual({ ok: true });
 			expect(await valid(s.pat.enrollmentId)).toEqual([]);
 			expect(r).toEqual({ ok: false, reason: 'revoked_meanwhile' });
 			expect(await referral(s.pat.enrollmentId)).toEqual(before);
-			const claim = await ctx.db.selectFrom('certificate_corrections').selectAll().where('certificate_id', '=', s.certificateId).executeTakeFirstOrThrow();
+			const claim = await ctx.db
+				.selectFrom('certificate_corrections')
+				.selectAll()
+				.where('certificate_id', '=', s.certificateId)
+				.executeTakeFirstOrThrow();
 			expect(claim).toMatchObject({ outcome: 'abandoned', abandoned_because: 'revoked' });
-			expect(await audited('certificate.serial_void')).toEqual([expect.objectContaining({ serial: claim.serial, because: 'revoked' })]);
+			expect(await audited('certificate.serial_void')).toEqual([
+				expect.objectContaining({ serial: claim.serial, because: 'revoked' })
+			]);
 			expect(await lastSerial(s.programId)).toBe(2);
 		});
 
@@ -117,11 +168,18 @@ forEachDb('certificate races', (ctx) => {
 		it('refuses a second correction while the first is under way: one new certificate, no error, no serial used up', async () => {
 			const s = await issued();
 			let second: Outcome | undefined;
-			seam.whileRendering = async () => (second = await settle(reissueCertificate(ctx.db, s.admin2, s.certificateId, fix(s, 'Patricia Tester'), ORIGIN)));
-			const first = await settle(reissueCertificate(ctx.db, s.admin, s.certificateId, fix(s, 'Patrick Tester'), ORIGIN));
+			seam.whileRendering = async () =>
+				(second = await settle(
+					reissueCertificate(ctx.db, s.admin2, s.certificateId, fix(s, 'Patricia Tester'), ORIGIN)
+				));
+			const first = await settle(
+				reissueCertificate(ctx.db, s.admin, s.certificateId, fix(s, 'Patrick Tester'), ORIGIN)
+			);
 			expect(second).toEqual({ ok: false, reason: 'correction_under_way' });
 			expect(first).toMatchObject({ ok: true });
-			expect((await valid(s.pat.enrollmentId)).map((c) => JSON.parse(c.facts_json).participantName)).toEqual(['Patrick Tester']);
+			expect((await valid(s.pat.enrollmentId)).map((c) => JSON.parse(c.facts_json).participantName)).toEqual([
+				'Patrick Tester'
+			]);
 			await agree(s.pat.enrollmentId);
 			expect(await lastSerial(s.programId)).toBe(2);
 			expect(await audited('certificate.serial_void')).toEqual([]);
@@ -135,7 +193,9 @@ forEachDb('certificate races', (ctx) => {
 			]);
 			expect(results.filter((o) => 'thrown' in o)).toEqual([]);
 			expect(results.filter((o) => 'ok' in o && o.ok)).toHaveLength(1);
-			expect(results.filter((o) => 'ok' in o && !o.ok)).toEqual([{ ok: false, reason: expect.stringMatching(/^(correction_under_way|not_valid)$/) }]);
+			expect(results.filter((o) => 'ok' in o && !o.ok)).toEqual([
+				{ ok: false, reason: expect.stringMatching(/^(correction_under_way|not_valid)$/) }
+			]);
 			expect(await valid(s.pat.enrollmentId)).toHaveLength(1);
 			await agree(s.pat.enrollmentId);
 			expect(await lastSerial(s.programId)).toBe(2);
@@ -151,7 +211,17 @@ forEachDb('certificate races', (ctx) => {
 		expect(all.map((c) => c.id)).toEqual([s.certificateId]);
 		expect(r).toEqual({ ok: false, reason: 'purged' });
 		expect((await referral(s.pat.enrollmentId)).legal_name).toBe('');
-		expect(await ctx.db.selectFrom('certificate_files').select('certificate_id').where('certificate_id', 'in', all.map((c) => c.id)).execute()).toEqual([]);
+		expect(
+			await ctx.db
+				.selectFrom('certificate_files')
+				.select('certificate_id')
+				.where(
+					'certificate_id',
+					'in',
+					all.map((c) => c.id)
+				)
+				.execute()
+		).toEqual([]);
 		expect(await audited('certificate.serial_void')).toEqual([expect.objectContaining({ because: 'purged' })]);
 	});
 
@@ -160,10 +230,19 @@ forEachDb('certificate races', (ctx) => {
 		const before = await referral(s.pat.enrollmentId);
 		const taken = `${s.pat.caseNumber}-B`;
 		seam.whileRendering = async () => {
-			const other = await createReferral(ctx.db, s.clerk, { legalName: 'Someone Else', dateOfBirth: '1975-05-05', caseNumber: taken, courtId: s.courtId, referralDate: today(), dueDate: '2099-01-01' });
+			const other = await createReferral(ctx.db, s.clerk, {
+				legalName: 'Someone Else',
+				dateOfBirth: '1975-05-05',
+				caseNumber: taken,
+				courtId: s.courtId,
+				referralDate: today(),
+				dueDate: '2099-01-01'
+			});
 			if (!other.ok) throw new Error(other.reason);
 		};
-		const r = await settle(reissueCertificate(ctx.db, s.admin, s.certificateId, { ...fix(s, s.pat.legalName), caseNumber: taken }, ORIGIN));
+		const r = await settle(
+			reissueCertificate(ctx.db, s.admin, s.certificateId, { ...fix(s, s.pat.legalName), caseNumber: taken }, ORIGIN)
+		);
 		expect(r).toEqual({ ok: false, reason: 'duplicate_case' });
 		expect((await valid(s.pat.enrollmentId)).map((c) => c.id)).toEqual([s.certificateId]);
 		expect(await referral(s.pat.enrollmentId)).toEqual(before);
@@ -175,13 +254,22 @@ forEachDb('certificate races', (ctx) => {
 		// A process that claimed the correction and died before it could render or register anything.
 		const crashed = await claimReissue(ctx.db, s.admin, s.certificateId, fix(s, 'Patrick Tester'));
 		if (!crashed.ok) throw new Error(crashed.reason);
-		expect(await reissueCertificate(ctx.db, s.admin2, s.certificateId, fix(s, 'Patricia Tester'), ORIGIN)).toEqual({ ok: false, reason: 'correction_under_way' });
+		expect(await reissueCertificate(ctx.db, s.admin2, s.certificateId, fix(s, 'Patricia Tester'), ORIGIN)).toEqual({
+			ok: false,
+			reason: 'correction_under_way'
+		});
 		clock.advance(6 * 60_000);
 		const r = await reissueCertificate(ctx.db, s.admin2, s.certificateId, fix(s, 'Patricia Tester'), ORIGIN);
 		expect(r).toMatchObject({ ok: true });
-		const stale = await ctx.db.selectFrom('certificate_corrections').select(['outcome', 'abandoned_because']).where('id', '=', crashed.claim.id).executeTakeFirstOrThrow();
+		const stale = await ctx.db
+			.selectFrom('certificate_corrections')
+			.select(['outcome', 'abandoned_because'])
+			.where('id', '=', crashed.claim.id)
+			.executeTakeFirstOrThrow();
 		expect(stale).toEqual({ outcome: 'abandoned', abandoned_because: 'expired' });
-		expect(await audited('certificate.serial_void')).toEqual([expect.objectContaining({ serial: crashed.claim.serial, because: 'expired' })]);
+		expect(await audited('certificate.serial_void')).toEqual([
+			expect.objectContaining({ serial: crashed.claim.serial, because: 'expired' })
+		]);
 		expect(await lastSerial(s.programId)).toBe(3);
 		await agree(s.pat.enrollmentId);
 	});
@@ -191,7 +279,14 @@ forEachDb('certificate races', (ctx) => {
 			const s = await ready();
 			let corrected: Outcome | undefined;
 			seam.whileRendering = async () =>
-				(corrected = await correctReferral(ctx.db, s.admin, s.pat.enrollmentId, { legalName: s.pat.legalName, dateOfBirth: '1980-01-02', caseNumber: s.pat.caseNumber, offence: null, email: null, phone: null }));
+				(corrected = await correctReferral(ctx.db, s.admin, s.pat.enrollmentId, {
+					legalName: s.pat.legalName,
+					dateOfBirth: '1980-01-02',
+					caseNumber: s.pat.caseNumber,
+					offence: null,
+					email: null,
+					phone: null
+				}));
 			const so = await settle(signOff(ctx.db, s.facilitator, s.pat.enrollmentId, ORIGIN));
 			expect(so).toMatchObject({ ok: true });
 			await agree(s.pat.enrollmentId);
@@ -214,11 +309,20 @@ forEachDb('certificate races', (ctx) => {
 			const facilitator = await makeStaff(ctx.db, ['facilitator'], { programId: p.programId });
 			const pat = await makeParticipant(ctx.db, clerk, p.courtId);
 			await completeModules(ctx.db, pat.user, facilitator, Infinity);
-			await ctx.db.updateTable('enrollments').set({ fee_status: 'waived' }).where('id', '=', pat.enrollmentId).execute();
-			const both = await Promise.all([attest(ctx.db, pat.user, { typedName: pat.legalName, confirmed: true }), attest(ctx.db, pat.user, { typedName: pat.legalName, confirmed: true })]);
+			await ctx.db
+				.updateTable('enrollments')
+				.set({ fee_status: 'waived' })
+				.where('id', '=', pat.enrollmentId)
+				.execute();
+			const both = await Promise.all([
+				attest(ctx.db, pat.user, { typedName: pat.legalName, confirmed: true }),
+				attest(ctx.db, pat.user, { typedName: pat.legalName, confirmed: true })
+			]);
 			expect(both.filter((r) => r.ok)).toHaveLength(1);
 			expect(both.filter((r) => !r.ok)).toEqual([{ ok: false, reason: 'already_attested' }]);
-			expect(await ctx.db.selectFrom('audit_log').select('seq').where('action', '=', 'enrollment.attest').execute()).toHaveLength(1);
+			expect(
+				await ctx.db.selectFrom('audit_log').select('seq').where('action', '=', 'enrollment.attest').execute()
+			).toHaveLength(1);
 		});
 	});
 });

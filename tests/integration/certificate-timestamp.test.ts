@@ -8,13 +8,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestTsa } from '../../scripts/test-tsa.mjs';
 import { completeModules } from '../../db/demo/load';
-import { ensureSigningReady, signingKeys, timeStampingWarnings, useSigningKeys } from '../../src/lib/server/certificates/certificate-keys';
+import {
+	ensureSigningReady,
+	signingKeys,
+	timeStampingWarnings,
+	useSigningKeys
+} from '../../src/lib/server/certificates/certificate-keys';
 import { generateKeys, loadKeys } from '../../src/lib/server/certificates/keys';
 import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { activate } from '../../src/lib/server/enrollment/activation.service';
 import { createReferral } from '../../src/lib/server/enrollment/referral.service';
 import { today } from '../../src/lib/server/clock';
-import { makeCurriculum, makeProgram, makeStaff, TEST_PASSWORD, useTestKeys } from '../../src/lib/server/testing/factories';
+import {
+	makeCurriculum,
+	makeProgram,
+	makeStaff,
+	TEST_PASSWORD,
+	useTestKeys
+} from '../../src/lib/server/testing/factories';
 import { findIdentity } from '../../src/lib/server/users/users.queries';
 import { certificateJson } from '../../src/lib/server/verification/api';
 import { publicView } from '../../src/lib/server/verification/verification.service';
@@ -36,16 +47,37 @@ forEachDb('certificate time-stamps in the registry', (ctx) => {
 		await useTestKeys(ctx.db);
 		const k = signingKeys();
 		if (!k.ok) throw new Error(k.problem);
-		useSigningKeys(k.keys, null, withTsa ? { url: tsa.url, timeoutMs: 5_000, trustedCaDer: [pemToDer(tsa.caPem)] } : null);
+		useSigningKeys(
+			k.keys,
+			null,
+			withTsa ? { url: tsa.url, timeoutMs: 5_000, trustedCaDer: [pemToDer(tsa.caPem)] } : null
+		);
 		const p = await makeProgram(ctx.db, { seatTimePercent: 50 });
 		await makeCurriculum(ctx.db, p.slug, 1);
 		const clerk = await makeStaff(ctx.db, ['court'], { courtId: p.courtId });
 		const facilitator = await makeStaff(ctx.db, ['facilitator'], { programId: p.programId });
 		const n = Math.random().toString(36).slice(2, 8);
 		const caseNumber = `62-CR-26-${n.toUpperCase()}`;
-		const ref = await createReferral(ctx.db, clerk, { legalName: 'Tomás Okafor', dateOfBirth: '1980-01-01', caseNumber, courtId: p.courtId, referralDate: today(), dueDate: '2099-01-01', offence: null, offenceDate: null });
+		const ref = await createReferral(ctx.db, clerk, {
+			legalName: 'Tomás Okafor',
+			dateOfBirth: '1980-01-01',
+			caseNumber,
+			courtId: p.courtId,
+			referralDate: today(),
+			dueDate: '2099-01-01',
+			offence: null,
+			offenceDate: null
+		});
 		if (!ref.ok) throw new Error(ref.reason);
-		const act = await activate(ctx.db, { code: ref.code, dateOfBirth: '1980-01-01', caseNumber, email: `p-${n}@participant.test`, password: TEST_PASSWORD, noticeAcknowledged: true, ip: '10.0.0.9' });
+		const act = await activate(ctx.db, {
+			code: ref.code,
+			dateOfBirth: '1980-01-01',
+			caseNumber,
+			email: `p-${n}@participant.test`,
+			password: TEST_PASSWORD,
+			noticeAcknowledged: true,
+			ip: '10.0.0.9'
+		});
 		if (!act.ok) throw new Error(act.reason);
 		const user = (await findIdentity(ctx.db, act.userId))!;
 		await completeModules(ctx.db, user, facilitator, Infinity);
@@ -60,7 +92,9 @@ forEachDb('certificate time-stamps in the registry', (ctx) => {
 		const row = await signedOff(false);
 		expect(row.timestamped_at).toBeNull();
 		expect(certificateJson(await publicView(ctx.db, row)).timestampedAt).toBeNull();
-		expect(timeStampingWarnings()).toEqual([expect.stringMatching(/^No time-stamping authority is configured \(TSA_URL\)/)]);
+		expect(timeStampingWarnings()).toEqual([
+			expect.stringMatching(/^No time-stamping authority is configured \(TSA_URL\)/)
+		]);
 	});
 
 	it('records the TSA’s time of a certificate signed off with a TSA, and the verification answer gives it', async () => {

@@ -18,7 +18,10 @@ const keysDir = join(tmp, 'keys');
 // `npx tsx` resolves to this binary; calling it directly saves npx's start-up on every run.
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
-function cli(args: string[], opts: { db?: string; input?: string; env?: Record<string, string> } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cli(
+	args: string[],
+	opts: { db?: string; input?: string; env?: Record<string, string> } = {}
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
 	return new Promise((done, fail) => {
 		const env = { ...process.env, DATABASE_URL: opts.db ?? demoDb, KEYS_DIR: keysDir, BACKUP_DIR: '', ...opts.env };
 		const child = spawn(TSX, ['src/cli/main.ts', ...args], { cwd: ROOT, env, timeout: 120_000 });
@@ -49,13 +52,17 @@ describe('cli on sqlite', () => {
 		});
 
 		it('refuses user:create with a bad role, naming it', async () => {
-			const r = await cli(['user:create', '--email', 'x@y.test', '--name', 'A B', '--role', 'facilitator,wizard'], { input: 'violet kettles hum beneath orchards\n' });
+			const r = await cli(['user:create', '--email', 'x@y.test', '--name', 'A B', '--role', 'facilitator,wizard'], {
+				input: 'violet kettles hum beneath orchards\n'
+			});
 			expect(r.status).not.toBe(0);
 			expect(r.stderr).toMatch(/--role must be one or more of .*not a role: wizard/);
 		});
 
 		it('refuses user:create with a weak password, saying why', async () => {
-			const r = await cli(['user:create', '--email', 'weak@y.test', '--name', 'A B', '--role', 'facilitator'], { input: 'short\n' });
+			const r = await cli(['user:create', '--email', 'weak@y.test', '--name', 'A B', '--role', 'facilitator'], {
+				input: 'short\n'
+			});
 			expect(r.status).not.toBe(0);
 			expect(r.stderr).toMatch(/password refused: Use at least 15 characters/);
 		});
@@ -69,7 +76,9 @@ describe('cli on sqlite', () => {
 		it('refuses db:restore without --yes, saying the server must be stopped first', async () => {
 			const r = await cli(['db:restore', '--from', join(tmp, 'whatever.sqlite')]);
 			expect(r.status).not.toBe(0);
-			expect(r.stderr).toMatch(/db:restore replaces .*demo\.sqlite with .*whatever\.sqlite\. Stop the server first, then run again with --yes/);
+			expect(r.stderr).toMatch(
+				/db:restore replaces .*demo\.sqlite with .*whatever\.sqlite\. Stop the server first, then run again with --yes/
+			);
 		});
 
 		it('refuses db:restore while the server has the database open', async () => {
@@ -111,7 +120,9 @@ describe('cli on sqlite', () => {
 			expect(bad.status).toBe(2);
 			expect(bad.stderr).toContain('--within only previews');
 			const db = new SQLite(demoDb, { readonly: true });
-			expect((db.prepare('select count(*) n from enrollments where purged_at is not null').get() as { n: number }).n).toBe(0);
+			expect(
+				(db.prepare('select count(*) n from enrollments where purged_at is not null').get() as { n: number }).n
+			).toBe(0);
 			db.close();
 		});
 
@@ -119,7 +130,9 @@ describe('cli on sqlite', () => {
 			const weak = await cli(['user:reset-password', '--email', 'admin@demo.johnschool.test'], { input: 'short\n' });
 			expect(weak.status).toBe(2);
 			expect(weak.stderr).toMatch(/password refused/);
-			const ok = await cli(['user:reset-password', '--email', 'admin@demo.johnschool.test'], { input: 'lanterns glow over the quiet harbor\n' });
+			const ok = await cli(['user:reset-password', '--email', 'admin@demo.johnschool.test'], {
+				input: 'lanterns glow over the quiet harbor\n'
+			});
 			expect(ok.stderr).not.toMatch(/Error/);
 			expect(ok.status).toBe(0);
 			expect(ok.stdout).toContain('New password set for admin@demo.johnschool.test');
@@ -128,17 +141,33 @@ describe('cli on sqlite', () => {
 		it('prints help and exits 0', async () => {
 			const r = await cli(['help']);
 			expect(r.status).toBe(0);
-			for (const c of ['db:migrate', 'demo:load', 'user:create', 'curriculum:import', 'keys:generate', 'db:backup', 'db:restore', 'audit:verify', 'data:purge', 'user:reset-password']) expect(r.stdout).toContain(c);
+			for (const c of [
+				'db:migrate',
+				'demo:load',
+				'user:create',
+				'curriculum:import',
+				'keys:generate',
+				'db:backup',
+				'db:restore',
+				'audit:verify',
+				'data:purge',
+				'user:reset-password'
+			])
+				expect(r.stdout).toContain(c);
 		});
 
 		it('creates a facilitator with the password from standard input, and says what it did', async () => {
-			const r = await cli(['user:create', '--email', 'x@y.test', '--name', 'A B', '--role', 'facilitator'], { input: 'violet kettles hum beneath orchards\n' });
+			const r = await cli(['user:create', '--email', 'x@y.test', '--name', 'A B', '--role', 'facilitator'], {
+				input: 'violet kettles hum beneath orchards\n'
+			});
 			expect(r.stderr).not.toMatch(/Error/);
 			expect(r.status).toBe(0);
 			expect(r.stdout).toMatch(/^Created facilitator account x@y\.test \(id [a-z0-9]+\)\./m);
 			const db = new SQLite(demoDb, { readonly: true });
 			try {
-				const row = db.prepare('select password_hash from users where email = ?').get('x@y.test') as { password_hash: string };
+				const row = db.prepare('select password_hash from users where email = ?').get('x@y.test') as {
+					password_hash: string;
+				};
 				expect(row.password_hash.startsWith('$argon2id$')).toBe(true);
 			} finally {
 				db.close();
@@ -155,14 +184,28 @@ describe('cli on sqlite', () => {
 			const file = join(tmp, 'tampered.sqlite');
 			expect((await cli(['db:backup', file])).status).toBe(0);
 			const h = openDatabase(file);
-			await Promise.all(['AA-2026-000001', 'AA-2026-000002', 'AA-2026-000003'].map((serial) => logVerification(h.db, { id: newId(), at: new Date().toISOString(), method: 'typed', serial, certificate_id: null, outcome: 'unknown', user_id: null })));
+			await Promise.all(
+				['AA-2026-000001', 'AA-2026-000002', 'AA-2026-000003'].map((serial) =>
+					logVerification(h.db, {
+						id: newId(),
+						at: new Date().toISOString(),
+						method: 'typed',
+						serial,
+						certificate_id: null,
+						outcome: 'unknown',
+						user_id: null
+					})
+				)
+			);
 			await h.close();
 			const intact = await cli(['audit:verify'], { db: file });
 			expect(intact.status).toBe(0);
 			expect(intact.stdout).toMatch(/Verification log intact: \d+ rows/);
 
 			const raw = new SQLite(file);
-			const { seq } = raw.prepare("select seq from verification_log where serial = 'AA-2026-000002'").get() as { seq: number };
+			const { seq } = raw.prepare("select seq from verification_log where serial = 'AA-2026-000002'").get() as {
+				seq: number;
+			};
 			raw.exec('drop trigger verification_log_no_update');
 			raw.prepare("update verification_log set outcome = 'valid' where seq = ?").run(seq);
 			raw.close();
@@ -203,7 +246,10 @@ describe('cli on sqlite', () => {
 			const target = join(tmp, 'restore-target.sqlite');
 			expect((await cli(['db:backup', file])).status).toBe(0);
 			const copy = new SQLite(file, { readonly: true });
-			const { n, at } = copy.prepare('select count(*) as n, max(at) as at from audit_log').get() as { n: number; at: string };
+			const { n, at } = copy.prepare('select count(*) as n, max(at) as at from audit_log').get() as {
+				n: number;
+				at: string;
+			};
 			copy.close();
 			expect((await cli(['db:migrate'], { db: target })).status).toBe(0);
 
@@ -211,7 +257,9 @@ describe('cli on sqlite', () => {
 			expect(r.stderr).toBe('');
 			expect(r.status).toBe(0);
 			expect(r.stdout).toContain(`audit chain intact (${n} entries)`);
-			expect(r.stdout).toMatch(/Kept the database that was in place as .*restore-target\.sqlite\.before-restore-\d{8}T\d{6}Z \(not deleted\)/);
+			expect(r.stdout).toMatch(
+				/Kept the database that was in place as .*restore-target\.sqlite\.before-restore-\d{8}T\d{6}Z \(not deleted\)/
+			);
 			expect(r.stdout).toContain(`The backup's newest audit entry is from ${at}`);
 			expect(readdirSync(tmp).filter((n) => n.startsWith('restore-target.sqlite.before-restore-'))).toHaveLength(1);
 
@@ -224,7 +272,11 @@ describe('cli on sqlite', () => {
 			const db = join(tmp, 'fresh.sqlite');
 			expect((await cli(['db:migrate'], { db })).status).toBe(0);
 			const raw = new SQLite(db);
-			raw.prepare("insert into programs (id, slug, name, provider, serial_prefix, settings_json, created_at) values ('p1', 'ramsey-opp', 'P', 'Prov', 'RC', '{}', '2026-01-01T00:00:00.000Z')").run();
+			raw
+				.prepare(
+					"insert into programs (id, slug, name, provider, serial_prefix, settings_json, created_at) values ('p1', 'ramsey-opp', 'P', 'Prov', 'RC', '{}', '2026-01-01T00:00:00.000Z')"
+				)
+				.run();
 			raw.close();
 			const first = await cli(['curriculum:import', 'curriculum/ramsey'], { db });
 			expect(first.status).toBe(0);
@@ -236,8 +288,14 @@ describe('cli on sqlite', () => {
 
 		it('disables an account and ends its sessions at once', async () => {
 			const raw = new SQLite(demoDb);
-			const user = raw.prepare("select id from users where email = 'clerk@demo.johnschool.test'").get() as { id: string };
-			raw.prepare("insert into sessions (id, secret_hash, user_id, created_at, last_seen_at, two_factor_verified) values ('s-cli', 'x', ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 0)").run(user.id);
+			const user = raw.prepare("select id from users where email = 'clerk@demo.johnschool.test'").get() as {
+				id: string;
+			};
+			raw
+				.prepare(
+					"insert into sessions (id, secret_hash, user_id, created_at, last_seen_at, two_factor_verified) values ('s-cli', 'x', ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 0)"
+				)
+				.run(user.id);
 			raw.close();
 			const r = await cli(['user:disable', '--email', 'clerk@demo.johnschool.test']);
 			expect(r.status).toBe(0);

@@ -70,7 +70,11 @@ forEachDb('modules, seat time and quizzes', (ctx) => {
 			clock.advance(15_000);
 			await Promise.all([heartbeat(ctx.db, s.me, s.m1), heartbeat(ctx.db, s.me, s.m1)]);
 			await heartbeat(ctx.db, s.me, s.m1); // a third at the same instant: a zero gap credits nothing
-			const row = await ctx.db.selectFrom('module_progress').select('seat_seconds').where('module_id', '=', s.m1).executeTakeFirstOrThrow();
+			const row = await ctx.db
+				.selectFrom('module_progress')
+				.select('seat_seconds')
+				.where('module_id', '=', s.m1)
+				.executeTakeFirstOrThrow();
 			expect(Number(row.seat_seconds)).toBe(15);
 		});
 
@@ -101,21 +105,29 @@ forEachDb('modules, seat time and quizzes', (ctx) => {
 			expect(await attemptReview(ctx.db, s.me, s.m1, open.attemptId)).toEqual({ ok: false, reason: 'not_found' });
 		});
 
-		it('refuses another participant\'s attempt as not found', async () => {
+		it("refuses another participant's attempt as not found", async () => {
 			const s = await setup();
 			const other = await makeParticipant(ctx.db, s.clerk, s.courtId);
 			const open = await openAttempt(ctx.db, s.me, s.m1);
 			if (!open.ok) throw new Error(open.reason);
 			const answers = await answerKey(ctx.db, open.questions);
-			expect(await submitAttempt(ctx.db, other.user, s.m1, open.attemptId, answers)).toEqual({ ok: false, reason: 'not_found' });
+			expect(await submitAttempt(ctx.db, other.user, s.m1, open.attemptId, answers)).toEqual({
+				ok: false,
+				reason: 'not_found'
+			});
 			expect(await attemptReview(ctx.db, other.user, s.m1, open.attemptId)).toEqual({ ok: false, reason: 'not_found' });
-			const row = await ctx.db.selectFrom('quiz_attempts').selectAll().where('id', '=', open.attemptId).executeTakeFirstOrThrow();
+			const row = await ctx.db
+				.selectFrom('quiz_attempts')
+				.selectAll()
+				.where('id', '=', open.attemptId)
+				.executeTakeFirstOrThrow();
 			expect(row).toMatchObject({ submitted_at: null, score: null, passed: null });
 		});
 
 		it('locks the quiz after 3 failed attempts', async () => {
 			const s = await setup();
-			for (let i = 1; i <= 3; i++) expect(await failAttempt(s.me, s.m1)).toMatchObject({ ok: true, passed: false, percent: 0 });
+			for (let i = 1; i <= 3; i++)
+				expect(await failAttempt(s.me, s.m1)).toMatchObject({ ok: true, passed: false, percent: 0 });
 			expect(await openAttempt(ctx.db, s.me, s.m1)).toEqual({ ok: false, reason: 'quiz_locked' });
 			const m = (await state(s.me)).modules[0];
 			expect(m).toMatchObject({ quizLocked: true, attemptsUsed: 3, attemptsAllowed: 3 });
@@ -127,7 +139,11 @@ forEachDb('modules, seat time and quizzes', (ctx) => {
 			if (!open.ok) throw new Error(open.reason);
 			const answers = await answerKey(ctx.db, open.questions);
 			delete answers[open.questions[0].id];
-			expect(await submitAttempt(ctx.db, s.me, s.m1, open.attemptId, answers)).toEqual({ ok: false, reason: 'unanswered', missing: [open.questions[0].id] });
+			expect(await submitAttempt(ctx.db, s.me, s.m1, open.attemptId, answers)).toEqual({
+				ok: false,
+				reason: 'unanswered',
+				missing: [open.questions[0].id]
+			});
 		});
 
 		it('ignores answers for unknown questions and anything that looks like a score', async () => {
@@ -135,9 +151,24 @@ forEachDb('modules, seat time and quizzes', (ctx) => {
 			const open = await openAttempt(ctx.db, s.me, s.m1);
 			if (!open.ok) throw new Error(open.reason);
 			const wrong = await answerKey(ctx.db, open.questions, false);
-			const posted = { ...wrong, 'not-a-question': ['x'], score: ['100'], passed: ['1'], percent: ['100'], submitted_at: ['2000-01-01'] };
-			expect(await submitAttempt(ctx.db, s.me, s.m1, open.attemptId, posted)).toMatchObject({ ok: true, passed: false, percent: 0 });
-			const row = await ctx.db.selectFrom('quiz_attempts').selectAll().where('id', '=', open.attemptId).executeTakeFirstOrThrow();
+			const posted = {
+				...wrong,
+				'not-a-question': ['x'],
+				score: ['100'],
+				passed: ['1'],
+				percent: ['100'],
+				submitted_at: ['2000-01-01']
+			};
+			expect(await submitAttempt(ctx.db, s.me, s.m1, open.attemptId, posted)).toMatchObject({
+				ok: true,
+				passed: false,
+				percent: 0
+			});
+			const row = await ctx.db
+				.selectFrom('quiz_attempts')
+				.selectAll()
+				.where('id', '=', open.attemptId)
+				.executeTakeFirstOrThrow();
 			expect({ score: Number(row.score), passed: Number(row.passed) }).toEqual({ score: 0, passed: 0 });
 			expect(row.submitted_at).toBe(T0.toISOString());
 			expect((await state(s.me)).modules[0].quizPassed).toBe(false);
@@ -153,11 +184,19 @@ forEachDb('modules, seat time and quizzes', (ctx) => {
 			const wrong = await answerKey(ctx.db, first.questions, false);
 			const ids = first.questions.map((q) => q.id);
 			const mix = (nWrong: number) => Object.fromEntries(ids.map((id, i) => [id, i < nWrong ? wrong[id] : right[id]]));
-			expect(await submitAttempt(ctx.db, s.me, s.m1, first.attemptId, mix(2))).toMatchObject({ ok: true, passed: false, percent: 75 });
+			expect(await submitAttempt(ctx.db, s.me, s.m1, first.attemptId, mix(2))).toMatchObject({
+				ok: true,
+				passed: false,
+				percent: 75
+			});
 			const second = await openAttempt(ctx.db, s.me, s.m1);
 			if (!second.ok) throw new Error(second.reason);
 			expect(second.attemptNo).toBe(2);
-			expect(await submitAttempt(ctx.db, s.me, s.m1, second.attemptId, mix(1))).toMatchObject({ ok: true, passed: true, percent: 87 });
+			expect(await submitAttempt(ctx.db, s.me, s.m1, second.attemptId, mix(1))).toMatchObject({
+				ok: true,
+				passed: true,
+				percent: 87
+			});
 			expect(await openAttempt(ctx.db, s.me, s.m1)).toEqual({ ok: false, reason: 'passed' });
 		});
 
@@ -166,9 +205,14 @@ forEachDb('modules, seat time and quizzes', (ctx) => {
 			const open = await openAttempt(ctx.db, s.me, s.m1);
 			if (!open.ok) throw new Error(open.reason);
 			const answers = await answerKey(ctx.db, open.questions, false);
-			const results = await Promise.all([submitAttempt(ctx.db, s.me, s.m1, open.attemptId, answers), submitAttempt(ctx.db, s.me, s.m1, open.attemptId, answers)]);
+			const results = await Promise.all([
+				submitAttempt(ctx.db, s.me, s.m1, open.attemptId, answers),
+				submitAttempt(ctx.db, s.me, s.m1, open.attemptId, answers)
+			]);
 			expect(results.map((r) => r.ok && r.alreadySubmitted).sort()).toEqual([false, true]);
-			expect(await submitAttempt(ctx.db, s.me, s.m1, open.attemptId, await answerKey(ctx.db, open.questions))).toMatchObject({ ok: true, passed: false, alreadySubmitted: true });
+			expect(
+				await submitAttempt(ctx.db, s.me, s.m1, open.attemptId, await answerKey(ctx.db, open.questions))
+			).toMatchObject({ ok: true, passed: false, alreadySubmitted: true });
 			expect((await state(s.me)).modules[0].attemptsUsed).toBe(1);
 			const audits = await ctx.db.selectFrom('audit_log').select('seq').where('action', '=', 'quiz.submit').execute();
 			expect(audits).toHaveLength(1);
@@ -181,7 +225,11 @@ forEachDb('modules, seat time and quizzes', (ctx) => {
 			if (!a.ok || !b.ok) throw new Error('open failed');
 			expect(b.attemptId).toBe(a.attemptId);
 			expect(b.questions).toEqual(a.questions);
-			const row = await ctx.db.selectFrom('quiz_attempts').select('layout_json').where('id', '=', a.attemptId).executeTakeFirstOrThrow();
+			const row = await ctx.db
+				.selectFrom('quiz_attempts')
+				.select('layout_json')
+				.where('id', '=', a.attemptId)
+				.executeTakeFirstOrThrow();
 			const layout = JSON.parse(row.layout_json) as { questionId: string; optionIds: string[] }[];
 			expect(layout.map((l) => l.questionId)).toEqual(a.questions.map((q) => q.id));
 			expect(layout.map((l) => l.optionIds)).toEqual(a.questions.map((q) => q.options.map((o) => o.id)));

@@ -7,7 +7,13 @@ import { reissueCertificate, revokeCertificate } from '../../src/lib/server/cert
 import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { foldName, listCourtCertificates } from '../../src/lib/server/court/court-certificates.service';
 import type { UserIdentity } from '../../src/lib/server/users/users.queries';
-import { makeCurriculum, makeParticipant, makeProgram, makeStaff, useTestKeys } from '../../src/lib/server/testing/factories';
+import {
+	makeCurriculum,
+	makeParticipant,
+	makeProgram,
+	makeStaff,
+	useTestKeys
+} from '../../src/lib/server/testing/factories';
 import { forEachDb, makeCourt } from './helpers';
 
 it('folds accents and case out of names, so a clerk can type "nguyen"', () => {
@@ -30,9 +36,18 @@ forEachDb('court certificates list', (ctx) => {
 		async function certified(referrer: UserIdentity, courtId: string, legalName?: string) {
 			const pat = await makeParticipant(ctx.db, referrer, courtId);
 			const name = legalName ?? pat.legalName;
-			if (legalName) await ctx.db.updateTable('enrollments').set({ legal_name: legalName }).where('id', '=', pat.enrollmentId).execute();
+			if (legalName)
+				await ctx.db
+					.updateTable('enrollments')
+					.set({ legal_name: legalName })
+					.where('id', '=', pat.enrollmentId)
+					.execute();
 			await completeModules(ctx.db, pat.user, facilitator, Infinity);
-			await ctx.db.updateTable('enrollments').set({ fee_status: 'waived' }).where('id', '=', pat.enrollmentId).execute();
+			await ctx.db
+				.updateTable('enrollments')
+				.set({ fee_status: 'waived' })
+				.where('id', '=', pat.enrollmentId)
+				.execute();
 			expect(await attest(ctx.db, pat.user, { typedName: name, confirmed: true })).toEqual({ ok: true });
 			const so = await signOff(ctx.db, facilitator, pat.enrollmentId, 'http://test.invalid');
 			if (!so.ok) throw new Error(so.reason);
@@ -44,7 +59,8 @@ forEachDb('court certificates list', (ctx) => {
 		return { ...p, otherCourtId, clerk, otherClerk, facilitator, admin, mine, theirs, certified };
 	}
 
-	const list = (user: UserIdentity, filter: { courtId?: string; q?: string } = {}) => listCourtCertificates(ctx.db, user, filter, '10.1.1.1');
+	const list = (user: UserIdentity, filter: { courtId?: string; q?: string } = {}) =>
+		listCourtCertificates(ctx.db, user, filter, '10.1.1.1');
 	const serials = async (user: UserIdentity, filter: { courtId?: string; q?: string } = {}) => {
 		const r = await list(user, filter);
 		if (!r.ok) throw new Error(r.reason);
@@ -97,13 +113,29 @@ forEachDb('court certificates list', (ctx) => {
 		const w = await world();
 		const second = await w.certified(w.clerk, w.courtId);
 		expect(await revokeCertificate(ctx.db, w.admin, second.certificateId, 'Issued in error')).toEqual({ ok: true });
-		const re = await reissueCertificate(ctx.db, w.admin, w.mine.certificateId, { legalName: 'Nguyễn Văn Anh', dateOfBirth: w.mine.pat.dateOfBirth, caseNumber: w.mine.pat.caseNumber, offence: null, reason: 'Name misspelled on the referral' }, 'http://test.invalid');
+		const re = await reissueCertificate(
+			ctx.db,
+			w.admin,
+			w.mine.certificateId,
+			{
+				legalName: 'Nguyễn Văn Anh',
+				dateOfBirth: w.mine.pat.dateOfBirth,
+				caseNumber: w.mine.pat.caseNumber,
+				offence: null,
+				reason: 'Name misspelled on the referral'
+			},
+			'http://test.invalid'
+		);
 		if (!re.ok) throw new Error(re.reason);
 		const r = await list(w.clerk);
 		if (!r.ok) throw new Error(r.reason);
 		const bySerial = Object.fromEntries(r.certificates.map((c) => [c.serial, c]));
 		expect(bySerial[second.serial]).toMatchObject({ status: 'revoked', revokedAt: expect.any(String) });
-		expect(bySerial[w.mine.serial]).toMatchObject({ status: 'superseded', supersededBy: re.serial, participantName: 'Nguyễn Văn An' });
+		expect(bySerial[w.mine.serial]).toMatchObject({
+			status: 'superseded',
+			supersededBy: re.serial,
+			participantName: 'Nguyễn Văn An'
+		});
 		expect(bySerial[re.serial]).toMatchObject({ status: 'valid', participantName: 'Nguyễn Văn Anh' });
 	});
 
@@ -128,7 +160,11 @@ forEachDb('court certificates list', (ctx) => {
 	it('audits each listing with the ids shown, never the search text', async () => {
 		const w = await world();
 		await list(w.clerk, { q: 'nguyen' });
-		const rows = await ctx.db.selectFrom('audit_log').select(['actor_id', 'action', 'details_json', 'ip']).where('action', '=', 'certificate.list').execute();
+		const rows = await ctx.db
+			.selectFrom('audit_log')
+			.select(['actor_id', 'action', 'details_json', 'ip'])
+			.where('action', '=', 'certificate.list')
+			.execute();
 		expect(rows).toHaveLength(1);
 		expect(rows[0]).toMatchObject({ actor_id: w.clerk.id, ip: '10.1.1.1' });
 		const details = JSON.parse(rows[0].details_json!);
@@ -138,13 +174,21 @@ forEachDb('court certificates list', (ctx) => {
 
 	it('gives the clerk his court’s certificate, byte for byte, and audits the download', async () => {
 		const w = await world();
-		const stored = await ctx.db.selectFrom('certificate_files').select('pdf').where('certificate_id', '=', w.mine.certificateId).executeTakeFirstOrThrow();
+		const stored = await ctx.db
+			.selectFrom('certificate_files')
+			.select('pdf')
+			.where('certificate_id', '=', w.mine.certificateId)
+			.executeTakeFirstOrThrow();
 		const file = await certificateFile(ctx.db, w.clerk, w.mine.certificateId, '10.1.1.1');
 		expect(file).toMatchObject({ serial: w.mine.serial, status: 'valid' });
 		expect(Buffer.compare(file!.pdf, Buffer.from(stored.pdf))).toBe(0);
 		const again = await certificateFile(ctx.db, w.clerk, w.mine.certificateId);
 		expect(Buffer.compare(again!.pdf, file!.pdf)).toBe(0);
-		const audits = await ctx.db.selectFrom('audit_log').select(['actor_id', 'details_json']).where('action', '=', 'certificate.download').execute();
+		const audits = await ctx.db
+			.selectFrom('audit_log')
+			.select(['actor_id', 'details_json'])
+			.where('action', '=', 'certificate.download')
+			.execute();
 		expect(audits).toHaveLength(2);
 		expect(JSON.parse(audits[0].details_json!)).toEqual({ as: 'court' });
 	});

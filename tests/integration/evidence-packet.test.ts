@@ -15,7 +15,13 @@ import { unlockQuiz } from '../../src/lib/server/facilitation/facilitation.servi
 import { purgeEnrollment } from '../../src/lib/server/privacy/retention';
 import { openAttempt, submitAttempt } from '../../src/lib/server/quizzes/quiz.service';
 import { gradeReflection, submitReflection } from '../../src/lib/server/reflections/reflection.service';
-import { makeCurriculum, makeParticipant, makeProgram, makeStaff, useTestKeys } from '../../src/lib/server/testing/factories';
+import {
+	makeCurriculum,
+	makeParticipant,
+	makeProgram,
+	makeStaff,
+	useTestKeys
+} from '../../src/lib/server/testing/factories';
 import type { UserIdentity } from '../../src/lib/server/users/users.queries';
 import { useSigningKeys } from '../../src/lib/server/certificates/certificate-keys';
 import { hasTool, writeTemp } from '../../src/lib/server/testing/pdf-tools';
@@ -67,12 +73,36 @@ forEachDb('court evidence packet', (ctx) => {
 		const open = await openAttempt(ctx.db, partWay.user, m1);
 		if (!open.ok) throw new Error(open.reason);
 		await submitAttempt(ctx.db, partWay.user, m1, open.attemptId, await answerKey(ctx.db, open.questions));
-		const prompt = await ctx.db.selectFrom('reflection_prompts').select('id').where('module_id', '=', m1).executeTakeFirstOrThrow();
+		const prompt = await ctx.db
+			.selectFrom('reflection_prompts')
+			.select('id')
+			.where('module_id', '=', m1)
+			.executeTakeFirstOrThrow();
 		expect((await submitReflection(ctx.db, partWay.user, m1, prompt.id, REFLECTION)).ok).toBe(true);
-		const sub = await ctx.db.selectFrom('reflection_submissions').select('id').where('enrollment_id', '=', partWay.enrollmentId).executeTakeFirstOrThrow();
-		expect((await gradeReflection(ctx.db, facilitator, { submissionId: sub.id, outcome: 'needs_revision', feedback: FEEDBACK, rubric: {} })).ok).toBe(true);
+		const sub = await ctx.db
+			.selectFrom('reflection_submissions')
+			.select('id')
+			.where('enrollment_id', '=', partWay.enrollmentId)
+			.executeTakeFirstOrThrow();
+		expect(
+			(
+				await gradeReflection(ctx.db, facilitator, {
+					submissionId: sub.id,
+					outcome: 'needs_revision',
+					feedback: FEEDBACK,
+					rubric: {}
+				})
+			).ok
+		).toBe(true);
 		expect((await addCaseNote(ctx.db, facilitator, partWay.enrollmentId, NOTE)).ok).toBe(true);
-		expect((await extendDueDate(ctx.db, facilitator, partWay.enrollmentId, { newDueDate: '2099-06-01', orderReference: 'ORDER 2026-0417' })).ok).toBe(true);
+		expect(
+			(
+				await extendDueDate(ctx.db, facilitator, partWay.enrollmentId, {
+					newDueDate: '2099-06-01',
+					orderReference: 'ORDER 2026-0417'
+				})
+			).ok
+		).toBe(true);
 
 		return { ...p, clerk, otherClerk, facilitator, admin, done, serial: so.serial, partWay };
 	}
@@ -90,20 +120,46 @@ forEachDb('court evidence packet', (ctx) => {
 			const outsiderFacilitator = await makeStaff(ctx.db, ['facilitator'], { programId: elsewhere.programId });
 			const outsiderAdmin = await makeStaff(ctx.db, ['admin'], { programId: elsewhere.programId });
 			const outsiderClerk = await makeStaff(ctx.db, ['court'], { courtId: elsewhere.courtId });
-			for (const who of [w.done.user, w.partWay.user, w.otherClerk, outsiderFacilitator, outsiderAdmin, outsiderClerk]) {
-				expect(await evidencePacket(ctx.db, who, w.done.enrollmentId, ORIGIN)).toEqual({ ok: false, reason: 'not_found' });
+			for (const who of [
+				w.done.user,
+				w.partWay.user,
+				w.otherClerk,
+				outsiderFacilitator,
+				outsiderAdmin,
+				outsiderClerk
+			]) {
+				expect(await evidencePacket(ctx.db, who, w.done.enrollmentId, ORIGIN)).toEqual({
+					ok: false,
+					reason: 'not_found'
+				});
 			}
-			expect(await evidencePacket(ctx.db, w.clerk, 'no-such-enrollment', ORIGIN)).toEqual({ ok: false, reason: 'not_found' });
-			const audited = await ctx.db.selectFrom('audit_log').select('seq').where('action', '=', 'record.packet').execute();
+			expect(await evidencePacket(ctx.db, w.clerk, 'no-such-enrollment', ORIGIN)).toEqual({
+				ok: false,
+				reason: 'not_found'
+			});
+			const audited = await ctx.db
+				.selectFrom('audit_log')
+				.select('seq')
+				.where('action', '=', 'record.packet')
+				.execute();
 			expect(audited).toEqual([]);
 		});
 
 		it('refuses an enrollment whose personal data was purged, even to its own court', async () => {
 			const w = await world();
-			const purged = await purgeEnrollment(ctx.db, { enrollmentId: w.done.enrollmentId, programId: w.programId, caseEndedAt: new Date().toISOString(), retentionDays: 30, dueAt: new Date().toISOString() });
+			const purged = await purgeEnrollment(ctx.db, {
+				enrollmentId: w.done.enrollmentId,
+				programId: w.programId,
+				caseEndedAt: new Date().toISOString(),
+				retentionDays: 30,
+				dueAt: new Date().toISOString()
+			});
 			expect(purged.purged).toBe(true);
 			for (const who of [w.clerk, w.facilitator, w.admin]) {
-				expect(await evidencePacket(ctx.db, who, w.done.enrollmentId, ORIGIN)).toEqual({ ok: false, reason: 'not_found' });
+				expect(await evidencePacket(ctx.db, who, w.done.enrollmentId, ORIGIN)).toEqual({
+					ok: false,
+					reason: 'not_found'
+				});
 			}
 		});
 	});
@@ -154,7 +210,13 @@ forEachDb('court evidence packet', (ctx) => {
 			expect(text).toContain('Module 1 quiz unlocked for one more attempt');
 			expect(text).toContain('Returned for revision');
 			expect(text).toContain('4 of 4'); // attempts used, with the unlock's extra one
-			for (const secret of [REFLECTION.slice(0, 30), FEEDBACK.slice(0, 30), UNLOCK_REASON, NOTE.slice(0, 30), 'Case note']) {
+			for (const secret of [
+				REFLECTION.slice(0, 30),
+				FEEDBACK.slice(0, 30),
+				UNLOCK_REASON,
+				NOTE.slice(0, 30),
+				'Case note'
+			]) {
 				expect(text).not.toContain(secret);
 			}
 		}
@@ -168,10 +230,24 @@ forEachDb('court evidence packet', (ctx) => {
 		const w = await world();
 		await packet(w.clerk, w.done.enrollmentId);
 		await packet(w.facilitator, w.done.enrollmentId);
-		const rows = await ctx.db.selectFrom('audit_log').select(['actor_id', 'target_type', 'target_id', 'ip', 'details_json']).where('action', '=', 'record.packet').orderBy('seq').execute();
+		const rows = await ctx.db
+			.selectFrom('audit_log')
+			.select(['actor_id', 'target_type', 'target_id', 'ip', 'details_json'])
+			.where('action', '=', 'record.packet')
+			.orderBy('seq')
+			.execute();
 		expect(rows).toHaveLength(2);
-		expect(rows[0]).toMatchObject({ actor_id: w.clerk.id, target_type: 'enrollment', target_id: w.done.enrollmentId, ip: '10.2.2.2' });
-		expect(JSON.parse(rows[0].details_json)).toEqual({ as: 'court', number: expect.stringMatching(/^[A-Z0-9]+-EP-\d{4}-\d{6}$/), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+		expect(rows[0]).toMatchObject({
+			actor_id: w.clerk.id,
+			target_type: 'enrollment',
+			target_id: w.done.enrollmentId,
+			ip: '10.2.2.2'
+		});
+		expect(JSON.parse(rows[0].details_json)).toEqual({
+			as: 'court',
+			number: expect.stringMatching(/^[A-Z0-9]+-EP-\d{4}-\d{6}$/),
+			sha256: expect.stringMatching(/^[0-9a-f]{64}$/)
+		});
 		expect(JSON.parse(rows[1].details_json)).toMatchObject({ as: 'facilitator' });
 		for (const r of rows) {
 			expect(r.details_json).not.toContain(w.done.legalName);
@@ -182,23 +258,28 @@ forEachDb('court evidence packet', (ctx) => {
 	describe('signed and registered, so an upload can tell it genuine or altered', () => {
 		const via = { method: 'upload' as const, userId: null, ip: '10.8.8.8' };
 
-		it.skipIf(!hasTool('pdfsig'))('carries the program\'s PDF signature, which pdfsig calls valid over the whole file', async () => {
-			const w = await world();
-			const r = await packet(w.clerk, w.done.enrollmentId);
-			const out = spawnSync('pdfsig', [writeTemp(r.pdf, 'packet.pdf')], { encoding: 'utf8' }).stdout;
-			expect(out).toContain('Signature is Valid.');
-			expect(out).toMatch(/Signature Type: ETSI\.CAdES\.detached/);
-			expect(out).toContain('Total document signed');
-			// The same PAdES signature as a certificate's: certified (no changes allowed), with its validation data.
-			const bytes = Buffer.from(r.pdf).toString('latin1');
-			expect(bytes).toMatch(/\/TransformMethod\s*\/DocMDP/);
-			expect(bytes).toMatch(/\/DSS\s*<<\s*\/Certs\s*\[\s*\d+ 0 R/);
-			// The certificates' own signer (the program's CA issued it).
-			expect(out).toContain('Signer Certificate Common Name: Test Program Certificate Signing');
-			const changed = Buffer.from(r.pdf);
-			changed[Math.floor(changed.length / 3)] ^= 1;
-			expect(spawnSync('pdfsig', [writeTemp(changed, 'changed.pdf')], { encoding: 'utf8' }).stdout).not.toContain('Signature is Valid.');
-		});
+		it.skipIf(!hasTool('pdfsig'))(
+			"carries the program's PDF signature, which pdfsig calls valid over the whole file",
+			async () => {
+				const w = await world();
+				const r = await packet(w.clerk, w.done.enrollmentId);
+				const out = spawnSync('pdfsig', [writeTemp(r.pdf, 'packet.pdf')], { encoding: 'utf8' }).stdout;
+				expect(out).toContain('Signature is Valid.');
+				expect(out).toMatch(/Signature Type: ETSI\.CAdES\.detached/);
+				expect(out).toContain('Total document signed');
+				// The same PAdES signature as a certificate's: certified (no changes allowed), with its validation data.
+				const bytes = Buffer.from(r.pdf).toString('latin1');
+				expect(bytes).toMatch(/\/TransformMethod\s*\/DocMDP/);
+				expect(bytes).toMatch(/\/DSS\s*<<\s*\/Certs\s*\[\s*\d+ 0 R/);
+				// The certificates' own signer (the program's CA issued it).
+				expect(out).toContain('Signer Certificate Common Name: Test Program Certificate Signing');
+				const changed = Buffer.from(r.pdf);
+				changed[Math.floor(changed.length / 3)] ^= 1;
+				expect(spawnSync('pdfsig', [writeTemp(changed, 'changed.pdf')], { encoding: 'utf8' }).stdout).not.toContain(
+					'Signature is Valid.'
+				);
+			}
+		);
 
 		it('registers each packet with its number, hash, court, enrollment, time and maker, and prints the number', async () => {
 			const w = await world();
@@ -207,7 +288,15 @@ forEachDb('court evidence packet', (ctx) => {
 			expect(a.number).not.toBe(b.number);
 			const rows = await ctx.db.selectFrom('evidence_packets').selectAll().orderBy('number').execute();
 			expect(rows).toEqual([
-				expect.objectContaining({ number: a.number, sha256: createHash('sha256').update(a.pdf).digest('hex'), court_id: w.courtId, enrollment_id: w.done.enrollmentId, made_by: w.clerk.id, made_as: 'court', program_id: w.programId }),
+				expect.objectContaining({
+					number: a.number,
+					sha256: createHash('sha256').update(a.pdf).digest('hex'),
+					court_id: w.courtId,
+					enrollment_id: w.done.enrollmentId,
+					made_by: w.clerk.id,
+					made_as: 'court',
+					program_id: w.programId
+				}),
 				expect.objectContaining({ number: b.number, made_by: w.facilitator.id, made_as: 'facilitator' })
 			]);
 			expect(pdfText(a.pdf)).toContain(`Packet number ${a.number}`);
@@ -217,7 +306,12 @@ forEachDb('court evidence packet', (ctx) => {
 			const w = await world();
 			const r = await packet(w.clerk, w.done.enrollmentId);
 			const ok = await verifyUpload(ctx.db, new Uint8Array(r.pdf), via);
-			expect(ok).toMatchObject({ outcome: 'packet', match: true, certificate: null, packet: { number: r.number, madeAs: 'court', court: expect.any(String), madeAt: expect.any(String) } });
+			expect(ok).toMatchObject({
+				outcome: 'packet',
+				match: true,
+				certificate: null,
+				packet: { number: r.number, madeAs: 'court', court: expect.any(String), madeAt: expect.any(String) }
+			});
 			const said = JSON.stringify(ok);
 			expect(said).not.toContain(w.done.legalName);
 			expect(said).not.toContain(w.done.caseNumber.toUpperCase());
@@ -229,8 +323,17 @@ forEachDb('court evidence packet', (ctx) => {
 			const altered = Buffer.from(r.pdf);
 			altered[at] ^= 1;
 			const bad = await verifyUpload(ctx.db, new Uint8Array(altered), via);
-			expect(bad).toMatchObject({ outcome: 'altered', match: false, certificate: null, reason: expect.stringContaining(`court evidence packet ${r.number}`) });
-			const logged = await ctx.db.selectFrom('verification_log').select(['outcome', 'serial', 'certificate_id']).orderBy('seq').execute();
+			expect(bad).toMatchObject({
+				outcome: 'altered',
+				match: false,
+				certificate: null,
+				reason: expect.stringContaining(`court evidence packet ${r.number}`)
+			});
+			const logged = await ctx.db
+				.selectFrom('verification_log')
+				.select(['outcome', 'serial', 'certificate_id'])
+				.orderBy('seq')
+				.execute();
 			expect(logged).toEqual([
 				{ outcome: 'packet', serial: r.number, certificate_id: null },
 				{ outcome: 'packet_altered', serial: r.number, certificate_id: null }
@@ -241,7 +344,10 @@ forEachDb('court evidence packet', (ctx) => {
 			const w = await world();
 			useSigningKeys(null);
 			try {
-				expect(await evidencePacket(ctx.db, w.clerk, w.done.enrollmentId, ORIGIN)).toMatchObject({ ok: false, reason: 'no_keys' });
+				expect(await evidencePacket(ctx.db, w.clerk, w.done.enrollmentId, ORIGIN)).toMatchObject({
+					ok: false,
+					reason: 'no_keys'
+				});
 			} finally {
 				await useTestKeys(ctx.db);
 			}

@@ -24,25 +24,49 @@ forEachDb('next hearing date', (ctx) => {
 
 	it('is set only by court staff of his court or an admin of the program', async () => {
 		const w = await world();
-		for (const who of [w.him.user, w.facilitator, w.otherClerk]) expect(await setNextHearing(ctx.db, who, w.him.enrollmentId, inDays(10))).toEqual({ ok: false, reason: 'not_found' });
+		for (const who of [w.him.user, w.facilitator, w.otherClerk])
+			expect(await setNextHearing(ctx.db, who, w.him.enrollmentId, inDays(10))).toEqual({
+				ok: false,
+				reason: 'not_found'
+			});
 		expect(await setNextHearing(ctx.db, w.admin, w.him.enrollmentId, inDays(20))).toEqual({ ok: true, changed: true });
 		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, inDays(10))).toEqual({ ok: true, changed: true });
 	});
 
 	it('refuses a date that is not real, before the referral, or years ahead', async () => {
 		const w = await world();
-		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, '2026-02-30')).toEqual({ ok: false, reason: 'invalid_date' });
-		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, 'soon')).toEqual({ ok: false, reason: 'invalid_date' });
-		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, '2001-01-01')).toEqual({ ok: false, reason: 'before_referral' });
-		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, inDays(4 * 366))).toEqual({ ok: false, reason: 'too_far' });
+		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, '2026-02-30')).toEqual({
+			ok: false,
+			reason: 'invalid_date'
+		});
+		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, 'soon')).toEqual({
+			ok: false,
+			reason: 'invalid_date'
+		});
+		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, '2001-01-01')).toEqual({
+			ok: false,
+			reason: 'before_referral'
+		});
+		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, inDays(4 * 366))).toEqual({
+			ok: false,
+			reason: 'too_far'
+		});
 	});
 
 	it('flags a hearing within 14 days while the course is not complete, exports it, and audits each change', async () => {
 		const w = await world();
-		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, inDays(30), '10.5.5.5')).toMatchObject({ ok: true });
-		expect((await listReferrals(ctx.db, w.clerk))[0]).toMatchObject({ next_hearing_date: inDays(30), hearingSoon: false });
+		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, inDays(30), '10.5.5.5')).toMatchObject({
+			ok: true
+		});
+		expect((await listReferrals(ctx.db, w.clerk))[0]).toMatchObject({
+			next_hearing_date: inDays(30),
+			hearingSoon: false
+		});
 		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, inDays(7))).toMatchObject({ ok: true });
-		expect((await listReferrals(ctx.db, w.clerk))[0]).toMatchObject({ next_hearing_date: inDays(7), hearingSoon: true });
+		expect((await listReferrals(ctx.db, w.clerk))[0]).toMatchObject({
+			next_hearing_date: inDays(7),
+			hearingSoon: true
+		});
 		expect(hearingSoon({ next_hearing_date: inDays(7), status: 'completed' })).toBe(false);
 		expect(hearingSoon({ next_hearing_date: inDays(-1), status: 'active' })).toBe(false);
 		const csv = await referralsCsv(ctx.db, w.clerk, null);
@@ -50,7 +74,12 @@ forEachDb('next hearing date', (ctx) => {
 		expect(csv.csv).toContain(inDays(7));
 		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, null)).toEqual({ ok: true, changed: true });
 		expect(await setNextHearing(ctx.db, w.clerk, w.him.enrollmentId, null)).toEqual({ ok: true, changed: false });
-		const audits = await ctx.db.selectFrom('audit_log').select('details_json').where('action', '=', 'referral.hearing').orderBy('seq').execute();
+		const audits = await ctx.db
+			.selectFrom('audit_log')
+			.select('details_json')
+			.where('action', '=', 'referral.hearing')
+			.orderBy('seq')
+			.execute();
 		expect(audits.map((a) => JSON.parse(a.details_json!))).toEqual([
 			{ date: inDays(30), was: null },
 			{ date: inDays(7), was: inDays(30) },

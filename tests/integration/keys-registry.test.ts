@@ -5,7 +5,12 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clock } from '../../src/lib/server/clock';
-import { ensureSigningReady, keyWarnings, signingKeys, useSigningKeys } from '../../src/lib/server/certificates/certificate-keys';
+import {
+	ensureSigningReady,
+	keyWarnings,
+	signingKeys,
+	useSigningKeys
+} from '../../src/lib/server/certificates/certificate-keys';
 import { refreshCrl, revokeKey } from '../../src/lib/server/certificates/key-lifecycle';
 import { generateKeys, loadKeys } from '../../src/lib/server/certificates/keys';
 import { listSigningKeys, syncSigningKeys } from '../../src/lib/server/certificates/signing-keys.queries';
@@ -39,7 +44,13 @@ forEachDb('signing key registry', (ctx) => {
 		const { dir, first } = rotatedAndRevoked('monotonic');
 		const now = loadKeys(dir).records;
 		await syncSigningKeys(ctx.db, now, clock.iso());
-		const stale = now.map((r) => ({ ...r, retiredAt: null, revokedFrom: null, revokedAt: null, revocationReason: null }));
+		const stale = now.map((r) => ({
+			...r,
+			retiredAt: null,
+			revokedFrom: null,
+			revokedAt: null,
+			revocationReason: null
+		}));
 		await syncSigningKeys(ctx.db, stale, clock.iso());
 		const rows = new Map((await listSigningKeys(ctx.db)).map((r) => [r.id, r]));
 		expect(rows.get(first.pdfKeyId)).toMatchObject({ status: 'revoked', revocationReason: 'key-compromise' });
@@ -51,16 +62,26 @@ forEachDb('signing key registry', (ctx) => {
 		expect(await ensureSigningReady(dir, ctx.db)).toBe(true);
 		const body = await publishedKeys(ctx.db, 'http://127.0.0.1:3000');
 		const byId = new Map(body.keys.map((k) => [k.keyId, k]));
-		expect(byId.get(first.pdfKeyId)).toMatchObject({ kind: 'pdf-signing-certificate', status: 'revoked', revocationReason: 'key-compromise' });
+		expect(byId.get(first.pdfKeyId)).toMatchObject({
+			kind: 'pdf-signing-certificate',
+			status: 'revoked',
+			revocationReason: 'key-compromise'
+		});
 		expect(byId.get(first.pdfKeyId)!.compromisedFrom).toMatch(/^\d{4}-\d\d-\d\dT/);
 		expect(byId.get(first.pdfKeyId)!.retiredAt).toBe(byId.get(second.pdfKeyId)!.createdAt);
 		expect(byId.get(first.ed25519KeyId)!.status).toBe('revoked');
 		expect(byId.get(second.pdfKeyId)).toMatchObject({ status: 'active', retiredAt: null, compromisedFrom: null });
 		expect(byId.get(second.ed25519KeyId)).toMatchObject({ kind: 'ed25519', status: 'active' });
 		expect(byId.get(second.pdfKeyId)!.pem).toContain('BEGIN CERTIFICATE');
-		const opensslFp = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256'], { input: body.ca!.pem, encoding: 'utf8' }).trim();
+		const opensslFp = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256'], {
+			input: body.ca!.pem,
+			encoding: 'utf8'
+		}).trim();
 		expect(opensslFp).toBe(`sha256 Fingerprint=${body.ca!.fingerprintSha256}`);
-		expect(body.ca).toMatchObject({ subject: 'Registry Program Certificate Authority', pemUrl: 'http://127.0.0.1:3000/api/v1/keys/ca.pem' });
+		expect(body.ca).toMatchObject({
+			subject: 'Registry Program Certificate Authority',
+			pemUrl: 'http://127.0.0.1:3000/api/v1/keys/ca.pem'
+		});
 		expect(body.crl!.url).toBe('http://127.0.0.1:3000/api/v1/keys/ca.crl');
 		expect(new Date(body.crl!.nextUpdate).getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
 	});
@@ -73,7 +94,11 @@ forEachDb('signing key registry', (ctx) => {
 		const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
 		expect(await ensureSigningReady(dir, ctx.db)).toBe(true);
 		const said = warn.mock.calls.map((c) => String(c[0]));
-		expect(said.some((l) => /^\[keys\] The CA private key \(ca\.key\.pem\) is in the server's keys folder .*keys:move-ca --to/.test(l))).toBe(true);
+		expect(
+			said.some((l) =>
+				/^\[keys\] The CA private key \(ca\.key\.pem\) is in the server's keys folder .*keys:move-ca --to/.test(l)
+			)
+		).toBe(true);
 		expect(keyWarnings().some((w) => w.includes('keys:move-ca'))).toBe(true);
 		rmSync(join(dir, 'ca.key.pem'));
 		expect(keyWarnings().some((w) => w.includes('keys:move-ca'))).toBe(false);
@@ -86,7 +111,11 @@ forEachDb('signing key registry', (ctx) => {
 		generateKeys(dir, { programName: 'CRL Program', caDir, crlUrl: CRL_URL, crlDays: 6 });
 		const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
 		await ensureSigningReady(dir, ctx.db);
-		expect(warn.mock.calls.some((c) => /^\[keys\] The program CA's revocation list runs out on .* \(in 6 day\(s\)\)/.test(String(c[0])))).toBe(true);
+		expect(
+			warn.mock.calls.some((c) =>
+				/^\[keys\] The program CA's revocation list runs out on .* \(in 6 day\(s\)\)/.test(String(c[0]))
+			)
+		).toBe(true);
 		expect(keyWarnings()).toHaveLength(1);
 
 		const renewed = refreshCrl(caDir, dir, { days: 30 });
@@ -102,7 +131,9 @@ forEachDb('signing key registry', (ctx) => {
 		generateKeys(dir, { programName: 'Old Signer Program', caDir: join(base, 'ca'), crlUrl: null });
 		vi.spyOn(console, 'warn').mockImplementation(() => {});
 		await ensureSigningReady(dir, ctx.db);
-		expect(keyWarnings()).toEqual([expect.stringMatching(/^The active signing certificate does not say where its revocation list is published/)]);
+		expect(keyWarnings()).toEqual([
+			expect.stringMatching(/^The active signing certificate does not say where its revocation list is published/)
+		]);
 		generateKeys(dir, { programName: 'Old Signer Program', caDir: join(base, 'ca'), crlUrl: CRL_URL });
 		await ensureSigningReady(dir, ctx.db);
 		expect(keyWarnings()).toEqual([]);

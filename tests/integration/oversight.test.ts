@@ -10,16 +10,41 @@ import { listReferrals, viewReferral } from '../../src/lib/server/court/court.se
 import { packetFacts } from '../../src/lib/server/court/evidence-packet.service';
 import { referralsCsv } from '../../src/lib/server/court/export';
 import { createReferral } from '../../src/lib/server/enrollment/referral.service';
-import { addCaseNote, caseNotes, dueDateExtensions, extendDueDate } from '../../src/lib/server/facilitation/case-file.service';
-import { participantRecord, recordFee, submissionForGrading, unlockQuiz } from '../../src/lib/server/facilitation/facilitation.service';
-import { gradingQueue, gradingQueueCount, gradingQueueFilters, parseQueueFilters } from '../../src/lib/server/facilitation/grading-queue';
+import {
+	addCaseNote,
+	caseNotes,
+	dueDateExtensions,
+	extendDueDate
+} from '../../src/lib/server/facilitation/case-file.service';
+import {
+	participantRecord,
+	recordFee,
+	submissionForGrading,
+	unlockQuiz
+} from '../../src/lib/server/facilitation/facilitation.service';
+import {
+	gradingQueue,
+	gradingQueueCount,
+	gradingQueueFilters,
+	parseQueueFilters
+} from '../../src/lib/server/facilitation/grading-queue';
 import { participantRow, participantsOverview, type ParticipantRow } from '../../src/lib/server/facilitation/oversight';
 import { participantDashboard } from '../../src/lib/server/learning/dashboard';
 import { loadCourseState, loadCourseStates } from '../../src/lib/server/learning/evidence';
 import { heartbeat } from '../../src/lib/server/learning/seat-time.service';
 import { openAttempt, submitAttempt } from '../../src/lib/server/quizzes/quiz.service';
-import { gradeReflection, reflectionsForModule, submitReflection } from '../../src/lib/server/reflections/reflection.service';
-import { makeCurriculum, makeParticipant, makeProgram, makeStaff, useTestKeys } from '../../src/lib/server/testing/factories';
+import {
+	gradeReflection,
+	reflectionsForModule,
+	submitReflection
+} from '../../src/lib/server/reflections/reflection.service';
+import {
+	makeCurriculum,
+	makeParticipant,
+	makeProgram,
+	makeStaff,
+	useTestKeys
+} from '../../src/lib/server/testing/factories';
 import type { UserIdentity } from '../../src/lib/server/users/users.queries';
 import { answerKey, completeModule, forEachDb, moduleIds } from './helpers';
 import { referenceCourseState } from './support/reference-course-state';
@@ -29,7 +54,8 @@ const T0 = new Date('2026-06-10T15:00:00.000Z');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const at = (ms: number) => clock.set(new Date(T0.getTime() + ms));
-const REVISED = 'A revised reflection: I will tell my partner the truth and I have booked a first counselling appointment.';
+const REVISED =
+	'A revised reflection: I will tell my partner the truth and I have booked a first counselling appointment.';
 
 forEachDb('facilitator oversight', (ctx) => {
 	async function setup(settings: Record<string, unknown> = {}, modules = 2) {
@@ -49,10 +75,20 @@ forEachDb('facilitator oversight', (ctx) => {
 		['court staff of his court', s.clerk],
 		['a facilitator of another program', s.outsider]
 	];
-	const setDue = (enrollmentId: string, due: string) => ctx.db.updateTable('enrollments').set({ due_date: due }).where('id', '=', enrollmentId).execute();
-	const auditOf = (action: string) => ctx.db.selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('seq').execute();
-	const enrollment = (id: string) => ctx.db.selectFrom('enrollments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-	const promptOf = async (moduleId: string) => (await ctx.db.selectFrom('reflection_prompts').select('id').where('module_id', '=', moduleId).executeTakeFirstOrThrow()).id;
+	const setDue = (enrollmentId: string, due: string) =>
+		ctx.db.updateTable('enrollments').set({ due_date: due }).where('id', '=', enrollmentId).execute();
+	const auditOf = (action: string) =>
+		ctx.db.selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('seq').execute();
+	const enrollment = (id: string) =>
+		ctx.db.selectFrom('enrollments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+	const promptOf = async (moduleId: string) =>
+		(
+			await ctx.db
+				.selectFrom('reflection_prompts')
+				.select('id')
+				.where('module_id', '=', moduleId)
+				.executeTakeFirstOrThrow()
+		).id;
 
 	describe('who may not', () => {
 		it('shows a participant, court staff and a facilitator of another program no grading queue, no count and no submission', async () => {
@@ -71,7 +107,10 @@ forEachDb('facilitator oversight', (ctx) => {
 		it('lists no participants for them and opens no record, logging no view', async () => {
 			const s = await setup();
 			for (const [who, user] of deniedTo(s)) {
-				expect(await participantsOverview(ctx.db, user, { show: 'all' }), who).toEqual({ rows: [], counts: { active: 0, attention: 0, at_risk: 0, overdue: 0, completed: 0 } });
+				expect(await participantsOverview(ctx.db, user, { show: 'all' }), who).toEqual({
+					rows: [],
+					counts: { active: 0, attention: 0, at_risk: 0, overdue: 0, completed: 0 }
+				});
 				expect(await participantRecord(ctx.db, user, s.pat.enrollmentId), who).toBeUndefined();
 			}
 			expect(await auditOf('record.view')).toEqual([]);
@@ -79,7 +118,11 @@ forEachDb('facilitator oversight', (ctx) => {
 
 		it('refuses them a case note', async () => {
 			const s = await setup();
-			for (const [who, user] of deniedTo(s)) expect(await addCaseNote(ctx.db, user, s.pat.enrollmentId, 'He called to say he is unwell.'), who).toEqual({ ok: false, reason: 'not_found' });
+			for (const [who, user] of deniedTo(s))
+				expect(await addCaseNote(ctx.db, user, s.pat.enrollmentId, 'He called to say he is unwell.'), who).toEqual({
+					ok: false,
+					reason: 'not_found'
+				});
 			expect(await caseNotes(ctx.db, s.pat.enrollmentId)).toEqual([]);
 			expect(await auditOf('case_note.add')).toEqual([]);
 		});
@@ -87,7 +130,13 @@ forEachDb('facilitator oversight', (ctx) => {
 		it('refuses them a due-date extension (court staff record nothing through the facilitator area)', async () => {
 			const s = await setup();
 			for (const [who, user] of deniedTo(s)) {
-				expect(await extendDueDate(ctx.db, user, s.pat.enrollmentId, { newDueDate: '2099-06-01', orderReference: 'Order 1' }), who).toEqual({ ok: false, reason: 'not_found' });
+				expect(
+					await extendDueDate(ctx.db, user, s.pat.enrollmentId, {
+						newDueDate: '2099-06-01',
+						orderReference: 'Order 1'
+					}),
+					who
+				).toEqual({ ok: false, reason: 'not_found' });
 			}
 			expect((await enrollment(s.pat.enrollmentId)).due_date).toBe('2099-01-01');
 			expect(await dueDateExtensions(ctx.db, s.pat.enrollmentId)).toEqual([]);
@@ -116,14 +165,21 @@ forEachDb('facilitator oversight', (ctx) => {
 				[s.pat2.enrollmentId, 1],
 				[s.pat.enrollmentId, 2]
 			]);
-			expect(q[0]).toMatchObject({ legalName: s.pat.legalName, caseNumber: s.pat.caseNumber.toUpperCase(), version: 1, moduleTitle: 'Module 1', waitedSeconds: 3 * 86_400 });
+			expect(q[0]).toMatchObject({
+				legalName: s.pat.legalName,
+				caseNumber: s.pat.caseNumber.toUpperCase(),
+				version: 1,
+				moduleTitle: 'Module 1',
+				waitedSeconds: 3 * 86_400
+			});
 			expect(q.map((x) => x.waitedSeconds)).toEqual([3 * 86_400, 3 * 86_400 - 3600, 3 * 86_400 - 7200]);
 			expect(await gradingQueueCount(ctx.db, s.facilitator)).toBe(3);
 		});
 
 		it('filters by module, by participant, and by both', async () => {
 			const s = await threeWaiting();
-			const ids = async (f: Parameters<typeof gradingQueue>[2]) => (await gradingQueue(ctx.db, s.facilitator, f)).map((x) => [x.enrollmentId, x.modulePosition]);
+			const ids = async (f: Parameters<typeof gradingQueue>[2]) =>
+				(await gradingQueue(ctx.db, s.facilitator, f)).map((x) => [x.enrollmentId, x.modulePosition]);
 			expect(await ids({ module: 2 })).toEqual([[s.pat.enrollmentId, 2]]);
 			expect(await ids({ participant: s.pat2.enrollmentId })).toEqual([[s.pat2.enrollmentId, 1]]);
 			expect(await ids({ module: 1, participant: s.pat.enrollmentId })).toEqual([[s.pat.enrollmentId, 1]]);
@@ -142,16 +198,33 @@ forEachDb('facilitator oversight', (ctx) => {
 		});
 
 		it('ignores malformed filters in the query string', () => {
-			expect(parseQueueFilters(new URLSearchParams('module=abc&participant=../etc'))).toEqual({ module: undefined, participant: undefined });
-			expect(parseQueueFilters(new URLSearchParams('module=2&participant=abc234'))).toEqual({ module: 2, participant: 'abc234' });
+			expect(parseQueueFilters(new URLSearchParams('module=abc&participant=../etc'))).toEqual({
+				module: undefined,
+				participant: undefined
+			});
+			expect(parseQueueFilters(new URLSearchParams('module=2&participant=abc234'))).toEqual({
+				module: 2,
+				participant: 'abc234'
+			});
 		});
 
 		it('counts only what still waits: a grade takes it off the queue and off the navigation count; a withdrawn participant is left out', async () => {
 			const s = await threeWaiting();
 			const [first] = await gradingQueue(ctx.db, s.facilitator);
-			expect(await gradeReflection(ctx.db, s.facilitator, { submissionId: first.id, outcome: 'satisfactory', feedback: '', rubric: {} })).toEqual({ ok: true });
+			expect(
+				await gradeReflection(ctx.db, s.facilitator, {
+					submissionId: first.id,
+					outcome: 'satisfactory',
+					feedback: '',
+					rubric: {}
+				})
+			).toEqual({ ok: true });
 			expect(await gradingQueueCount(ctx.db, s.facilitator)).toBe(2);
-			await ctx.db.updateTable('enrollments').set({ status: 'withdrawn' }).where('id', '=', s.pat2.enrollmentId).execute();
+			await ctx.db
+				.updateTable('enrollments')
+				.set({ status: 'withdrawn' })
+				.where('id', '=', s.pat2.enrollmentId)
+				.execute();
 			expect(await gradingQueueCount(ctx.db, s.facilitator)).toBe(1);
 			expect((await gradingQueue(ctx.db, s.facilitator)).map((x) => x.modulePosition)).toEqual([2]);
 		});
@@ -163,23 +236,52 @@ forEachDb('facilitator oversight', (ctx) => {
 			const second = await makeStaff(ctx.db, ['facilitator'], { programId: s.programId });
 			const [sub] = await completeModule(ctx.db, s.pat.user, s.mods[0]);
 			const results = await Promise.all([
-				gradeReflection(ctx.db, s.facilitator, { submissionId: sub, outcome: 'satisfactory', feedback: 'Specific and honest.', rubric: { Specific: true, Honest: true } }),
-				gradeReflection(ctx.db, second, { submissionId: sub, outcome: 'needs_revision', feedback: 'Say more about what you will change.', rubric: { Specific: false, Honest: true } })
+				gradeReflection(ctx.db, s.facilitator, {
+					submissionId: sub,
+					outcome: 'satisfactory',
+					feedback: 'Specific and honest.',
+					rubric: { Specific: true, Honest: true }
+				}),
+				gradeReflection(ctx.db, second, {
+					submissionId: sub,
+					outcome: 'needs_revision',
+					feedback: 'Say more about what you will change.',
+					rubric: { Specific: false, Honest: true }
+				})
 			]);
 			expect(results.filter((r) => r.ok)).toHaveLength(1);
 			expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, reason: 'already_graded' }]);
-			const winner = results[0].ok ? { user: s.facilitator, outcome: 'satisfactory' } : { user: second, outcome: 'needs_revision' };
-			const grades = await ctx.db.selectFrom('reflection_grades').selectAll().where('submission_id', '=', sub).execute();
+			const winner = results[0].ok
+				? { user: s.facilitator, outcome: 'satisfactory' }
+				: { user: second, outcome: 'needs_revision' };
+			const grades = await ctx.db
+				.selectFrom('reflection_grades')
+				.selectAll()
+				.where('submission_id', '=', sub)
+				.execute();
 			expect(grades).toHaveLength(1);
 			expect(grades[0]).toMatchObject({ grader_id: winner.user.id, outcome: winner.outcome });
-			const stored = await ctx.db.selectFrom('reflection_submissions').select('status').where('id', '=', sub).executeTakeFirstOrThrow();
+			const stored = await ctx.db
+				.selectFrom('reflection_submissions')
+				.select('status')
+				.where('id', '=', sub)
+				.executeTakeFirstOrThrow();
 			expect(stored.status).toBe(winner.outcome);
 			expect(await auditOf('reflection.grade')).toHaveLength(1);
 
 			// A late second opinion changes nothing either.
 			const loser = winner.user === s.facilitator ? second : s.facilitator;
-			expect(await gradeReflection(ctx.db, loser, { submissionId: sub, outcome: 'needs_revision', feedback: 'Late', rubric: {} })).toEqual({ ok: false, reason: 'already_graded' });
-			expect(await ctx.db.selectFrom('reflection_grades').selectAll().where('submission_id', '=', sub).execute()).toEqual(grades);
+			expect(
+				await gradeReflection(ctx.db, loser, {
+					submissionId: sub,
+					outcome: 'needs_revision',
+					feedback: 'Late',
+					rubric: {}
+				})
+			).toEqual({ ok: false, reason: 'already_graded' });
+			expect(
+				await ctx.db.selectFrom('reflection_grades').selectAll().where('submission_id', '=', sub).execute()
+			).toEqual(grades);
 			const view = await submissionForGrading(ctx.db, loser, sub);
 			expect(view?.grade).toMatchObject({ outcome: winner.outcome, grader: 'Staff Member' });
 		});
@@ -188,18 +290,47 @@ forEachDb('facilitator oversight', (ctx) => {
 			const s = await setup();
 			const [sub] = await completeModule(ctx.db, s.pat.user, s.mods[0]);
 			at(HOUR);
-			expect(await gradeReflection(ctx.db, s.facilitator, { submissionId: sub, outcome: 'needs_revision', feedback: 'Say what you will do differently.', rubric: { Specific: false, Honest: true } })).toEqual({ ok: true });
+			expect(
+				await gradeReflection(ctx.db, s.facilitator, {
+					submissionId: sub,
+					outcome: 'needs_revision',
+					feedback: 'Say what you will do differently.',
+					rubric: { Specific: false, Honest: true }
+				})
+			).toEqual({ ok: true });
 			expect(await gradingQueueCount(ctx.db, s.facilitator)).toBe(0);
 			const [mine] = await reflectionsForModule(ctx.db, s.pat.enrollmentId, s.mods[0]);
-			expect(mine.latest).toMatchObject({ status: 'needs_revision', grade: { feedback: 'Say what you will do differently.' } });
+			expect(mine.latest).toMatchObject({
+				status: 'needs_revision',
+				grade: { feedback: 'Say what you will do differently.' }
+			});
 			at(2 * HOUR);
-			expect(await submitReflection(ctx.db, s.pat.user, s.mods[0], await promptOf(s.mods[0]), REVISED)).toEqual({ ok: true, version: 2, duplicate: false });
+			expect(await submitReflection(ctx.db, s.pat.user, s.mods[0], await promptOf(s.mods[0]), REVISED)).toEqual({
+				ok: true,
+				version: 2,
+				duplicate: false
+			});
 			const [item] = await gradingQueue(ctx.db, s.facilitator);
 			expect(item).toMatchObject({ version: 2, enrollmentId: s.pat.enrollmentId });
 			const view = await submissionForGrading(ctx.db, s.facilitator, item.id);
 			expect(view).toMatchObject({ version: 2, body: REVISED, grade: null });
-			expect(view!.earlier).toEqual([expect.objectContaining({ version: 1, outcome: 'needs_revision', feedback: 'Say what you will do differently.', grader: 'Staff Member', graded_at: new Date(T0.getTime() + HOUR).toISOString() })]);
-			expect(await gradeReflection(ctx.db, s.facilitator, { submissionId: item.id, outcome: 'satisfactory', feedback: '', rubric: {} })).toEqual({ ok: true });
+			expect(view!.earlier).toEqual([
+				expect.objectContaining({
+					version: 1,
+					outcome: 'needs_revision',
+					feedback: 'Say what you will do differently.',
+					grader: 'Staff Member',
+					graded_at: new Date(T0.getTime() + HOUR).toISOString()
+				})
+			]);
+			expect(
+				await gradeReflection(ctx.db, s.facilitator, {
+					submissionId: item.id,
+					outcome: 'satisfactory',
+					feedback: '',
+					rubric: {}
+				})
+			).toEqual({ ok: true });
 			const state = await loadCourseState(ctx.db, await enrollment(s.pat.enrollmentId));
 			expect(state.modules[0].reflections).toEqual([expect.objectContaining({ status: 'satisfactory' })]);
 		});
@@ -208,14 +339,25 @@ forEachDb('facilitator oversight', (ctx) => {
 	describe('case notes', () => {
 		it('refuses an empty or over-long note', async () => {
 			const s = await setup();
-			expect(await addCaseNote(ctx.db, s.facilitator, s.pat.enrollmentId, '   ')).toEqual({ ok: false, reason: 'empty' });
-			expect(await addCaseNote(ctx.db, s.facilitator, s.pat.enrollmentId, 'x'.repeat(4001))).toEqual({ ok: false, reason: 'too_long' });
+			expect(await addCaseNote(ctx.db, s.facilitator, s.pat.enrollmentId, '   ')).toEqual({
+				ok: false,
+				reason: 'empty'
+			});
+			expect(await addCaseNote(ctx.db, s.facilitator, s.pat.enrollmentId, 'x'.repeat(4001))).toEqual({
+				ok: false,
+				reason: 'too_long'
+			});
 			expect(await caseNotes(ctx.db, s.pat.enrollmentId)).toEqual([]);
 		});
 
 		it('adds a note with its author and time, newest first, audited without its text', async () => {
 			const s = await setup();
-			const first = await addCaseNote(ctx.db, s.facilitator, s.pat.enrollmentId, '  Called him: he will finish module 2 this week.  ');
+			const first = await addCaseNote(
+				ctx.db,
+				s.facilitator,
+				s.pat.enrollmentId,
+				'  Called him: he will finish module 2 this week.  '
+			);
 			at(HOUR);
 			const admin = await makeStaff(ctx.db, ['admin'], { programId: s.programId });
 			const second = await addCaseNote(ctx.db, admin, s.pat.enrollmentId, 'Fee waiver approved by the director.');
@@ -240,7 +382,9 @@ forEachDb('facilitator oversight', (ctx) => {
 			const body = 'Confidential: spoke with his probation officer about his schedule';
 			expect(await addCaseNote(ctx.db, s.facilitator, s.pat.enrollmentId, body)).toMatchObject({ ok: true });
 			expect(JSON.stringify(await participantDashboard(ctx.db, s.pat.user))).not.toContain('probation officer');
-			expect(JSON.stringify(await viewReferral(ctx.db, s.clerk, s.pat.enrollmentId))).not.toContain('probation officer');
+			expect(JSON.stringify(await viewReferral(ctx.db, s.clerk, s.pat.enrollmentId))).not.toContain(
+				'probation officer'
+			);
 		});
 	});
 
@@ -248,7 +392,8 @@ forEachDb('facilitator oversight', (ctx) => {
 		it('requires a real date after the current due date and the order reference', async () => {
 			const s = await setup();
 			await setDue(s.pat.enrollmentId, '2026-06-05');
-			const ext = (newDueDate: string, orderReference = 'Order 2026-118') => extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, { newDueDate, orderReference });
+			const ext = (newDueDate: string, orderReference = 'Order 2026-118') =>
+				extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, { newDueDate, orderReference });
 			expect(await ext('2026-02-30')).toEqual({ ok: false, reason: 'invalid_date' });
 			expect(await ext('next week')).toEqual({ ok: false, reason: 'invalid_date' });
 			expect(await ext('2026-06-05')).toEqual({ ok: false, reason: 'not_later' });
@@ -267,41 +412,81 @@ forEachDb('facilitator oversight', (ctx) => {
 			const before = (await participantsOverview(ctx.db, s.facilitator)).rows[0];
 			expect(before).toMatchObject({ standing: 'overdue', daysLeft: -5, extensions: 0 });
 
-			const r = await extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, { newDueDate: '2026-07-31', orderReference: ' Order 62-CR-26-118, Judge Ortiz ' });
+			const r = await extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, {
+				newDueDate: '2026-07-31',
+				orderReference: ' Order 62-CR-26-118, Judge Ortiz '
+			});
 			if (!r.ok) throw new Error(r.reason);
 			expect(r.previousDueDate).toBe('2026-06-05');
 			expect((await enrollment(s.pat.enrollmentId)).due_date).toBe('2026-07-31');
 			expect(await dueDateExtensions(ctx.db, s.pat.enrollmentId)).toEqual([
-				{ id: r.id, previousDueDate: '2026-06-05', newDueDate: '2026-07-31', orderReference: 'Order 62-CR-26-118, Judge Ortiz', createdAt: T0.toISOString(), recordedBy: 'Staff Member' }
+				{
+					id: r.id,
+					previousDueDate: '2026-06-05',
+					newDueDate: '2026-07-31',
+					orderReference: 'Order 62-CR-26-118, Judge Ortiz',
+					createdAt: T0.toISOString(),
+					recordedBy: 'Staff Member'
+				}
 			]);
 			const [entry] = await auditOf('enrollment.extend_due_date');
-			expect(entry).toMatchObject({ actor_id: s.facilitator.id, target_type: 'enrollment', target_id: s.pat.enrollmentId, outcome: 'success' });
-			expect(JSON.parse(entry.details_json)).toEqual({ extensionId: r.id, previousDueDate: '2026-06-05', newDueDate: '2026-07-31' });
+			expect(entry).toMatchObject({
+				actor_id: s.facilitator.id,
+				target_type: 'enrollment',
+				target_id: s.pat.enrollmentId,
+				outcome: 'success'
+			});
+			expect(JSON.parse(entry.details_json)).toEqual({
+				extensionId: r.id,
+				previousDueDate: '2026-06-05',
+				newDueDate: '2026-07-31'
+			});
 
 			const courtView = await viewReferral(ctx.db, s.clerk, s.pat.enrollmentId);
 			expect(courtView?.standing).toBe('on_track');
 			// The court sees which order moved the date.
-			expect(courtView?.extensions).toEqual([{ previous_due_date: '2026-06-05', new_due_date: '2026-07-31', order_reference: 'Order 62-CR-26-118, Judge Ortiz', created_at: T0.toISOString() }]);
+			expect(courtView?.extensions).toEqual([
+				{
+					previous_due_date: '2026-06-05',
+					new_due_date: '2026-07-31',
+					order_reference: 'Order 62-CR-26-118, Judge Ortiz',
+					created_at: T0.toISOString()
+				}
+			]);
 			const after = (await participantsOverview(ctx.db, s.facilitator)).rows[0];
 			expect(after).toMatchObject({ standing: 'on_track', dueDate: '2026-07-31', daysLeft: 51, extensions: 1 });
 
 			at(DAY);
-			const again = await extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, { newDueDate: '2026-08-31', orderReference: 'Order 2' });
+			const again = await extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, {
+				newDueDate: '2026-08-31',
+				orderReference: 'Order 2'
+			});
 			expect(again).toMatchObject({ ok: true, previousDueDate: '2026-07-31' });
-			expect((await dueDateExtensions(ctx.db, s.pat.enrollmentId)).map((x) => [x.previousDueDate, x.newDueDate])).toEqual([
+			expect(
+				(await dueDateExtensions(ctx.db, s.pat.enrollmentId)).map((x) => [x.previousDueDate, x.newDueDate])
+			).toEqual([
 				['2026-07-31', '2026-08-31'],
 				['2026-06-05', '2026-07-31']
 			]);
 			const timeline = (await participantRecord(ctx.db, s.facilitator, s.pat.enrollmentId))!.timeline;
-			expect(timeline.filter((e) => e.kind === 'extension').map((e) => e.title)).toEqual(['Due date extended from July 31, 2026 to August 31, 2026', 'Due date extended from June 5, 2026 to July 31, 2026']);
+			expect(timeline.filter((e) => e.kind === 'extension').map((e) => e.title)).toEqual([
+				'Due date extended from July 31, 2026 to August 31, 2026',
+				'Due date extended from June 5, 2026 to July 31, 2026'
+			]);
 			expect(timeline.find((e) => e.kind === 'referral')?.detail).toBe('Due June 5, 2026');
 		});
 
 		it('records one of two extensions made at once against the same date, and tells the other', async () => {
 			const s = await setup();
 			const results = await Promise.all([
-				extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, { newDueDate: '2099-03-01', orderReference: 'Order A' }),
-				extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, { newDueDate: '2099-04-01', orderReference: 'Order B' })
+				extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, {
+					newDueDate: '2099-03-01',
+					orderReference: 'Order A'
+				}),
+				extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, {
+					newDueDate: '2099-04-01',
+					orderReference: 'Order B'
+				})
 			]);
 			expect(results.filter((r) => r.ok)).toHaveLength(1);
 			expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, reason: 'changed' }]);
@@ -310,8 +495,17 @@ forEachDb('facilitator oversight', (ctx) => {
 
 		it('refuses to extend a completed enrollment', async () => {
 			const s = await setup();
-			await ctx.db.updateTable('enrollments').set({ status: 'completed', completed_at: clock.iso() }).where('id', '=', s.pat.enrollmentId).execute();
-			expect(await extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, { newDueDate: '2099-03-01', orderReference: 'Order A' })).toEqual({ ok: false, reason: 'not_open' });
+			await ctx.db
+				.updateTable('enrollments')
+				.set({ status: 'completed', completed_at: clock.iso() })
+				.where('id', '=', s.pat.enrollmentId)
+				.execute();
+			expect(
+				await extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, {
+					newDueDate: '2099-03-01',
+					orderReference: 'Order A'
+				})
+			).toEqual({ ok: false, reason: 'not_open' });
 		});
 	});
 
@@ -328,7 +522,14 @@ forEachDb('facilitator oversight', (ctx) => {
 				if (lastActivity) {
 					await ctx.db
 						.insertInto('module_progress')
-						.values({ enrollment_id: p.enrollmentId, module_id: m1, seat_seconds: 300, started_at: lastActivity.toISOString(), last_activity_at: lastActivity.toISOString(), completed_at: null })
+						.values({
+							enrollment_id: p.enrollmentId,
+							module_id: m1,
+							seat_seconds: 300,
+							started_at: lastActivity.toISOString(),
+							last_activity_at: lastActivity.toISOString(),
+							completed_at: null
+						})
 						.execute();
 				}
 				return p.enrollmentId;
@@ -340,7 +541,14 @@ forEachDb('facilitator oversight', (ctx) => {
 			const idleButFar = await make('2026-06-20', longAgo);
 			const overdue = await make('2026-06-09', recently);
 			const tooMuchLeft = await make('2026-06-10', recently); // due today: 75 minutes left, an hour available
-			const ref = await createReferral(ctx.db, s.clerk, { legalName: 'Not Activated', dateOfBirth: '1970-02-02', caseNumber: '62-CR-26-NA1', courtId: s.courtId, referralDate: '2026-06-01', dueDate: '2026-06-12' });
+			const ref = await createReferral(ctx.db, s.clerk, {
+				legalName: 'Not Activated',
+				dateOfBirth: '1970-02-02',
+				caseNumber: '62-CR-26-NA1',
+				courtId: s.courtId,
+				referralDate: '2026-06-01',
+				dueDate: '2026-06-12'
+			});
 			if (!ref.ok) throw new Error(ref.reason);
 			await setDue(s.pat.enrollmentId, '2099-01-01');
 
@@ -350,18 +558,31 @@ forEachDb('facilitator oversight', (ctx) => {
 			expect(by.get(idle)).toMatchObject({ standing: 'at_risk', reasons: ['inactive'] });
 			expect(by.get(idleButFar)).toMatchObject({ standing: 'on_track', daysLeft: 10 });
 			expect(by.get(overdue)).toMatchObject({ standing: 'overdue', daysLeft: -1 });
-			expect(by.get(tooMuchLeft)).toMatchObject({ standing: 'at_risk', daysLeft: 0, reasons: ['time_left'], remainingSeatSeconds: 8 * 600 - 300 });
-			expect(by.get(ref.enrollmentId)).toMatchObject({ standing: 'at_risk', reasons: ['not_activated'], status: 'referred' });
+			expect(by.get(tooMuchLeft)).toMatchObject({
+				standing: 'at_risk',
+				daysLeft: 0,
+				reasons: ['time_left'],
+				remainingSeatSeconds: 8 * 600 - 300
+			});
+			expect(by.get(ref.enrollmentId)).toMatchObject({
+				standing: 'at_risk',
+				reasons: ['not_activated'],
+				status: 'referred'
+			});
 			expect(by.get(onTrack)?.lastActivityAt).toBe(recently.toISOString());
 			expect(counts).toEqual({ active: 7, attention: 4, at_risk: 3, overdue: 1, completed: 0 });
 
 			const atRisk = await participantsOverview(ctx.db, s.facilitator, { show: 'at_risk' });
 			expect(atRisk.rows.map((r) => r.id)).toEqual([tooMuchLeft, ref.enrollmentId, idle]);
-			expect((await participantsOverview(ctx.db, s.facilitator, { show: 'overdue' })).rows.map((r) => r.id)).toEqual([overdue]);
+			expect((await participantsOverview(ctx.db, s.facilitator, { show: 'overdue' })).rows.map((r) => r.id)).toEqual([
+				overdue
+			]);
 			expect((await participantsOverview(ctx.db, s.facilitator, { show: 'attention' })).rows).toHaveLength(4);
 			const idleFirst = (await participantsOverview(ctx.db, s.facilitator, { sort: 'activity' })).rows.map((r) => r.id);
 			expect(idleFirst.indexOf(idle)).toBeLessThan(idleFirst.indexOf(onTrack));
-			expect((await participantsOverview(ctx.db, s.facilitator, { q: 'na1' })).rows.map((r) => r.id)).toEqual([ref.enrollmentId]);
+			expect((await participantsOverview(ctx.db, s.facilitator, { q: 'na1' })).rows.map((r) => r.id)).toEqual([
+				ref.enrollmentId
+			]);
 		});
 
 		it('takes the newest of module time, quiz attempts, reflections and drafts as his last activity', async () => {
@@ -372,23 +593,45 @@ forEachDb('facilitator oversight', (ctx) => {
 			at(2 * HOUR);
 			const open = await openAttempt(ctx.db, s.pat.user, s.mods[0]);
 			if (!open.ok) throw new Error(open.reason);
-			expect((await participantsOverview(ctx.db, s.facilitator)).rows[0].lastActivityAt).toBe(new Date(T0.getTime() + 2 * HOUR).toISOString());
+			expect((await participantsOverview(ctx.db, s.facilitator)).rows[0].lastActivityAt).toBe(
+				new Date(T0.getTime() + 2 * HOUR).toISOString()
+			);
 			at(3 * HOUR);
 			await submitAttempt(ctx.db, s.pat.user, s.mods[0], open.attemptId, await answerKey(ctx.db, open.questions));
 			at(4 * HOUR);
-			await ctx.db.insertInto('reflection_drafts').values({ enrollment_id: s.pat.enrollmentId, prompt_id: await promptOf(s.mods[0]), body: 'draft', updated_at: clock.iso() }).execute();
-			expect((await participantsOverview(ctx.db, s.facilitator)).rows[0].lastActivityAt).toBe(new Date(T0.getTime() + 4 * HOUR).toISOString());
+			await ctx.db
+				.insertInto('reflection_drafts')
+				.values({
+					enrollment_id: s.pat.enrollmentId,
+					prompt_id: await promptOf(s.mods[0]),
+					body: 'draft',
+					updated_at: clock.iso()
+				})
+				.execute();
+			expect((await participantsOverview(ctx.db, s.facilitator)).rows[0].lastActivityAt).toBe(
+				new Date(T0.getTime() + 4 * HOUR).toISOString()
+			);
 		});
 	});
 
 	describe('one standing rule for everyone who reads it', () => {
 		// Everything the court, its CSV, the evidence packet and the facilitators show about one participant.
 		async function everywhere(s: Setup, enrollmentId: string) {
-			const facilitators = (await participantsOverview(ctx.db, s.facilitator, { show: 'all' })).rows.find((r) => r.id === enrollmentId)!;
+			const facilitators = (await participantsOverview(ctx.db, s.facilitator, { show: 'all' })).rows.find(
+				(r) => r.id === enrollmentId
+			)!;
 			const list = (await listReferrals(ctx.db, s.clerk)).find((r) => r.id === enrollmentId)!;
 			const page = (await viewReferral(ctx.db, s.clerk, enrollmentId))!;
-			const csv = parse((await referralsCsv(ctx.db, s.clerk, null)).csv, { columns: true, bom: true }) as Record<string, string>[];
-			const packet = await packetFacts(ctx.db, await enrollment(enrollmentId), { name: 'Clerk', role: 'court' }, 'http://127.0.0.1/verify');
+			const csv = parse((await referralsCsv(ctx.db, s.clerk, null)).csv, { columns: true, bom: true }) as Record<
+				string,
+				string
+			>[];
+			const packet = await packetFacts(
+				ctx.db,
+				await enrollment(enrollmentId),
+				{ name: 'Clerk', role: 'court' },
+				'http://127.0.0.1/verify'
+			);
 			return {
 				facilitators: [facilitators.standing, facilitators.reasons],
 				courtList: [list.standing, list.standingReasons],
@@ -444,12 +687,22 @@ forEachDb('facilitator oversight', (ctx) => {
 			step();
 			const [sub1] = await completeModule(ctx.db, s.pat.user, m1);
 			step();
-			await gradeReflection(ctx.db, s.facilitator, { submissionId: sub1, outcome: 'needs_revision', feedback: 'Say what you will change.', rubric: {} });
+			await gradeReflection(ctx.db, s.facilitator, {
+				submissionId: sub1,
+				outcome: 'needs_revision',
+				feedback: 'Say what you will change.',
+				rubric: {}
+			});
 			step();
 			await submitReflection(ctx.db, s.pat.user, m1, await promptOf(m1), REVISED);
 			step();
 			const sub1b = (await gradingQueue(ctx.db, s.facilitator))[0].id;
-			await gradeReflection(ctx.db, s.facilitator, { submissionId: sub1b, outcome: 'satisfactory', feedback: 'Thank you.', rubric: {} });
+			await gradeReflection(ctx.db, s.facilitator, {
+				submissionId: sub1b,
+				outcome: 'satisfactory',
+				feedback: 'Thank you.',
+				rubric: {}
+			});
 			for (let i = 0; i < 3; i++) {
 				step();
 				open = await openAttempt(ctx.db, s.pat.user, m2);
@@ -457,26 +710,72 @@ forEachDb('facilitator oversight', (ctx) => {
 				await submitAttempt(ctx.db, s.pat.user, m2, open.attemptId, await answerKey(ctx.db, open.questions, false));
 			}
 			step();
-			expect(await unlockQuiz(ctx.db, s.facilitator, s.pat.enrollmentId, m2, 'Went over the module by phone')).toEqual({ ok: true });
+			expect(await unlockQuiz(ctx.db, s.facilitator, s.pat.enrollmentId, m2, 'Went over the module by phone')).toEqual({
+				ok: true
+			});
 			step();
 			const [sub2] = await completeModule(ctx.db, s.pat.user, m2);
 			step();
-			await gradeReflection(ctx.db, s.facilitator, { submissionId: sub2, outcome: 'satisfactory', feedback: '', rubric: {} });
+			await gradeReflection(ctx.db, s.facilitator, {
+				submissionId: sub2,
+				outcome: 'satisfactory',
+				feedback: '',
+				rubric: {}
+			});
 			step();
 			const sessionId = `s-${s.programId}`;
 			await ctx.db
 				.insertInto('live_sessions')
-				.values({ id: sessionId, program_id: s.programId, title: 'Survivor panel', kind: 'panel', mode: 'in_person', location: 'Room 1', url: null, starts_at: '2026-06-11T23:00:00.000Z', ends_at: '2026-06-12T01:00:00.000Z', capacity: 20, created_by: s.facilitator.id, created_at: clock.iso(), cancelled_at: null })
+				.values({
+					id: sessionId,
+					program_id: s.programId,
+					title: 'Survivor panel',
+					kind: 'panel',
+					mode: 'in_person',
+					location: 'Room 1',
+					url: null,
+					starts_at: '2026-06-11T23:00:00.000Z',
+					ends_at: '2026-06-12T01:00:00.000Z',
+					capacity: 20,
+					created_by: s.facilitator.id,
+					created_at: clock.iso(),
+					cancelled_at: null
+				})
 				.execute();
-			await ctx.db.insertInto('session_registrations').values({ session_id: sessionId, enrollment_id: s.pat.enrollmentId, registered_at: clock.iso(), cancelled_at: null, attendance: null, participation_grade: null, participation_note: null, marked_by: null, marked_at: null }).execute();
+			await ctx.db
+				.insertInto('session_registrations')
+				.values({
+					session_id: sessionId,
+					enrollment_id: s.pat.enrollmentId,
+					registered_at: clock.iso(),
+					cancelled_at: null,
+					attendance: null,
+					participation_grade: null,
+					participation_note: null,
+					marked_by: null,
+					marked_at: null
+				})
+				.execute();
 			step();
-			await ctx.db.updateTable('session_registrations').set({ attendance: 'present', participation_grade: 'good', marked_by: s.facilitator.id, marked_at: clock.iso() }).where('session_id', '=', sessionId).execute();
+			await ctx.db
+				.updateTable('session_registrations')
+				.set({
+					attendance: 'present',
+					participation_grade: 'good',
+					marked_by: s.facilitator.id,
+					marked_at: clock.iso()
+				})
+				.where('session_id', '=', sessionId)
+				.execute();
 			step();
 			expect(await recordFee(ctx.db, s.facilitator, s.pat.enrollmentId, 'waived')).toEqual({ ok: true });
 			step();
 			await addCaseNote(ctx.db, s.facilitator, s.pat.enrollmentId, 'Asked about the panel; attended.');
 			step();
-			await extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, { newDueDate: '2099-02-01', orderReference: 'Order 7' });
+			await extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, {
+				newDueDate: '2099-02-01',
+				orderReference: 'Order 7'
+			});
 			step();
 			expect(await attest(ctx.db, s.pat.user, { typedName: s.pat.legalName, confirmed: true })).toEqual({ ok: true });
 			step();
@@ -488,9 +787,30 @@ forEachDb('facilitator oversight', (ctx) => {
 			const tl = record.timeline;
 			const times = tl.map((e) => Date.parse(e.at));
 			expect(times).toEqual([...times].sort((a, b) => b - a));
-			expect(new Set(tl.map((e) => e.kind))).toEqual(new Set(['referral', 'activation', 'module', 'quiz', 'unlock', 'reflection', 'grade', 'session', 'fee', 'note', 'extension', 'attestation', 'signoff', 'certificate']));
+			expect(new Set(tl.map((e) => e.kind))).toEqual(
+				new Set([
+					'referral',
+					'activation',
+					'module',
+					'quiz',
+					'unlock',
+					'reflection',
+					'grade',
+					'session',
+					'fee',
+					'note',
+					'extension',
+					'attestation',
+					'signoff',
+					'certificate'
+				])
+			);
 			const titles = tl.map((e) => e.title);
-			expect(titles.slice(0, 3)).toEqual([`Certificate ${signed.serial} issued`, 'Completion signed off', 'Signed the attestation']);
+			expect(titles.slice(0, 3)).toEqual([
+				`Certificate ${signed.serial} issued`,
+				'Completion signed off',
+				'Signed the attestation'
+			]);
 			expect(titles).toEqual(
 				expect.arrayContaining([
 					'Referred by the court',
@@ -515,12 +835,24 @@ forEachDb('facilitator oversight', (ctx) => {
 				])
 			);
 			const find = (title: string) => tl.find((e) => e.title === title)!;
-			expect(find('Module 1 reflection, version 1: returned for revision')).toMatchObject({ detail: 'Say what you will change.', by: 'Staff Member', tone: 'warn' });
-			expect(find('Module 2 quiz unlocked for one more attempt')).toMatchObject({ detail: 'Went over the module by phone', by: 'Staff Member' });
-			expect(find('Attendance at "Survivor panel": present')).toMatchObject({ detail: 'Participation: good', by: 'Staff Member' });
+			expect(find('Module 1 reflection, version 1: returned for revision')).toMatchObject({
+				detail: 'Say what you will change.',
+				by: 'Staff Member',
+				tone: 'warn'
+			});
+			expect(find('Module 2 quiz unlocked for one more attempt')).toMatchObject({
+				detail: 'Went over the module by phone',
+				by: 'Staff Member'
+			});
+			expect(find('Attendance at "Survivor panel": present')).toMatchObject({
+				detail: 'Participation: good',
+				by: 'Staff Member'
+			});
 			expect(find('Registered for live session "Survivor panel"').detail).toBe('Session on Jun 11, 2026, 6:00 PM CDT');
 			expect(find('Case note')).toMatchObject({ detail: 'Asked about the panel; attended.', by: 'Staff Member' });
-			expect(find('Due date extended from January 1, 2099 to February 1, 2099')).toMatchObject({ detail: 'Court order Order 7' });
+			expect(find('Due date extended from January 1, 2099 to February 1, 2099')).toMatchObject({
+				detail: 'Court order Order 7'
+			});
 			// Module 1 was complete once its first reflection went in, after the passing attempt (not at the revision).
 			expect(find('Completed Module 1: Module 1').at).toBe(find('Module 1 reflection submitted (version 1)').at);
 			expect(record.row).toMatchObject({ standing: 'completed', extensions: 1 });
@@ -532,7 +864,13 @@ forEachDb('facilitator oversight', (ctx) => {
 			const s = await setup();
 			const [m1, m2] = s.mods;
 			const done = await makeParticipant(ctx.db, s.clerk, s.courtId);
-			for (const sub of await completeModule(ctx.db, done.user, m1)) await gradeReflection(ctx.db, s.facilitator, { submissionId: sub, outcome: 'satisfactory', feedback: '', rubric: {} });
+			for (const sub of await completeModule(ctx.db, done.user, m1))
+				await gradeReflection(ctx.db, s.facilitator, {
+					submissionId: sub,
+					outcome: 'satisfactory',
+					feedback: '',
+					rubric: {}
+				});
 			const locked = await makeParticipant(ctx.db, s.clerk, s.courtId);
 			await completeModule(ctx.db, locked.user, m1);
 			for (let i = 0; i < 3; i++) {
@@ -550,16 +888,55 @@ forEachDb('facilitator oversight', (ctx) => {
 			await unlockQuiz(ctx.db, s.facilitator, unlocked.enrollmentId, m2, 'One more try after a call');
 			const revising = await makeParticipant(ctx.db, s.clerk, s.courtId);
 			const [rsub] = await completeModule(ctx.db, revising.user, m1);
-			await gradeReflection(ctx.db, s.facilitator, { submissionId: rsub, outcome: 'needs_revision', feedback: 'More, please.', rubric: {} });
+			await gradeReflection(ctx.db, s.facilitator, {
+				submissionId: rsub,
+				outcome: 'needs_revision',
+				feedback: 'More, please.',
+				rubric: {}
+			});
 			await heartbeat(ctx.db, revising.user, m2);
 			await recordFee(ctx.db, s.facilitator, revising.enrollmentId, 'paid');
 			const sessionId = `s-${s.programId}`;
 			await ctx.db
 				.insertInto('live_sessions')
-				.values({ id: sessionId, program_id: s.programId, title: 'Panel', kind: 'panel', mode: 'virtual', location: null, url: 'https://meet.test/x', starts_at: clock.iso(), ends_at: clock.iso(), capacity: 9, created_by: s.facilitator.id, created_at: clock.iso(), cancelled_at: null })
+				.values({
+					id: sessionId,
+					program_id: s.programId,
+					title: 'Panel',
+					kind: 'panel',
+					mode: 'virtual',
+					location: null,
+					url: 'https://meet.test/x',
+					starts_at: clock.iso(),
+					ends_at: clock.iso(),
+					capacity: 9,
+					created_by: s.facilitator.id,
+					created_at: clock.iso(),
+					cancelled_at: null
+				})
 				.execute();
-			await ctx.db.insertInto('session_registrations').values({ session_id: sessionId, enrollment_id: done.enrollmentId, registered_at: clock.iso(), cancelled_at: null, attendance: 'present', participation_grade: null, participation_note: null, marked_by: s.facilitator.id, marked_at: clock.iso() }).execute();
-			const ref = await createReferral(ctx.db, s.clerk, { legalName: 'Waiting Activation', dateOfBirth: '1970-02-02', caseNumber: '62-CR-26-WA1', courtId: s.courtId, referralDate: '2026-06-01', dueDate: '2026-09-01' });
+			await ctx.db
+				.insertInto('session_registrations')
+				.values({
+					session_id: sessionId,
+					enrollment_id: done.enrollmentId,
+					registered_at: clock.iso(),
+					cancelled_at: null,
+					attendance: 'present',
+					participation_grade: null,
+					participation_note: null,
+					marked_by: s.facilitator.id,
+					marked_at: clock.iso()
+				})
+				.execute();
+			const ref = await createReferral(ctx.db, s.clerk, {
+				legalName: 'Waiting Activation',
+				dateOfBirth: '1970-02-02',
+				caseNumber: '62-CR-26-WA1',
+				courtId: s.courtId,
+				referralDate: '2026-06-01',
+				dueDate: '2026-09-01'
+			});
 			if (!ref.ok) throw new Error(ref.reason);
 			// Another program, its own curriculum version and settings, in the same batch.
 			const other = await makeProgram(ctx.db, { seatTimePercent: 50, requiredSessionKinds: ['panel'], maxAttempts: 2 });
@@ -581,7 +958,9 @@ forEachDb('facilitator oversight', (ctx) => {
 				expect(await loadCourseState(ctx.db, all[i]), `enrollment ${i} alone`).toEqual(reference);
 			}
 			expect(batched.some((b) => b.modules.some((m) => m.quizLocked))).toBe(true);
-			expect(batched.some((b) => b.requirements.find((r) => r.key === 'sessions' && r.detail === 'Still needed: panel'))).toBe(true);
+			expect(
+				batched.some((b) => b.requirements.find((r) => r.key === 'sessions' && r.detail === 'Still needed: panel'))
+			).toBe(true);
 		});
 
 		it('lists the same rows as one participant at a time would', async () => {
@@ -590,7 +969,12 @@ forEachDb('facilitator oversight', (ctx) => {
 			expect(rows).toHaveLength(6);
 			for (const row of rows) {
 				const e = await enrollment(row.id);
-				const expected: ParticipantRow = participantRow(await referenceCourseState(ctx.db, e), { lastActivityAt: row.lastActivityAt, extensions: 0, today: '2026-06-10', now: clock.now() });
+				const expected: ParticipantRow = participantRow(await referenceCourseState(ctx.db, e), {
+					lastActivityAt: row.lastActivityAt,
+					extensions: 0,
+					today: '2026-06-10',
+					now: clock.now()
+				});
 				expect(row).toEqual(expected);
 			}
 		});
@@ -614,7 +998,8 @@ forEachDb('facilitator oversight', (ctx) => {
 			await makeParticipant(ctx.db, s.clerk, s.courtId);
 			await completeModule(ctx.db, s.pat.user, s.mods[0]);
 			const two = await queriesFor();
-			for (let i = 0; i < 6; i++) await completeModule(ctx.db, (await makeParticipant(ctx.db, s.clerk, s.courtId)).user, s.mods[0]);
+			for (let i = 0; i < 6; i++)
+				await completeModule(ctx.db, (await makeParticipant(ctx.db, s.clerk, s.courtId)).user, s.mods[0]);
 			expect((await participantsOverview(ctx.db, s.facilitator)).rows).toHaveLength(8);
 			expect(await queriesFor()).toBe(two);
 			expect(two).toBeLessThan(20);

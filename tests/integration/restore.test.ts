@@ -3,7 +3,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, writeSync, closeSync, statSync } from 'node:fs';
+import {
+	copyFileSync,
+	existsSync,
+	mkdtempSync,
+	openSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	truncateSync,
+	writeSync,
+	closeSync,
+	statSync
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +56,10 @@ function entries(file: string): number {
 }
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const others = () => readdirSync(tmp).filter((n) => n !== 'live.sqlite' && n !== 'backup.sqlite').sort();
+const others = () =>
+	readdirSync(tmp)
+		.filter((n) => n !== 'live.sqlite' && n !== 'backup.sqlite')
+		.sort();
 
 beforeEach(async () => {
 	tmp = mkdtempSync(join(tmpdir(), 'js-restore-'));
@@ -82,7 +97,9 @@ describe('what restore refuses', () => {
 		const before = sha(live);
 		const r = await restoreSqlite({ target: live, from: backup, now: NOW });
 		expect(r).toMatchObject({ ok: false, reason: 'backup_bad' });
-		expect(!r.ok && r.detail).toMatch(/was not restored: (PRAGMA integrity_check failed|it cannot be read \(database disk image is malformed\))/);
+		expect(!r.ok && r.detail).toMatch(
+			/was not restored: (PRAGMA integrity_check failed|it cannot be read \(database disk image is malformed\))/
+		);
 		expect(sha(live)).toBe(before);
 		expect(others()).toEqual([]);
 	});
@@ -130,7 +147,15 @@ describe('what restore refuses', () => {
 		const h = openDatabase(backup);
 		await migrateToLatest(h.db);
 		for (const outcome of ['valid', 'unknown', 'valid']) {
-			await logVerification(h.db, { id: `v-${outcome}-${Math.random()}`, at: new Date().toISOString(), method: 'api', serial: 'RC-2026-000001', certificate_id: null, outcome, user_id: null });
+			await logVerification(h.db, {
+				id: `v-${outcome}-${Math.random()}`,
+				at: new Date().toISOString(),
+				method: 'api',
+				serial: 'RC-2026-000001',
+				certificate_id: null,
+				outcome,
+				user_id: null
+			});
 		}
 		await h.close();
 		// As it stands the backup restores (both chains verify); a row rewritten afterwards does not.
@@ -158,11 +183,19 @@ describe('what restore refuses', () => {
 
 describe('a restore', () => {
 	it('puts the backup in place, keeps the old database aside, and reports the newest audit entry', async () => {
-		const newestInBackup = (new SQLite(backup, { readonly: true }).prepare('select max(at) as at from audit_log').get() as { at: string }).at;
+		const newestInBackup = (
+			new SQLite(backup, { readonly: true }).prepare('select max(at) as at from audit_log').get() as { at: string }
+		).at;
 		const mode = statSync(live).mode & 0o777;
 		const r = await restoreSqlite({ target: live, from: backup, now: NOW });
 		expect(statSync(live).mode & 0o777).toBe(mode); // not the backup's 0600: the server's user must open it
-		expect(r).toMatchObject({ ok: true, keptAside: `${live}.before-restore-20260302T093000Z`, auditEntries: 20, newestAuditAt: newestInBackup, pending: [] });
+		expect(r).toMatchObject({
+			ok: true,
+			keptAside: `${live}.before-restore-20260302T093000Z`,
+			auditEntries: 20,
+			newestAuditAt: newestInBackup,
+			pending: []
+		});
 		expect(others()).toEqual(['live.sqlite.before-restore-20260302T093000Z']);
 		expect(entries(`${live}.before-restore-20260302T093000Z`)).toBe(27);
 		// The server opens it with its own settings; the data equals the backup's; the chain verifies.

@@ -24,13 +24,19 @@ forEachDb('participant record access', (ctx) => {
 
 	it('gives staff nothing through the participant’s page', async () => {
 		const w = await world();
-		for (const staff of [w.clerk, w.facilitator, w.admin]) expect(await participantRecord(ctx.db, staff)).toBeUndefined();
+		for (const staff of [w.clerk, w.facilitator, w.admin])
+			expect(await participantRecord(ctx.db, staff)).toBeUndefined();
 	});
 
 	it('shows him his own referral, progress, scores, words and grades, and only his', async () => {
 		const w = await world();
 		const r = (await participantRecord(ctx.db, w.him.user))!;
-		expect(r.referral).toMatchObject({ legalName: w.him.legalName, dateOfBirth: w.him.dateOfBirth, caseNumber: w.him.caseNumber.toUpperCase(), status: 'active' });
+		expect(r.referral).toMatchObject({
+			legalName: w.him.legalName,
+			dateOfBirth: w.him.dateOfBirth,
+			caseNumber: w.him.caseNumber.toUpperCase(),
+			status: 'active'
+		});
 		// The number the program gave him at referral (it is printed on his certificate) is his data too.
 		expect(r.referral.registrationNumber).toMatch(/-P-\d{6}$/);
 		expect(r.account.email).toBe(w.him.user.email);
@@ -52,9 +58,15 @@ forEachDb('participant record access', (ctx) => {
 	it('logs each download, and shows nothing once his data has been removed', async () => {
 		const w = await world();
 		await logRecordExport(ctx.db, w.him.user, '10.2.2.2');
-		const rows = await ctx.db.selectFrom('audit_log').select(['actor_id', 'action']).where('action', '=', 'participant.record.export').execute();
+		const rows = await ctx.db
+			.selectFrom('audit_log')
+			.select(['actor_id', 'action'])
+			.where('action', '=', 'participant.record.export')
+			.execute();
 		expect(rows).toEqual([{ actor_id: w.him.user.id, action: 'participant.record.export' }]);
-		const [due] = (await purgeCandidates(ctx.db, new Date('2100-01-01'))).filter((c) => c.enrollmentId === w.him.enrollmentId);
+		const [due] = (await purgeCandidates(ctx.db, new Date('2100-01-01'))).filter(
+			(c) => c.enrollmentId === w.him.enrollmentId
+		);
 		expect((await purgeEnrollment(ctx.db, due)).purged).toBe(true);
 		expect(await participantRecord(ctx.db, w.him.user)).toBeUndefined();
 	});

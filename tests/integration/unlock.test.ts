@@ -31,16 +31,27 @@ forEachDb('quiz unlock', (ctx) => {
 		const other = await makeProgram(ctx.db);
 		const outsider = await makeStaff(ctx.db, ['facilitator'], { programId: other.programId });
 		for (const who of [outsider, s.clerk, s.pat.user]) {
-			expect(await unlockQuiz(ctx.db, who, s.pat.enrollmentId, s.m1, 'He asked for help')).toEqual({ ok: false, reason: 'not_found' });
+			expect(await unlockQuiz(ctx.db, who, s.pat.enrollmentId, s.m1, 'He asked for help')).toEqual({
+				ok: false,
+				reason: 'not_found'
+			});
 		}
 		expect(await openAttempt(ctx.db, s.pat.user, s.m1)).toEqual({ ok: false, reason: 'quiz_locked' });
 	});
 
 	it('requires a reason, and refuses a quiz that is not locked', async () => {
 		const s = await lockedSetup();
-		expect(await unlockQuiz(ctx.db, s.facilitator, s.pat.enrollmentId, s.m1, '  ')).toEqual({ ok: false, reason: 'reason_required' });
-		expect(await unlockQuiz(ctx.db, s.facilitator, s.pat.enrollmentId, s.m1, 'Reviewed the module with him by phone')).toEqual({ ok: true });
-		expect(await unlockQuiz(ctx.db, s.facilitator, s.pat.enrollmentId, s.m1, 'Again')).toEqual({ ok: false, reason: 'not_locked' });
+		expect(await unlockQuiz(ctx.db, s.facilitator, s.pat.enrollmentId, s.m1, '  ')).toEqual({
+			ok: false,
+			reason: 'reason_required'
+		});
+		expect(
+			await unlockQuiz(ctx.db, s.facilitator, s.pat.enrollmentId, s.m1, 'Reviewed the module with him by phone')
+		).toEqual({ ok: true });
+		expect(await unlockQuiz(ctx.db, s.facilitator, s.pat.enrollmentId, s.m1, 'Again')).toEqual({
+			ok: false,
+			reason: 'not_locked'
+		});
 	});
 
 	it('gives exactly one more attempt, and audits who and why', async () => {
@@ -53,7 +64,11 @@ forEachDb('quiz unlock', (ctx) => {
 		expect(await openAttempt(ctx.db, s.pat.user, s.m1)).toEqual({ ok: false, reason: 'quiz_locked' });
 		const state = await loadCourseState(ctx.db, (await findOwnEnrollment(ctx.db, s.pat.user))!);
 		expect(state.modules[0]).toMatchObject({ attemptsUsed: 4, attemptsAllowed: 4, quizLocked: true });
-		const entry = await ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'quiz.unlock').executeTakeFirstOrThrow();
+		const entry = await ctx.db
+			.selectFrom('audit_log')
+			.selectAll()
+			.where('action', '=', 'quiz.unlock')
+			.executeTakeFirstOrThrow();
 		expect(entry).toMatchObject({ actor_id: s.facilitator.id, target_id: s.pat.enrollmentId });
 		const unlock = await ctx.db.selectFrom('quiz_unlocks').selectAll().executeTakeFirstOrThrow();
 		expect(unlock.reason).toBe('Reviewed the module with him by phone');

@@ -12,7 +12,11 @@ import { PG_TEST_URL } from '../../src/lib/server/testing/test-db';
 import { clock } from '../../src/lib/server/clock';
 import { newId } from '../../src/lib/server/ids';
 import { makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
-import { logVerification, verificationDigest, verifyVerificationChain } from '../../src/lib/server/verification/verification-log';
+import {
+	logVerification,
+	verificationDigest,
+	verifyVerificationChain
+} from '../../src/lib/server/verification/verification-log';
 import { verifyByCode } from '../../src/lib/server/verification/verification.service';
 import { forEachDb } from './helpers';
 
@@ -24,13 +28,21 @@ forEachDb('verification log', (ctx) => {
 		const clerk = await makeStaff(ctx.db, ['court'], { courtId: p.courtId });
 		clock.set(new Date('2026-06-10T15:00:00.000Z'));
 		const answers = await Promise.all(
-			Array.from({ length: 40 }, (_, i) => verifyByCode(ctx.db, `TP-2026-${String(i).padStart(6, '0')}`, 'a'.repeat(26), { method: 'api', userId: i === 0 ? clerk.id : null, ip: `10.7.0.${i}` }))
+			Array.from({ length: 40 }, (_, i) =>
+				verifyByCode(ctx.db, `TP-2026-${String(i).padStart(6, '0')}`, 'a'.repeat(26), {
+					method: 'api',
+					userId: i === 0 ? clerk.id : null,
+					ip: `10.7.0.${i}`
+				})
+			)
 		);
 		expect(answers.every((a) => a.outcome === 'unknown')).toBe(true);
 		const logged = await rows();
 		expect(logged).toHaveLength(40);
 		expect(new Set(logged.map((r) => r.serial)).size).toBe(40);
-		expect(logged.every((r) => r.outcome === 'unknown' && r.method === 'api' && r.at === '2026-06-10T15:00:00.000Z')).toBe(true);
+		expect(
+			logged.every((r) => r.outcome === 'unknown' && r.method === 'api' && r.at === '2026-06-10T15:00:00.000Z')
+		).toBe(true);
 		expect(logged.filter((r) => r.user_id === clerk.id)).toHaveLength(1);
 
 		// Later ones (a new batch) are logged too.
@@ -39,8 +51,20 @@ forEachDb('verification log', (ctx) => {
 	});
 
 	it('does not lose the other rows of a batch when one row cannot be written', async () => {
-		const row = (userId: string | null) => ({ id: newId(), at: clock.iso(), method: 'api' as const, serial: 'TP-2026-000001', certificate_id: null, outcome: 'unknown', user_id: userId });
-		const results = await Promise.allSettled([logVerification(ctx.db, row(null)), logVerification(ctx.db, row('no-such-user')), logVerification(ctx.db, row(null))]);
+		const row = (userId: string | null) => ({
+			id: newId(),
+			at: clock.iso(),
+			method: 'api' as const,
+			serial: 'TP-2026-000001',
+			certificate_id: null,
+			outcome: 'unknown',
+			user_id: userId
+		});
+		const results = await Promise.allSettled([
+			logVerification(ctx.db, row(null)),
+			logVerification(ctx.db, row('no-such-user')),
+			logVerification(ctx.db, row(null))
+		]);
 		expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
 		expect(await rows()).toHaveLength(2);
 	});
@@ -49,7 +73,15 @@ forEachDb('verification log', (ctx) => {
 // The log is a hash chain (verification-log.ts, migration 0021): audit:verify names the first
 // broken row whether a row was changed, deleted or inserted, and two writers never fork it.
 forEachDb('verification log chain', (ctx) => {
-	const row = (i: number) => ({ id: newId(), at: clock.iso(), method: 'typed' as const, serial: `TP-2026-${String(i).padStart(6, '0')}`, certificate_id: null, outcome: 'unknown', user_id: null });
+	const row = (i: number) => ({
+		id: newId(),
+		at: clock.iso(),
+		method: 'typed' as const,
+		serial: `TP-2026-${String(i).padStart(6, '0')}`,
+		certificate_id: null,
+		outcome: 'unknown',
+		user_id: null
+	});
 	async function logMany(n: number, db = ctx.db) {
 		await Promise.all(Array.from({ length: n }, (_, i) => logVerification(db, row(i))));
 	}
@@ -64,7 +96,9 @@ forEachDb('verification log chain', (ctx) => {
 
 	it('refuses an UPDATE or a DELETE of a logged verification', async () => {
 		await logMany(2);
-		await expect(ctx.db.updateTable('verification_log').set({ outcome: 'valid' }).where('seq', '=', 1).execute()).rejects.toThrow(/append-only/);
+		await expect(
+			ctx.db.updateTable('verification_log').set({ outcome: 'valid' }).where('seq', '=', 1).execute()
+		).rejects.toThrow(/append-only/);
 		await expect(ctx.db.deleteFrom('verification_log').where('seq', '=', 2).execute()).rejects.toThrow(/append-only/);
 	});
 
@@ -88,7 +122,9 @@ forEachDb('verification log chain', (ctx) => {
 			await Promise.all([logMany(60), logMany(60, other.db), logMany(5), logMany(5, other.db)]);
 			const report = await verifyVerificationChain(ctx.db);
 			expect(report).toEqual({ ok: true, entries: 130, problems: [] });
-			const seqs = (await ctx.db.selectFrom('verification_log').select('seq').orderBy('seq').execute()).map((r) => Number(r.seq));
+			const seqs = (await ctx.db.selectFrom('verification_log').select('seq').orderBy('seq').execute()).map((r) =>
+				Number(r.seq)
+			);
 			expect(seqs).toEqual(Array.from({ length: 130 }, (_, i) => i + 1));
 		} finally {
 			await other.close();
@@ -107,9 +143,17 @@ forEachDb('verification log chain', (ctx) => {
 	it('names the row after one that was changed with its hash recomputed', async () => {
 		await logMany(4);
 		await dropGuards();
-		const { hash: _h, ...r } = await ctx.db.selectFrom('verification_log').selectAll().where('seq', '=', 2).executeTakeFirstOrThrow();
+		const { hash: _h, ...r } = await ctx.db
+			.selectFrom('verification_log')
+			.selectAll()
+			.where('seq', '=', 2)
+			.executeTakeFirstOrThrow();
 		const forged = { ...r, seq: Number(r.seq), outcome: 'valid' };
-		await ctx.db.updateTable('verification_log').set({ outcome: 'valid', hash: verificationDigest(forged) }).where('seq', '=', 2).execute();
+		await ctx.db
+			.updateTable('verification_log')
+			.set({ outcome: 'valid', hash: verificationDigest(forged) })
+			.where('seq', '=', 2)
+			.execute();
 		const report = await verifyVerificationChain(ctx.db);
 		expect(report.problems[0]).toEqual({ seq: 3, problem: expect.stringMatching(/does not link/) });
 	});
@@ -118,7 +162,10 @@ forEachDb('verification log chain', (ctx) => {
 		await logMany(5);
 		await dropGuards();
 		await ctx.db.deleteFrom('verification_log').where('seq', '=', 2).execute();
-		expect((await verifyVerificationChain(ctx.db)).problems[0]).toEqual({ seq: 2, problem: expect.stringMatching(/missing/) });
+		expect((await verifyVerificationChain(ctx.db)).problems[0]).toEqual({
+			seq: 2,
+			problem: expect.stringMatching(/missing/)
+		});
 		await ctx.db.deleteFrom('verification_log').where('seq', '=', 5).execute();
 		const report = await verifyVerificationChain(ctx.db);
 		expect(report.problems.at(-1)).toEqual({ seq: 5, problem: expect.stringMatching(/removed/) });
@@ -128,7 +175,10 @@ forEachDb('verification log chain', (ctx) => {
 		await logMany(3);
 		const last = await ctx.db.selectFrom('verification_log').selectAll().where('seq', '=', 3).executeTakeFirstOrThrow();
 		const forged = { ...row(9), seq: 4, prev_hash: last.hash };
-		await ctx.db.insertInto('verification_log').values({ ...forged, hash: verificationDigest(forged) }).execute();
+		await ctx.db
+			.insertInto('verification_log')
+			.values({ ...forged, hash: verificationDigest(forged) })
+			.execute();
 		const report = await verifyVerificationChain(ctx.db);
 		expect(report.ok).toBe(false);
 		expect(report.problems).toEqual([{ seq: 4, problem: expect.stringMatching(/inserted/) }]);
@@ -136,8 +186,15 @@ forEachDb('verification log chain', (ctx) => {
 
 	it('chains the rows logged before migration 0021, oldest first', async () => {
 		await m0021.down(ctx.db as unknown as Kysely<any>);
-		for (const [i, at] of ['2026-01-02T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-03T00:00:00.000Z'].entries()) {
-			await (ctx.db as unknown as Kysely<any>).insertInto('verification_log').values({ ...row(i), at }).execute();
+		for (const [i, at] of [
+			'2026-01-02T00:00:00.000Z',
+			'2026-01-01T00:00:00.000Z',
+			'2026-01-03T00:00:00.000Z'
+		].entries()) {
+			await (ctx.db as unknown as Kysely<any>)
+				.insertInto('verification_log')
+				.values({ ...row(i), at })
+				.execute();
 		}
 		await m0021.up(ctx.db as unknown as Kysely<any>);
 		const rows = await ctx.db.selectFrom('verification_log').select(['seq', 'at']).orderBy('seq').execute();

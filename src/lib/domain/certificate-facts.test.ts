@@ -109,11 +109,21 @@ describe('version 2: RFC 8785', () => {
 		const decomposed = { ...v2, participantName: 'Jose\u0301 Rami\u0301rez' };
 		expect(canonicalFacts(decomposed)).not.toBe(canonicalFacts(v2));
 		expect(factsProblems(decomposed)).toEqual(['participantName must be in Unicode NFC']);
-		expect(factsProblems({ ...v2, attestation: { ...v2.attestation, name: 'Jose\u0301' } })).toEqual(['attestation.name must be in Unicode NFC']);
+		expect(factsProblems({ ...v2, attestation: { ...v2.attestation, name: 'Jose\u0301' } })).toEqual([
+			'attestation.name must be in Unicode NFC'
+		]);
 	});
 
 	it('names what is wrong with the version 2 facts', () => {
-		const bad = { ...v2, registrationNumber: ' ', county: '', requiredSeconds: 1.5, offenceDate: '13/02/2026', providerPhone: '', attestationText: '' };
+		const bad = {
+			...v2,
+			registrationNumber: ' ',
+			county: '',
+			requiredSeconds: 1.5,
+			offenceDate: '13/02/2026',
+			providerPhone: '',
+			attestationText: ''
+		};
 		expect(factsProblems(bad)).toEqual([
 			'registrationNumber is required',
 			'county is required',

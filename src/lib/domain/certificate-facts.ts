@@ -192,7 +192,8 @@ function v2Problems(f: CertificateFactsV2): string[] {
 		if (f[k] !== null && (typeof f[k] !== 'string' || f[k].trim() === '')) p.push(`${k} must be text or null`);
 	}
 	if (f.offenceDate !== null && !ISO_DATE.test(f.offenceDate)) p.push('offenceDate must be YYYY-MM-DD or null');
-	if (!Number.isSafeInteger(f.requiredSeconds) || f.requiredSeconds < 0) p.push('requiredSeconds must be a whole number of seconds');
+	if (!Number.isSafeInteger(f.requiredSeconds) || f.requiredSeconds < 0)
+		p.push('requiredSeconds must be a whole number of seconds');
 	// JCS signs the bytes as they are: text not in NFC would not match the same name typed again.
 	const texts: [string, unknown][] = [...Object.entries(f), ['attestation.name', f.attestation?.name]];
 	for (const [k, value] of texts) {

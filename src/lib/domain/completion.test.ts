@@ -1,8 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCompletion, moduleComplete, readyForAttestation, readyForSignoff, type CompletionEvidence, type ModuleEvidence } from './completion';
+import {
+	evaluateCompletion,
+	moduleComplete,
+	readyForAttestation,
+	readyForSignoff,
+	type CompletionEvidence,
+	type ModuleEvidence
+} from './completion';
 
-const done: ModuleEvidence = { moduleId: 'm1', position: 1, title: 'One', seatSeconds: 600, requiredSeconds: 600, quizPassed: true, bestScore: 90, reflections: [{ promptId: 'p', status: 'satisfactory' }] };
-const evidence = (over: Partial<CompletionEvidence> = {}): CompletionEvidence => ({ modules: [done, { ...done, moduleId: 'm2', position: 2 }], requiredSessionKinds: [], attendedKinds: [], feeRequired: true, feeStatus: 'paid', attested: true, ...over });
+const done: ModuleEvidence = {
+	moduleId: 'm1',
+	position: 1,
+	title: 'One',
+	seatSeconds: 600,
+	requiredSeconds: 600,
+	quizPassed: true,
+	bestScore: 90,
+	reflections: [{ promptId: 'p', status: 'satisfactory' }]
+};
+const evidence = (over: Partial<CompletionEvidence> = {}): CompletionEvidence => ({
+	modules: [done, { ...done, moduleId: 'm2', position: 2 }],
+	requiredSessionKinds: [],
+	attendedKinds: [],
+	feeRequired: true,
+	feeStatus: 'paid',
+	attested: true,
+	...over
+});
 
 describe('completion rules', () => {
 	it('refuses a module short of its seat time, without a passed quiz, or without a reflection', () => {
@@ -25,7 +49,11 @@ describe('completion rules', () => {
 
 	it('requires each required session kind to have been attended', () => {
 		expect(readyForSignoff(evaluateCompletion(evidence({ requiredSessionKinds: ['survivor panel'] })))).toBe(false);
-		expect(readyForSignoff(evaluateCompletion(evidence({ requiredSessionKinds: ['survivor panel'], attendedKinds: ['survivor panel'] })))).toBe(true);
+		expect(
+			readyForSignoff(
+				evaluateCompletion(evidence({ requiredSessionKinds: ['survivor panel'], attendedKinds: ['survivor panel'] }))
+			)
+		).toBe(true);
 	});
 
 	it('allows the attestation before it is signed, and sign-off only after', () => {

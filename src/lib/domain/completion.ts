@@ -41,12 +41,47 @@ export function evaluateCompletion(e: CompletionEvidence): Requirement[] {
 	const satisfactory = reflections.filter((r) => r.status === 'satisfactory').length;
 	const missingKinds = e.requiredSessionKinds.filter((k) => !e.attendedKinds.includes(k));
 	return [
-		{ key: 'modules', label: 'Every module completed with its minimum seat time', met: e.modules.length > 0 && done === e.modules.length, detail: `${done} of ${e.modules.length} modules` },
-		{ key: 'quizzes', label: 'Every module quiz passed', met: e.modules.length > 0 && passed === e.modules.length, detail: `${passed} of ${e.modules.length} quizzes` },
-		{ key: 'reflections', label: 'Every reflection graded satisfactory', met: satisfactory === reflections.length, detail: `${satisfactory} of ${reflections.length} reflections` },
-		{ key: 'sessions', label: 'Required live sessions attended', met: missingKinds.length === 0, detail: e.requiredSessionKinds.length === 0 ? 'None required' : missingKinds.length ? `Still needed: ${missingKinds.map(sessionKindLabel).join(', ')}` : 'All attended' },
-		{ key: 'fee', label: 'Program fee paid or waived', met: !e.feeRequired || e.feeStatus !== 'unpaid', detail: e.feeRequired ? e.feeStatus : 'Not required' },
-		{ key: 'attestation', label: 'Attestation signed', met: e.attested, detail: e.attested ? 'Signed' : 'Not yet signed' }
+		{
+			key: 'modules',
+			label: 'Every module completed with its minimum seat time',
+			met: e.modules.length > 0 && done === e.modules.length,
+			detail: `${done} of ${e.modules.length} modules`
+		},
+		{
+			key: 'quizzes',
+			label: 'Every module quiz passed',
+			met: e.modules.length > 0 && passed === e.modules.length,
+			detail: `${passed} of ${e.modules.length} quizzes`
+		},
+		{
+			key: 'reflections',
+			label: 'Every reflection graded satisfactory',
+			met: satisfactory === reflections.length,
+			detail: `${satisfactory} of ${reflections.length} reflections`
+		},
+		{
+			key: 'sessions',
+			label: 'Required live sessions attended',
+			met: missingKinds.length === 0,
+			detail:
+				e.requiredSessionKinds.length === 0
+					? 'None required'
+					: missingKinds.length
+						? `Still needed: ${missingKinds.map(sessionKindLabel).join(', ')}`
+						: 'All attended'
+		},
+		{
+			key: 'fee',
+			label: 'Program fee paid or waived',
+			met: !e.feeRequired || e.feeStatus !== 'unpaid',
+			detail: e.feeRequired ? e.feeStatus : 'Not required'
+		},
+		{
+			key: 'attestation',
+			label: 'Attestation signed',
+			met: e.attested,
+			detail: e.attested ? 'Signed' : 'Not yet signed'
+		}
 	];
 }
 

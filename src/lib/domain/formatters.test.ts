@@ -8,7 +8,13 @@ describe('formatters built once', () => {
 		expect(dateTimeFormat('en-US', { timeZone: 'America/Chicago', dateStyle: 'medium' })).toBe(a);
 		expect(dateTimeFormat('en-US', { timeZone: 'UTC', dateStyle: 'medium' })).not.toBe(a);
 		expect(a.format(new Date('2026-07-01T23:00:00Z'))).toBe('Jul 1, 2026');
-		expect(formatPart(dateTimeFormat('en-US', { timeZone: 'America/Chicago', timeZoneName: 'short' }), new Date('2026-01-15T12:00:00Z'), 'timeZoneName')).toBe('CST');
+		expect(
+			formatPart(
+				dateTimeFormat('en-US', { timeZone: 'America/Chicago', timeZoneName: 'short' }),
+				new Date('2026-01-15T12:00:00Z'),
+				'timeZoneName'
+			)
+		).toBe('CST');
 	});
 
 	it('knows IANA zones and refuses others', () => {

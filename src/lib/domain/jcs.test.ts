@@ -30,7 +30,9 @@ describe('JCS gives RFC 8785 output', () => {
 			'{ "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],' +
 				' "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/", "literals": [null, true, false] }'
 		);
-		expect(jcs(input)).toBe('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
+		expect(jcs(input)).toBe(
+			'{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}'
+		);
 	});
 
 	it('sorts member names by UTF-16 code units, not code points (§3.2.3)', () => {
@@ -40,15 +42,27 @@ describe('JCS gives RFC 8785 output', () => {
 		);
 		const out = jcs(input);
 		// (Read the order from the text: JSON.parse would put the integer-like name "1" first.)
-		expect([...out.matchAll(/:"([^"]*)"/g)].map((m) => m[1])).toEqual(['Carriage Return', 'One', 'Control', 'Latin Small Letter O With Diaeresis', 'Euro Sign', 'Emoji: Grinning Face', 'Hebrew Letter Dalet With Dagesh']);
+		expect([...out.matchAll(/:"([^"]*)"/g)].map((m) => m[1])).toEqual([
+			'Carriage Return',
+			'One',
+			'Control',
+			'Latin Small Letter O With Diaeresis',
+			'Euro Sign',
+			'Emoji: Grinning Face',
+			'Hebrew Letter Dalet With Dagesh'
+		]);
 		// The emoji (U+1F600, D83D DE00 in UTF-16) comes before U+FB33: a code-point sort would swap them.
 		expect(out.indexOf('😀')).toBeLessThan(out.indexOf('\ufb33'));
 		// U+0080 is written as itself; only U+0000–U+001F are escaped.
-		expect(out).toBe('{"\\r":"Carriage Return","1":"One","\u0080":"Control","ö":"Latin Small Letter O With Diaeresis","€":"Euro Sign","😀":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}');
+		expect(out).toBe(
+			'{"\\r":"Carriage Return","1":"One","\u0080":"Control","ö":"Latin Small Letter O With Diaeresis","€":"Euro Sign","😀":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}'
+		);
 	});
 
 	it('sorts nested objects too, and keeps array order', () => {
-		expect(jcs({ z: [{ b: 2, a: 1 }, 3], a: { d: null, c: 'x' } })).toBe('{"a":{"c":"x","d":null},"z":[{"a":1,"b":2},3]}');
+		expect(jcs({ z: [{ b: 2, a: 1 }, 3], a: { d: null, c: 'x' } })).toBe(
+			'{"a":{"c":"x","d":null},"z":[{"a":1,"b":2},3]}'
+		);
 	});
 
 	// Appendix B, Table 1: IEEE 754 bits → the JSON text JCS writes.
@@ -84,7 +98,9 @@ describe('JCS gives RFC 8785 output', () => {
 	});
 
 	it('encodes as UTF-8 without a byte-order mark, non-ASCII as raw characters', () => {
-		expect(Buffer.from(jcsBytes({ n: 'é€😀' })).toString('hex')).toBe(Buffer.from('{"n":"é€😀"}', 'utf8').toString('hex'));
+		expect(Buffer.from(jcsBytes({ n: 'é€😀' })).toString('hex')).toBe(
+			Buffer.from('{"n":"é€😀"}', 'utf8').toString('hex')
+		);
 		expect(jcsBytes({})[0]).toBe(0x7b);
 	});
 

@@ -38,16 +38,24 @@ function layout(rows: [string, string, number][], direction: Layout['direction']
 }
 
 const LAYOUTS = [
-	layout(QWERTY_ROWS, (a, b) => {
-		const dr = b.row - a.row;
-		const dx = b.x - a.x;
-		return (dr === 0 && Math.abs(dx) === 1) || (Math.abs(dr) === 1 && Math.abs(dx) === 0.5) ? `${dr},${dx}` : null;
-	}, 6),
-	layout(KEYPAD_ROWS, (a, b) => {
-		const dr = b.row - a.row;
-		const dx = b.x - a.x;
-		return Math.abs(dr) <= 1 && Math.abs(dx) <= 1 && (dr !== 0 || dx !== 0) ? `${dr},${dx}` : null;
-	}, 8)
+	layout(
+		QWERTY_ROWS,
+		(a, b) => {
+			const dr = b.row - a.row;
+			const dx = b.x - a.x;
+			return (dr === 0 && Math.abs(dx) === 1) || (Math.abs(dr) === 1 && Math.abs(dx) === 0.5) ? `${dr},${dx}` : null;
+		},
+		6
+	),
+	layout(
+		KEYPAD_ROWS,
+		(a, b) => {
+			const dr = b.row - a.row;
+			const dx = b.x - a.x;
+			return Math.abs(dr) <= 1 && Math.abs(dx) <= 1 && (dr !== 0 || dx !== 0) ? `${dr},${dx}` : null;
+		},
+		8
+	)
 ];
 
 /** Offers every walk of three or more keys that starts at i (characters already lower case). */

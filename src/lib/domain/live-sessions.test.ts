@@ -32,16 +32,27 @@ describe('live session rules', () => {
 
 	it('accepts a sound plan and names the field of an unsound one', () => {
 		expect(checkSessionPlan(plan(), now)).toBeNull();
-		expect(checkSessionPlan(plan({ startsAt: '2026-11-10T14:00:00.000Z', endsAt: '2026-11-10T16:00:00.000Z' }), now)).toBeNull(); // under way
+		expect(
+			checkSessionPlan(plan({ startsAt: '2026-11-10T14:00:00.000Z', endsAt: '2026-11-10T16:00:00.000Z' }), now)
+		).toBeNull(); // under way
 		expect(checkSessionPlan(plan({ capacity: 501 }), now)).toEqual({ field: 'capacity', problem: 'capacity' });
 		expect(checkSessionPlan(plan({ capacity: 2.5 }), now)).toEqual({ field: 'capacity', problem: 'capacity' });
-		expect(checkSessionPlan(plan({ startsAt: '2028-01-01T00:00:00.000Z', endsAt: '2028-01-01T02:00:00.000Z' }), now)).toEqual({ field: 'startsAt', problem: 'too_far' });
+		expect(
+			checkSessionPlan(plan({ startsAt: '2028-01-01T00:00:00.000Z', endsAt: '2028-01-01T02:00:00.000Z' }), now)
+		).toEqual({ field: 'startsAt', problem: 'too_far' });
 		expect(checkSessionPlan(plan({ startsAt: null }), now)).toEqual({ field: 'startsAt', problem: 'bad_time' });
 		expect(checkSessionPlan(plan({ mode: 'hybrid' }), now)).toEqual({ field: 'mode', problem: 'mode' });
 	});
 
 	it('takes only https links without credentials', () => {
 		expect(isHttpsUrl('https://meet.example.org/abc?pwd=1')).toBe(true);
-		for (const bad of ['http://meet.example.org', 'javascript:alert(1)', 'https://user:pw@meet.example.org', 'meet.example.org', 'data:text/html,x']) expect(isHttpsUrl(bad)).toBe(false);
+		for (const bad of [
+			'http://meet.example.org',
+			'javascript:alert(1)',
+			'https://user:pw@meet.example.org',
+			'meet.example.org',
+			'data:text/html,x'
+		])
+			expect(isHttpsUrl(bad)).toBe(false);
 	});
 });

@@ -7,7 +7,14 @@
  * "survivor panel") would make a requirement silently impossible to meet. Adding a kind is a
  * one-line change here (and its label); stored values are these keys.
  */
-export const SESSION_KINDS = ['survivor_panel', 'community_impact', 'health_education', 'legal_consequences', 'group_discussion', 'other'] as const;
+export const SESSION_KINDS = [
+	'survivor_panel',
+	'community_impact',
+	'health_education',
+	'legal_consequences',
+	'group_discussion',
+	'other'
+] as const;
 export type SessionKind = (typeof SESSION_KINDS)[number];
 
 export const SESSION_KIND_LABELS: Record<SessionKind, string> = {
@@ -28,7 +35,12 @@ export type SessionMode = (typeof SESSION_MODES)[number];
 
 export const ATTENDANCE = ['present', 'late', 'left_early', 'absent'] as const;
 export type Attendance = (typeof ATTENDANCE)[number];
-export const ATTENDANCE_LABELS: Record<Attendance, string> = { present: 'Present', late: 'Late', left_early: 'Left early', absent: 'Absent' };
+export const ATTENDANCE_LABELS: Record<Attendance, string> = {
+	present: 'Present',
+	late: 'Late',
+	left_early: 'Left early',
+	absent: 'Absent'
+};
 
 /**
  * Participation, a short fixed scale a facilitator can give at a glance on a tablet:
@@ -38,7 +50,12 @@ export const ATTENDANCE_LABELS: Record<Attendance, string> = { present: 'Present
  */
 export const PARTICIPATION_GRADES = ['strong', 'adequate', 'minimal', 'none'] as const;
 export type ParticipationGrade = (typeof PARTICIPATION_GRADES)[number];
-export const PARTICIPATION_LABELS: Record<ParticipationGrade, string> = { strong: 'Strong', adequate: 'Adequate', minimal: 'Minimal', none: 'None' };
+export const PARTICIPATION_LABELS: Record<ParticipationGrade, string> = {
+	strong: 'Strong',
+	adequate: 'Adequate',
+	minimal: 'Minimal',
+	none: 'None'
+};
 
 /** Whether a marked attendance counts toward completion: present always, late per program setting. */
 export function attendanceCounts(attendance: string | null, lateCountsAsPresent: boolean): boolean {
@@ -47,7 +64,10 @@ export function attendanceCounts(attendance: string | null, lateCountsAsPresent:
 
 export type SessionStatus = 'cancelled' | 'upcoming' | 'in_progress' | 'ended';
 
-export function sessionStatus(s: { starts_at: string; ends_at: string; cancelled_at: string | null }, now: Date): SessionStatus {
+export function sessionStatus(
+	s: { starts_at: string; ends_at: string; cancelled_at: string | null },
+	now: Date
+): SessionStatus {
 	if (s.cancelled_at) return 'cancelled';
 	const t = now.getTime();
 	if (t < Date.parse(s.starts_at)) return 'upcoming';
@@ -105,7 +125,8 @@ export function checkSessionPlan(p: SessionPlan, now: Date): { field: PlanField;
 	if (end - start > MAX_SESSION_HOURS * 3_600_000) return { field: 'endsAt', problem: 'too_long' };
 	if (end <= now.getTime()) return { field: 'endsAt', problem: 'already_over' };
 	if (start - now.getTime() > MAX_DAYS_AHEAD * 86_400_000) return { field: 'startsAt', problem: 'too_far' };
-	if (!Number.isInteger(p.capacity) || p.capacity < 1 || p.capacity > MAX_CAPACITY) return { field: 'capacity', problem: 'capacity' };
+	if (!Number.isInteger(p.capacity) || p.capacity < 1 || p.capacity > MAX_CAPACITY)
+		return { field: 'capacity', problem: 'capacity' };
 	return null;
 }
 

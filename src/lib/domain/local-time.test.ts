@@ -15,7 +15,8 @@ describe('program-local times', () => {
 	});
 
 	it('refuses what is not a real date and time', () => {
-		for (const bad of ['2026-02-30T18:00', '2026-13-01T10:00', '2026-01-01T24:00', '2026-01-01 10:00', '', 'tomorrow']) expect(zonedToUtc(bad, 'America/Chicago')).toBeNull();
+		for (const bad of ['2026-02-30T18:00', '2026-13-01T10:00', '2026-01-01T24:00', '2026-01-01 10:00', '', 'tomorrow'])
+			expect(zonedToUtc(bad, 'America/Chicago')).toBeNull();
 	});
 
 	it('round-trips through the value a datetime-local input takes', () => {
@@ -24,8 +25,12 @@ describe('program-local times', () => {
 	});
 
 	it('formats a session as people where it runs read it', () => {
-		expect(formatSessionTime('2026-11-13T00:00:00.000Z', '2026-11-13T02:30:00.000Z', 'America/Chicago')).toBe('Thu, Nov 12, 2026, 6:00 – 8:30 PM CST');
-		expect(formatSessionTime('2026-07-01T23:00:00.000Z', '2026-07-02T01:00:00.000Z', 'America/Chicago')).toBe('Wed, Jul 1, 2026, 6:00 – 8:00 PM CDT');
+		expect(formatSessionTime('2026-11-13T00:00:00.000Z', '2026-11-13T02:30:00.000Z', 'America/Chicago')).toBe(
+			'Thu, Nov 12, 2026, 6:00 – 8:30 PM CST'
+		);
+		expect(formatSessionTime('2026-07-01T23:00:00.000Z', '2026-07-02T01:00:00.000Z', 'America/Chicago')).toBe(
+			'Wed, Jul 1, 2026, 6:00 – 8:00 PM CDT'
+		);
 		expect(zoneName('America/Chicago')).toBe('Central Time (America/Chicago)');
 	});
 });

@@ -15,7 +15,8 @@ export function zonedToUtc(local: string, timeZone: string): string | null {
 	if (!m) return null;
 	const [y, mo, d, h, mi] = m.slice(1).map(Number);
 	const check = new Date(Date.UTC(y, mo - 1, d, h, mi));
-	if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59) return null;
+	if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59)
+		return null;
 	return new Date(new TZDate(y, mo - 1, d, h, mi, timeZone).getTime()).toISOString();
 }
 
@@ -29,14 +30,28 @@ export function utcToZoned(iso: string, timeZone: string): string {
 
 /** "Tue, Nov 24, 2026, 6:00 – 8:30 PM CST": when a session runs, as people where it runs read it. */
 export function formatSessionTime(startIso: string, endIso: string, timeZone: string): string {
-	const range = dateTimeFormat('en-US', { timeZone, weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' });
-	const zone = formatPart(dateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }), new Date(startIso), 'timeZoneName') ?? timeZone;
+	const range = dateTimeFormat('en-US', {
+		timeZone,
+		weekday: 'short',
+		month: 'short',
+		day: 'numeric',
+		year: 'numeric',
+		hour: 'numeric',
+		minute: '2-digit'
+	});
+	const zone =
+		formatPart(dateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }), new Date(startIso), 'timeZoneName') ??
+		timeZone;
 	// formatRange collapses the shared date; the narrow no-break spaces ICU uses are normalised for readers and tests.
 	return `${range.formatRange(new Date(startIso), new Date(endIso)).replace(/[\u202f\u2009]/g, ' ')} ${zone}`;
 }
 
 /** "Central Time (America/Chicago)": the zone as people say it, with its exact name. */
 export function zoneName(timeZone: string): string {
-	const generic = formatPart(dateTimeFormat('en-US', { timeZone, timeZoneName: 'longGeneric' }), new Date(), 'timeZoneName');
+	const generic = formatPart(
+		dateTimeFormat('en-US', { timeZone, timeZoneName: 'longGeneric' }),
+		new Date(),
+		'timeZoneName'
+	);
 	return generic && generic !== timeZone ? `${generic} (${timeZone})` : timeZone;
 }

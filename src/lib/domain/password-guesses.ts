@@ -33,7 +33,8 @@ export function contextWords(values: string[]): SortedWords {
 	const words = new Set<string>();
 	for (const value of values) {
 		const v = normalisePassword(value).trim();
-		for (const w of [v, v.replace(/[^\p{L}\p{N}]+/gu, ''), ...v.split(/[^\p{L}\p{N}]+/u)]) if ([...w].length >= MIN_WORD) words.add(w);
+		for (const w of [v, v.replace(/[^\p{L}\p{N}]+/gu, ''), ...v.split(/[^\p{L}\p{N}]+/u)])
+			if ([...w].length >= MIN_WORD) words.add(w);
 	}
 	const bits = Math.log2(words.size + 1);
 	return sortWords([...words].map((w) => [w, bits]));
@@ -46,10 +47,14 @@ export function estimateGuessBits(password: string, common: SortedWords, context
 	const pieces: Piece[][] = chars.map(() => []);
 	// Reversed words (drowssap) come from the same search on the reversed password, mapped back.
 	const reversed = [...chars].reverse();
-	for (const [list, kind] of [[common, 'common'], [context, 'context']] as const) {
+	for (const [list, kind] of [
+		[common, 'common'],
+		[context, 'context']
+	] as const) {
 		for (let i = 0; i < n; i++) {
 			for (const m of wordMatches(chars, i, list, true)) pieces[i].push({ ...m, kind });
-			for (const m of wordMatches(reversed, i, list, false)) pieces[n - m.end].push({ end: n - i, bits: m.bits + 1, kind });
+			for (const m of wordMatches(reversed, i, list, false))
+				pieces[n - m.end].push({ end: n - i, bits: m.bits + 1, kind });
 		}
 	}
 
@@ -126,14 +131,24 @@ function dates(chars: string[], i: number, offer: Offer): void {
 	const y4 = digits(4);
 	if (y4 && isYear(+y4)) offer(i + 4, Math.log2(200));
 	const d8 = digits(8);
-	if (d8 && (isDate(d8.slice(4), d8.slice(0, 2), d8.slice(2, 4)) || isDate(d8.slice(4), d8.slice(2, 4), d8.slice(0, 2)) || isDate(d8.slice(0, 4), d8.slice(4, 6), d8.slice(6)))) {
+	if (
+		d8 &&
+		(isDate(d8.slice(4), d8.slice(0, 2), d8.slice(2, 4)) ||
+			isDate(d8.slice(4), d8.slice(2, 4), d8.slice(0, 2)) ||
+			isDate(d8.slice(0, 4), d8.slice(4, 6), d8.slice(6)))
+	) {
 		offer(i + 8, Math.log2(200 * 366));
 	}
 	const d6 = digits(6);
-	if (d6 && (isDate('19' + d6.slice(4), d6.slice(0, 2), d6.slice(2, 4)) || isDate('19' + d6.slice(4), d6.slice(2, 4), d6.slice(0, 2)))) {
+	if (
+		d6 &&
+		(isDate('19' + d6.slice(4), d6.slice(0, 2), d6.slice(2, 4)) ||
+			isDate('19' + d6.slice(4), d6.slice(2, 4), d6.slice(0, 2)))
+	) {
 		offer(i + 6, Math.log2(100 * 366));
 	}
 }
 
 const isYear = (y: number) => y >= 1900 && y <= 2099;
-const isDate = (year: string, month: string, day: string) => isYear(+year) && +month >= 1 && +month <= 12 && +day >= 1 && +day <= 31;
+const isDate = (year: string, month: string, day: string) =>
+	isYear(+year) && +month >= 1 && +month <= 12 && +day >= 1 && +day <= 31;

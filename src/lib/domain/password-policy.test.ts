@@ -46,22 +46,28 @@ describe('password blocklist (SECURITY #1, 800-63B-4 §3.1.1.2)', () => {
 		['four ordinary words in capitals', 'GRANITE WILLOW COMPASS ELEVEN'],
 		['a 15-character phrase', 'jigsaw owl fern'],
 		['a sentence', 'a brand new sentence to remember'],
-		['a 128-character passphrase', 'seven amber kites drift over the harbour while an old ferry hums beneath copper clouds and we count twelve lanterns by the bay!!'],
+		[
+			'a 128-character passphrase',
+			'seven amber kites drift over the harbour while an old ferry hums beneath copper clouds and we count twelve lanterns by the bay!!'
+		],
 		['a random 15-character string', 'k7#Qm2!xV9pL4zR'],
 		['random lower case and digits', 'w8vq3nz5tj1hx6c']
 	])('accepts %s', (_case, password) => {
 		expect(passwordProblem(password, dana)).toBeNull();
 	});
 
-	it('accepts every demo account\'s passphrase with that person\'s own words as context', () => {
+	it("accepts every demo account's passphrase with that person's own words as context", () => {
 		const people = [
 			...demoStaff.map((s) => ({ password: s.password, context: [s.name, s.email.split('@')[0]] })),
-			...[demoParticipants.partWay, demoParticipants.finished].map((p) => ({ password: p.password, context: [p.legalName, p.email.split('@')[0], p.caseNumber] }))
+			...[demoParticipants.partWay, demoParticipants.finished].map((p) => ({
+				password: p.password,
+				context: [p.legalName, p.email.split('@')[0], p.caseNumber]
+			}))
 		];
 		expect(people.map((p) => passwordProblem(p.password, p.context))).toEqual(people.map(() => null));
 	});
 
-	it('accepts 500 random 15-character strings from a password generator\'s alphabet', () => {
+	it("accepts 500 random 15-character strings from a password generator's alphabet", () => {
 		// mulberry32 with a fixed seed: the same strings on every run.
 		let seed = 20260401;
 		const next = () => {
@@ -71,7 +77,9 @@ describe('password blocklist (SECURITY #1, 800-63B-4 §3.1.1.2)', () => {
 			return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
 		};
 		const alphabet = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%&*+-=?@';
-		const strings = Array.from({ length: 500 }, () => Array.from({ length: 15 }, () => alphabet[Math.floor(next() * alphabet.length)]).join(''));
+		const strings = Array.from({ length: 500 }, () =>
+			Array.from({ length: 15 }, () => alphabet[Math.floor(next() * alphabet.length)]).join('')
+		);
 		expect(strings.filter((s) => passwordProblem(s) !== null)).toEqual([]);
 	});
 });

@@ -12,9 +12,29 @@ export const MIN_GUESS_BITS = Math.log2(1e10);
 
 // Words of this program and its place: the first an attacker who knows where the account lives tries.
 const PROGRAM_WORDS = [
-	'john', 'school', 'johnschool', 'program', 'ramsey', 'county', 'court', 'breaking', 'free', 'breakingfree',
-	'offender', 'offenders', 'prostitution', 'certificate', 'participant', 'facilitator', 'probation',
-	'minnesota', 'vikings', 'twins', 'saintpaul', 'stpaul', 'minneapolis'
+	'john',
+	'school',
+	'johnschool',
+	'program',
+	'ramsey',
+	'county',
+	'court',
+	'breaking',
+	'free',
+	'breakingfree',
+	'offender',
+	'offenders',
+	'prostitution',
+	'certificate',
+	'participant',
+	'facilitator',
+	'probation',
+	'minnesota',
+	'vikings',
+	'twins',
+	'saintpaul',
+	'stpaul',
+	'minneapolis'
 ];
 
 export type PasswordProblem = 'too_short' | 'too_long' | 'common' | 'repetitive';
@@ -23,7 +43,11 @@ export type PasswordProblem = 'too_short' | 'too_long' | 'common' | 'repetitive'
  * The policy's answer for a password, given the list of common passwords (kept on the server: see
  * server/auth/password-blocklist.ts) and the words tied to the person (name, e-mail, case number).
  */
-export function passwordProblemAgainst(common: SortedWords, password: string, contextWords: string[] = []): PasswordProblem | null {
+export function passwordProblemAgainst(
+	common: SortedWords,
+	password: string,
+	contextWords: string[] = []
+): PasswordProblem | null {
 	const length = [...password].length;
 	if (length < MIN_PASSWORD_LENGTH) return 'too_short';
 	if (length > MAX_PASSWORD_LENGTH) return 'too_long';
@@ -36,6 +60,8 @@ export function passwordProblemAgainst(common: SortedWords, password: string, co
 export const passwordMessages: Record<PasswordProblem, string> = {
 	too_short: `Use at least ${MIN_PASSWORD_LENGTH} characters. A short sentence you will remember works well.`,
 	too_long: `Use at most ${MAX_PASSWORD_LENGTH} characters.`,
-	common: 'That password is too easy to guess: it is built from common passwords, words tied to you or this program, or dates. Add a few words of your own or try a different phrase.',
-	repetitive: 'That password is a repeated, sequential or keyboard pattern (like aaaa, 1234 or qwerty). Try a short sentence instead.'
+	common:
+		'That password is too easy to guess: it is built from common passwords, words tied to you or this program, or dates. Add a few words of your own or try a different phrase.',
+	repetitive:
+		'That password is a repeated, sequential or keyboard pattern (like aaaa, 1234 or qwerty). Try a short sentence instead.'
 };

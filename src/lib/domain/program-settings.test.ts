@@ -3,7 +3,13 @@ import { localDate, parseProgramSettings, requiredSeatSeconds } from './program-
 
 describe('program settings', () => {
 	it('fills the documented defaults', () => {
-		expect(parseProgramSettings('{}')).toMatchObject({ passMark: 80, maxAttempts: 3, seatTimePercent: 100, feeRequired: true, timeZone: 'America/Chicago' });
+		expect(parseProgramSettings('{}')).toMatchObject({
+			passMark: 80,
+			maxAttempts: 3,
+			seatTimePercent: 100,
+			feeRequired: true,
+			timeZone: 'America/Chicago'
+		});
 	});
 
 	it('refuses certificate details that hold a control character, are not NFC or are empty text', () => {
@@ -13,7 +19,12 @@ describe('program settings', () => {
 	});
 
 	it('leaves the certificate details unset by default (the course name then comes from the curriculum)', () => {
-		expect(parseProgramSettings('{}')).toMatchObject({ courseName: null, courseNumber: null, providerId: null, providerPhone: null });
+		expect(parseProgramSettings('{}')).toMatchObject({
+			courseName: null,
+			courseNumber: null,
+			providerId: null,
+			providerPhone: null
+		});
 		expect(parseProgramSettings('{"courseNumber":"OPP-101"}').courseNumber).toBe('OPP-101');
 	});
 

@@ -10,7 +10,10 @@ const certificateLine = (max: number) =>
 				v.string(),
 				v.nonEmpty(),
 				v.maxLength(max),
-				v.check((s) => lineProblem(s) === null && s === s.normalize('NFC') && s === s.trim(), 'must be one trimmed line in NFC')
+				v.check(
+					(s) => lineProblem(s) === null && s === s.normalize('NFC') && s === s.trim(),
+					'must be one trimmed line in NFC'
+				)
 			)
 		),
 		null

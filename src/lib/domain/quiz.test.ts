@@ -2,11 +2,48 @@ import { describe, expect, it } from 'vitest';
 import { newLayout, scoreAttempt, shuffled, type QuizQuestionKey } from './quiz';
 
 const questions: QuizQuestionKey[] = [
-	{ id: 'q1', kind: 'single', options: [{ id: 'a', isCorrect: true }, { id: 'b', isCorrect: false }, { id: 'c', isCorrect: false }] },
-	{ id: 'q2', kind: 'multiple', options: [{ id: 'd', isCorrect: true }, { id: 'e', isCorrect: true }, { id: 'f', isCorrect: false }] },
-	{ id: 'q3', kind: 'true_false', options: [{ id: 't', isCorrect: false }, { id: 'u', isCorrect: true }] },
-	{ id: 'q4', kind: 'single', options: [{ id: 'g', isCorrect: false }, { id: 'h', isCorrect: true }] },
-	{ id: 'q5', kind: 'single', options: [{ id: 'i', isCorrect: true }, { id: 'j', isCorrect: false }] }
+	{
+		id: 'q1',
+		kind: 'single',
+		options: [
+			{ id: 'a', isCorrect: true },
+			{ id: 'b', isCorrect: false },
+			{ id: 'c', isCorrect: false }
+		]
+	},
+	{
+		id: 'q2',
+		kind: 'multiple',
+		options: [
+			{ id: 'd', isCorrect: true },
+			{ id: 'e', isCorrect: true },
+			{ id: 'f', isCorrect: false }
+		]
+	},
+	{
+		id: 'q3',
+		kind: 'true_false',
+		options: [
+			{ id: 't', isCorrect: false },
+			{ id: 'u', isCorrect: true }
+		]
+	},
+	{
+		id: 'q4',
+		kind: 'single',
+		options: [
+			{ id: 'g', isCorrect: false },
+			{ id: 'h', isCorrect: true }
+		]
+	},
+	{
+		id: 'q5',
+		kind: 'single',
+		options: [
+			{ id: 'i', isCorrect: true },
+			{ id: 'j', isCorrect: false }
+		]
+	}
 ];
 
 describe('quiz scoring', () => {
@@ -39,11 +76,18 @@ describe('shuffling', () => {
 	it('keeps every question and option exactly once', () => {
 		const layout = newLayout(questions);
 		expect(layout.map((l) => l.questionId).sort()).toEqual(['q1', 'q2', 'q3', 'q4', 'q5']);
-		for (const l of layout) expect(l.optionIds.sort()).toEqual(questions.find((q) => q.id === l.questionId)!.options.map((o) => o.id).sort());
+		for (const l of layout)
+			expect(l.optionIds.sort()).toEqual(
+				questions
+					.find((q) => q.id === l.questionId)!
+					.options.map((o) => o.id)
+					.sort()
+			);
 	});
 
 	it('keeps true / false in its natural order', () => {
-		for (let i = 0; i < 20; i++) expect(newLayout(questions).find((l) => l.questionId === 'q3')!.optionIds).toEqual(['t', 'u']);
+		for (let i = 0; i < 20; i++)
+			expect(newLayout(questions).find((l) => l.questionId === 'q3')!.optionIds).toEqual(['t', 'u']);
 	});
 
 	it('produces different orders across attempts', () => {

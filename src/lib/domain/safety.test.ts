@@ -10,7 +10,11 @@ describe('the safety screen', () => {
 	});
 
 	it('stays quiet on an ordinary reflection', () => {
-		expect(screenText('I understand now that buying sex harms the women involved and their families. I will stay away from those sites.')).toEqual([]);
+		expect(
+			screenText(
+				'I understand now that buying sex harms the women involved and their families. I will stay away from those sites.'
+			)
+		).toEqual([]);
 		expect(screenText('I am 45 years old and have two adult children.')).toEqual([]);
 	});
 });

@@ -14,9 +14,25 @@ export const SAFETY_LABELS: Record<SafetyCategory, string> = {
 };
 
 const PATTERNS: Record<Exclude<SafetyCategory, 'other'>, RegExp[]> = {
-	minor: [/\b(1[0-7]|[0-9])[ -]?(year|yr)s?[ -]?old\b/i, /\bunder ?age(d)?\b/i, /\bminors?\b/i, /\b(a|the) (child|kid|teen|teenager|girl in high school)\b/i, /\bhigh school(er)?\b/i],
-	self_harm: [/\b(kill|hurt|harm) (myself|me)\b/i, /\bsuicid(e|al)\b/i, /\bend (it all|my life)\b/i, /\b(don'?t|do not) want to (live|be alive)\b/i, /\bno reason to live\b/i],
-	threat: [/\b(kill|hurt|beat|shoot|stab) (her|him|them|you|someone|somebody)\b/i, /\bget (back at|even with)\b/i, /\bmake (her|him|them) pay\b/i]
+	minor: [
+		/\b(1[0-7]|[0-9])[ -]?(year|yr)s?[ -]?old\b/i,
+		/\bunder ?age(d)?\b/i,
+		/\bminors?\b/i,
+		/\b(a|the) (child|kid|teen|teenager|girl in high school)\b/i,
+		/\bhigh school(er)?\b/i
+	],
+	self_harm: [
+		/\b(kill|hurt|harm) (myself|me)\b/i,
+		/\bsuicid(e|al)\b/i,
+		/\bend (it all|my life)\b/i,
+		/\b(don'?t|do not) want to (live|be alive)\b/i,
+		/\bno reason to live\b/i
+	],
+	threat: [
+		/\b(kill|hurt|beat|shoot|stab) (her|him|them|you|someone|somebody)\b/i,
+		/\bget (back at|even with)\b/i,
+		/\bmake (her|him|them) pay\b/i
+	]
 };
 
 /** The categories whose phrases a text contains (each once), in a fixed order. */

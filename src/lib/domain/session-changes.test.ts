@@ -16,9 +16,21 @@ const plan = (over: Partial<SessionPlan> = {}): SessionPlan => ({
 
 describe('changing a session', () => {
 	it('names the fields that changed, ignoring spacing, the unused place or link, and how an instant is written', () => {
-		expect(planChanges(plan(), plan({ title: ' Survivor panel ', url: 'https://ignored.example.org', startsAt: '2026-11-13T00:00:00Z' }))).toEqual([]);
-		expect(planChanges(plan(), plan({ startsAt: '2026-11-13T01:00:00.000Z', capacity: 12 }))).toEqual(['startsAt', 'capacity']);
-		expect(planChanges(plan(), plan({ mode: 'virtual', url: 'https://meet.example.org/x' }))).toEqual(['mode', 'location', 'url']);
+		expect(
+			planChanges(
+				plan(),
+				plan({ title: ' Survivor panel ', url: 'https://ignored.example.org', startsAt: '2026-11-13T00:00:00Z' })
+			)
+		).toEqual([]);
+		expect(planChanges(plan(), plan({ startsAt: '2026-11-13T01:00:00.000Z', capacity: 12 }))).toEqual([
+			'startsAt',
+			'capacity'
+		]);
+		expect(planChanges(plan(), plan({ mode: 'virtual', url: 'https://meet.example.org/x' }))).toEqual([
+			'mode',
+			'location',
+			'url'
+		]);
 	});
 
 	it('refuses an ended or cancelled session, fixed fields after attendance, and capacity below those registered', () => {
@@ -27,9 +39,15 @@ describe('changing a session', () => {
 		expect(checkSessionEdit('cancelled', ['title'], c)).toEqual({ problem: 'cancelled' });
 		expect(checkSessionEdit('in_progress', ['title', 'location', 'url'], { ...c, marked: 2 })).toBeNull();
 		for (const f of ['kind', 'mode', 'startsAt', 'endsAt', 'capacity'] as const) {
-			expect(checkSessionEdit('in_progress', ['title', f], { ...c, marked: 1 })).toEqual({ problem: 'fixed_after_attendance', field: f });
+			expect(checkSessionEdit('in_progress', ['title', f], { ...c, marked: 1 })).toEqual({
+				problem: 'fixed_after_attendance',
+				field: f
+			});
 		}
-		expect(checkSessionEdit('upcoming', ['capacity'], { ...c, capacityAfter: 5 })).toEqual({ problem: 'capacity_below_registered', registered: 6 });
+		expect(checkSessionEdit('upcoming', ['capacity'], { ...c, capacityAfter: 5 })).toEqual({
+			problem: 'capacity_below_registered',
+			registered: 6
+		});
 		expect(checkSessionEdit('upcoming', ['capacity'], { ...c, capacityAfter: 6 })).toBeNull();
 		// Walk-ins took it past capacity: leaving the capacity as it is stays allowed.
 		expect(checkSessionEdit('upcoming', ['title'], { ...c, capacityAfter: 5 })).toBeNull();
@@ -50,17 +68,44 @@ describe('telling a registrant', () => {
 	const s = { cancelled_at: null, time_changed_at: null, place_changed_at: null };
 	it('tells only what happened after he registered', () => {
 		expect(changeSinceRegistration(s, '2026-11-01T00:00:00.000Z')).toBeNull();
-		expect(changeSinceRegistration({ ...s, time_changed_at: '2026-11-02T00:00:00.000Z' }, '2026-11-01T00:00:00.000Z')).toEqual({ cancelled: false, time: true, place: false });
-		expect(changeSinceRegistration({ ...s, time_changed_at: '2026-11-02T00:00:00.000Z' }, '2026-11-03T00:00:00.000Z')).toBeNull();
-		expect(changeSinceRegistration({ ...s, cancelled_at: '2026-11-02T00:00:00.000Z', place_changed_at: '2026-11-02T00:00:00.000Z' }, '2026-11-01T00:00:00.000Z')).toEqual({ cancelled: true, time: false, place: true });
+		expect(
+			changeSinceRegistration({ ...s, time_changed_at: '2026-11-02T00:00:00.000Z' }, '2026-11-01T00:00:00.000Z')
+		).toEqual({ cancelled: false, time: true, place: false });
+		expect(
+			changeSinceRegistration({ ...s, time_changed_at: '2026-11-02T00:00:00.000Z' }, '2026-11-03T00:00:00.000Z')
+		).toBeNull();
+		expect(
+			changeSinceRegistration(
+				{ ...s, cancelled_at: '2026-11-02T00:00:00.000Z', place_changed_at: '2026-11-02T00:00:00.000Z' },
+				'2026-11-01T00:00:00.000Z'
+			)
+		).toEqual({ cancelled: true, time: false, place: true });
 	});
 
 	it('says cancelled, the new time, the new place, or where the link is', () => {
-		const n = { title: 'Survivor panel', when: 'Tue, Nov 17, 2026, 6:00 – 8:00 PM CST', mode: 'in_person', location: 'Room 3', cancelled: false, time: false, place: false };
-		expect(changeNotice({ ...n, cancelled: true, time: true })).toBe('Cancelled: Survivor panel (Tue, Nov 17, 2026, 6:00 – 8:00 PM CST) was cancelled by the program.');
-		expect(changeNotice({ ...n, time: true })).toBe('Changed: Survivor panel is now Tue, Nov 17, 2026, 6:00 – 8:00 PM CST.');
-		expect(changeNotice({ ...n, time: true, place: true })).toBe('Changed: Survivor panel is now Tue, Nov 17, 2026, 6:00 – 8:00 PM CST, at Room 3.');
-		expect(changeNotice({ ...n, place: true })).toBe('Changed: Survivor panel (Tue, Nov 17, 2026, 6:00 – 8:00 PM CST) is now at Room 3.');
-		expect(changeNotice({ ...n, place: true, mode: 'virtual', location: null })).toMatch(/is online: use the meeting link on your sessions page\.$/);
+		const n = {
+			title: 'Survivor panel',
+			when: 'Tue, Nov 17, 2026, 6:00 – 8:00 PM CST',
+			mode: 'in_person',
+			location: 'Room 3',
+			cancelled: false,
+			time: false,
+			place: false
+		};
+		expect(changeNotice({ ...n, cancelled: true, time: true })).toBe(
+			'Cancelled: Survivor panel (Tue, Nov 17, 2026, 6:00 – 8:00 PM CST) was cancelled by the program.'
+		);
+		expect(changeNotice({ ...n, time: true })).toBe(
+			'Changed: Survivor panel is now Tue, Nov 17, 2026, 6:00 – 8:00 PM CST.'
+		);
+		expect(changeNotice({ ...n, time: true, place: true })).toBe(
+			'Changed: Survivor panel is now Tue, Nov 17, 2026, 6:00 – 8:00 PM CST, at Room 3.'
+		);
+		expect(changeNotice({ ...n, place: true })).toBe(
+			'Changed: Survivor panel (Tue, Nov 17, 2026, 6:00 – 8:00 PM CST) is now at Room 3.'
+		);
+		expect(changeNotice({ ...n, place: true, mode: 'virtual', location: null })).toMatch(
+			/is online: use the meeting link on your sessions page\.$/
+		);
 	});
 });

@@ -9,10 +9,16 @@ const PLACE_FIELDS: readonly PlanField[] = ['mode', 'location', 'url'];
 
 /** A plan as stored: the place only for in person, the link only for virtual. */
 function normalised(p: SessionPlan): SessionPlan {
-	return { ...p, title: p.title.trim(), location: p.mode === 'in_person' ? p.location.trim() : '', url: p.mode === 'virtual' ? p.url.trim() : '' };
+	return {
+		...p,
+		title: p.title.trim(),
+		location: p.mode === 'in_person' ? p.location.trim() : '',
+		url: p.mode === 'virtual' ? p.url.trim() : ''
+	};
 }
 
-const sameInstant = (a: string | null, b: string | null) => a === b || (a !== null && b !== null && Date.parse(a) === Date.parse(b));
+const sameInstant = (a: string | null, b: string | null) =>
+	a === b || (a !== null && b !== null && Date.parse(a) === Date.parse(b));
 
 /** The fields that differ between the session as it is and as the edit would leave it. */
 export function planChanges(before: SessionPlan, after: SessionPlan): PlanField[] {
@@ -45,7 +51,8 @@ export function checkSessionEdit(
 		const field = changed.find((f) => FIXED_AFTER_ATTENDANCE.includes(f));
 		if (field) return { problem: 'fixed_after_attendance', field };
 	}
-	if (changed.includes('capacity') && c.capacityAfter < c.registered) return { problem: 'capacity_below_registered', registered: c.registered };
+	if (changed.includes('capacity') && c.capacityAfter < c.registered)
+		return { problem: 'capacity_below_registered', registered: c.registered };
 	return null;
 }
 
@@ -54,7 +61,11 @@ export function checkSessionEdit(
  * early), while it runs, and afterwards with the rest of the attendance paperwork; never to a
  * cancelled session. `localDay` gives "YYYY-MM-DD" of an instant in the program's zone.
  */
-export function walkInOpen(s: { starts_at: string; status: SessionStatus }, now: Date, localDay: (iso: string) => string): boolean {
+export function walkInOpen(
+	s: { starts_at: string; status: SessionStatus },
+	now: Date,
+	localDay: (iso: string) => string
+): boolean {
 	if (s.status === 'cancelled') return false;
 	if (s.status !== 'upcoming') return true;
 	return localDay(s.starts_at) <= localDay(now.toISOString());
@@ -80,10 +91,14 @@ export function changeSinceRegistration(
  * The sentence a registrant reads: "Cancelled: …" or "Changed: … is now …". The place is named for
  * in person; for virtual he is sent to his sessions page, where the link shows to those registered.
  */
-export function changeNotice(n: ChangeSince & { title: string; when: string; mode: string; location: string | null }): string {
+export function changeNotice(
+	n: ChangeSince & { title: string; when: string; mode: string; location: string | null }
+): string {
 	if (n.cancelled) return `Cancelled: ${n.title} (${n.when}) was cancelled by the program.`;
 	const where = n.mode === 'virtual' ? 'online (the meeting link is on your sessions page)' : `at ${n.location}`;
 	if (n.time && n.place) return `Changed: ${n.title} is now ${n.when}, ${where}.`;
 	if (n.time) return `Changed: ${n.title} is now ${n.when}.`;
-	return n.mode === 'virtual' ? `Changed: ${n.title} (${n.when}) is online: use the meeting link on your sessions page.` : `Changed: ${n.title} (${n.when}) is now at ${n.location}.`;
+	return n.mode === 'virtual'
+		? `Changed: ${n.title} (${n.when}) is online: use the meeting link on your sessions page.`
+		: `Changed: ${n.title} (${n.when}) is now at ${n.location}.`;
 }

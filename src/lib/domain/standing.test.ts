@@ -23,7 +23,10 @@ describe('a participant standing against his due date', () => {
 	});
 
 	it('is overdue past the due date, whatever his progress', () => {
-		expect(standingOf({ ...base, dueDate: '2026-06-09', modulesRemaining: 0, remainingSeatSeconds: 0 })).toMatchObject({ standing: 'overdue', daysLeft: -1 });
+		expect(standingOf({ ...base, dueDate: '2026-06-09', modulesRemaining: 0, remainingSeatSeconds: 0 })).toMatchObject({
+			standing: 'overdue',
+			daysLeft: -1
+		});
 	});
 
 	it('is completed or withdrawn regardless of dates', () => {
@@ -37,9 +40,19 @@ describe('a participant standing against his due date', () => {
 	});
 
 	it('is at risk within the last week when the module time left does not fit', () => {
-		expect(standingOf({ ...base, remainingSeatSeconds: 6 * 3600 + 1 })).toEqual({ standing: 'at_risk', daysLeft: 5, reasons: ['time_left'] });
-		expect(standingOf({ ...base, dueDate: '2026-06-10', remainingSeatSeconds: 3601 })).toMatchObject({ standing: 'at_risk', daysLeft: 0 });
-		expect(standingOf({ ...base, dueDate: '2026-06-10', remainingSeatSeconds: 3600 })).toMatchObject({ standing: 'on_track', daysLeft: 0 });
+		expect(standingOf({ ...base, remainingSeatSeconds: 6 * 3600 + 1 })).toEqual({
+			standing: 'at_risk',
+			daysLeft: 5,
+			reasons: ['time_left']
+		});
+		expect(standingOf({ ...base, dueDate: '2026-06-10', remainingSeatSeconds: 3601 })).toMatchObject({
+			standing: 'at_risk',
+			daysLeft: 0
+		});
+		expect(standingOf({ ...base, dueDate: '2026-06-10', remainingSeatSeconds: 3600 })).toMatchObject({
+			standing: 'on_track',
+			daysLeft: 0
+		});
 	});
 
 	it('is at risk within the last week after a week without activity, or with a locked quiz', () => {
@@ -49,16 +62,26 @@ describe('a participant standing against his due date', () => {
 	});
 
 	it('is on track when every module is done, even if idle (what is left is staff work and his attestation)', () => {
-		expect(standingOf({ ...base, modulesRemaining: 0, remainingSeatSeconds: 0, lastActivityAt: null }).standing).toBe('on_track');
+		expect(standingOf({ ...base, modulesRemaining: 0, remainingSeatSeconds: 0, lastActivityAt: null }).standing).toBe(
+			'on_track'
+		);
 	});
 
 	it('is not flagged more than 7 days ahead, however far behind', () => {
-		expect(standingOf({ ...base, dueDate: '2026-06-18', remainingSeatSeconds: 100 * 3600, lastActivityAt: null }).standing).toBe('on_track');
+		expect(
+			standingOf({ ...base, dueDate: '2026-06-18', remainingSeatSeconds: 100 * 3600, lastActivityAt: null }).standing
+		).toBe('on_track');
 		expect(standingOf({ ...base, dueDate: '2026-06-17', remainingSeatSeconds: 100 * 3600 }).standing).toBe('at_risk');
 	});
 
 	it('treats a referral not yet activated as not started, and at risk in the last week', () => {
-		expect(standingOf({ ...base, activated: false, dueDate: '2026-07-30' })).toMatchObject({ standing: 'not_started', reasons: ['not_activated'] });
-		expect(standingOf({ ...base, activated: false })).toMatchObject({ standing: 'at_risk', reasons: ['not_activated'] });
+		expect(standingOf({ ...base, activated: false, dueDate: '2026-07-30' })).toMatchObject({
+			standing: 'not_started',
+			reasons: ['not_activated']
+		});
+		expect(standingOf({ ...base, activated: false })).toMatchObject({
+			standing: 'at_risk',
+			reasons: ['not_activated']
+		});
 	});
 });

@@ -17,8 +17,23 @@ const MAX_VARIANTS = 16;
 
 // Substitutions people make in words (l33t): what a character may stand for.
 const LEET: Record<string, string> = {
-	'4': 'a', '@': 'a', '8': 'b', '(': 'c', '3': 'e', '6': 'g', '9': 'g', '1': 'il', '!': 'i', '|': 'il',
-	'0': 'o', '$': 's', '5': 's', '7': 'tl', '+': 't', '%': 'x', '2': 'z'
+	'4': 'a',
+	'@': 'a',
+	'8': 'b',
+	'(': 'c',
+	'3': 'e',
+	'6': 'g',
+	'9': 'g',
+	'1': 'il',
+	'!': 'i',
+	'|': 'il',
+	'0': 'o',
+	$: 's',
+	'5': 's',
+	'7': 'tl',
+	'+': 't',
+	'%': 'x',
+	'2': 'z'
 };
 
 /** A list from [word, bits] pairs; a word given twice keeps its cheaper cost. */
@@ -56,7 +71,8 @@ export function wordMatches(chars: readonly string[], i: number, list: SortedWor
 		cursors = next;
 		if (j + 1 - i < MIN_WORD) continue;
 		for (let c = 0; c < cursors.length; c += 4) {
-			if (words[cursors[c]].length === cursors[c + 2]) found.push({ end: j + 1, bits: list.bits[cursors[c]] + cursors[c + 3] });
+			if (words[cursors[c]].length === cursors[c + 2])
+				found.push({ end: j + 1, bits: list.bits[cursors[c]] + cursors[c + 3] });
 		}
 	}
 	return found;

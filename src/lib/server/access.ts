@@ -5,7 +5,11 @@ import type { UserIdentity } from './users/users.queries';
 // "not found" either way, so a record that is not yours looks like one that does not exist.
 export type EnrollmentScope = { program_id: string; court_id: string; user_id: string | null };
 
-export function canSeeEnrollment(user: UserIdentity, e: EnrollmentScope, as: 'participant' | 'facilitator' | 'court' | 'admin'): boolean {
+export function canSeeEnrollment(
+	user: UserIdentity,
+	e: EnrollmentScope,
+	as: 'participant' | 'facilitator' | 'court' | 'admin'
+): boolean {
 	if (!user.roles.includes(as)) return false;
 	switch (as) {
 		case 'participant':

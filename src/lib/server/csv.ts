@@ -13,7 +13,8 @@ import { stringify } from 'csv-stringify/sync';
 const DELIMITERS = new Set([',', ';', '\t', '|', '\r', '\n']);
 // A formula sign after any spaces (of any width), other blanks, zero-width characters or quote marks that
 // a reader may skip. Tabs and line breaks are not skipped here: each one starts a piece of its own.
-const FORMULA_AHEAD = /[\p{Zs}\v\f\u0085\u2028\u2029\u200B-\u200D\u2060\uFEFF"]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\uFE66\uFE62\uFE63\uFE6B]/uy;
+const FORMULA_AHEAD =
+	/[\p{Zs}\v\f\u0085\u2028\u2029\u200B-\u200D\u2060\uFEFF"]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\uFE66\uFE62\uFE63\uFE6B]/uy;
 
 /** The value with every piece that could start a formula, under any delimiter, made text. */
 export function csvSafe(value: string | number | null | undefined): string {
@@ -29,7 +30,10 @@ export function csvSafe(value: string | number | null | undefined): string {
 }
 
 /** A whole file for Excel and the like: BOM, CRLF, quoting by csv-stringify, every cell through csvSafe. */
-export function toCsv(columns: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+export function toCsv(
+	columns: readonly string[],
+	rows: readonly (readonly (string | number | null | undefined)[])[]
+): string {
 	return stringify(
 		rows.map((r) => r.map(csvSafe)),
 		// A lone LF or CR would otherwise go out unquoted (the record delimiter is CRLF) and split the row.

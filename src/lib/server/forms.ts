@@ -4,7 +4,8 @@ import { cleanLine, lineProblem, lineProblemMessage } from '../domain/text';
 export type FormErrors = Record<string, string>;
 export type FormValues = Record<string, string>;
 
-export type Parsed<T> = { ok: true; data: T; values: FormValues } | { ok: false; errors: FormErrors; values: FormValues };
+export type Parsed<T> =
+	{ ok: true; data: T; values: FormValues } | { ok: false; errors: FormErrors; values: FormValues };
 
 /** Fields never echoed back to the page, whatever the outcome. */
 const SECRET = /password|code$/i;
@@ -13,7 +14,11 @@ const SECRET = /password|code$/i;
  * One schema per form: validates on the server, and on failure returns a message per field plus
  * what was typed (never passwords), so the page can show both.
  */
-export function parseForm<S extends v.GenericSchema<Record<string, unknown>>>(schema: S, form: FormData, keep: string[] = []): Parsed<v.InferOutput<S>> {
+export function parseForm<S extends v.GenericSchema<Record<string, unknown>>>(
+	schema: S,
+	form: FormData,
+	keep: string[] = []
+): Parsed<v.InferOutput<S>> {
 	const raw: Record<string, string | string[]> = {};
 	for (const [k, val] of form.entries()) {
 		if (typeof val !== 'string') continue;
@@ -59,7 +64,12 @@ export const f = {
 	/** The same, optional: '' when left empty. */
 	optionalLine: (label: string, max = 200) => v.optional(line(label, max), ''),
 	text: (label: string, max = 200) =>
-		v.pipe(v.string(`${label} is required.`), v.trim(), v.nonEmpty(`${label} is required.`), v.maxLength(max, `${label} must be at most ${max} characters.`)),
+		v.pipe(
+			v.string(`${label} is required.`),
+			v.trim(),
+			v.nonEmpty(`${label} is required.`),
+			v.maxLength(max, `${label} must be at most ${max} characters.`)
+		),
 	optionalText: (label: string, max = 200) =>
 		v.optional(v.pipe(v.string(), v.trim(), v.maxLength(max, `${label} must be at most ${max} characters.`)), ''),
 	date: (label: string) =>
@@ -68,7 +78,10 @@ export const f = {
 			v.trim(),
 			v.nonEmpty(`${label} is required.`),
 			v.regex(/^\d{4}-\d{2}-\d{2}$/, `${label} must be a date (YYYY-MM-DD).`),
-			v.check((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s), `${label} is not a real date.`)
+			v.check(
+				(s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s),
+				`${label} is not a real date.`
+			)
 		),
 	/** An optional date: '' when left empty. */
 	optionalDate: (label: string) =>
@@ -80,7 +93,10 @@ export const f = {
 						v.string(),
 						v.trim(),
 						v.regex(/^\d{4}-\d{2}-\d{2}$/, `${label} must be a date (YYYY-MM-DD), or leave it empty.`),
-						v.check((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s), `${label} is not a real date.`)
+						v.check(
+							(s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s),
+							`${label} is not a real date.`
+						)
 					)
 				],
 				`${label} must be a date (YYYY-MM-DD), or leave it empty.`
@@ -88,10 +104,35 @@ export const f = {
 			''
 		),
 	email: (label = 'E-mail') =>
-		v.pipe(v.string(`${label} is required.`), v.trim(), v.nonEmpty(`${label} is required.`), v.maxLength(254), v.email(`Enter a valid e-mail address.`)),
-	optionalEmail: () => v.optional(v.union([v.literal(''), v.pipe(v.string(), v.trim(), v.maxLength(254), v.email('Enter a valid e-mail address, or leave it empty.'))]), ''),
-	password: (label = 'Password') => v.pipe(v.string(`${label} is required.`), v.nonEmpty(`${label} is required.`), v.maxLength(1024, `${label} is too long.`)),
-	checkbox: () => v.optional(v.pipe(v.string(), v.transform((s) => s === 'on' || s === 'yes' || s === 'true')), 'off')
+		v.pipe(
+			v.string(`${label} is required.`),
+			v.trim(),
+			v.nonEmpty(`${label} is required.`),
+			v.maxLength(254),
+			v.email(`Enter a valid e-mail address.`)
+		),
+	optionalEmail: () =>
+		v.optional(
+			v.union([
+				v.literal(''),
+				v.pipe(v.string(), v.trim(), v.maxLength(254), v.email('Enter a valid e-mail address, or leave it empty.'))
+			]),
+			''
+		),
+	password: (label = 'Password') =>
+		v.pipe(
+			v.string(`${label} is required.`),
+			v.nonEmpty(`${label} is required.`),
+			v.maxLength(1024, `${label} is too long.`)
+		),
+	checkbox: () =>
+		v.optional(
+			v.pipe(
+				v.string(),
+				v.transform((s) => s === 'on' || s === 'yes' || s === 'true')
+			),
+			'off'
+		)
 };
 
 export function clientIp(event: { getClientAddress(): string; request: Request }): string {

@@ -30,7 +30,15 @@ const [step, ...args] = process.argv.slice(2);
 
 if (step === 'finish') {
 	const [enrollmentId, code, dateOfBirth, caseNumber, email, password] = args;
-	const a = await activate(db, { code, dateOfBirth, caseNumber, email, password, noticeAcknowledged: true, ip: '127.0.0.1' });
+	const a = await activate(db, {
+		code,
+		dateOfBirth,
+		caseNumber,
+		email,
+		password,
+		noticeAcknowledged: true,
+		ip: '127.0.0.1'
+	});
 	if (!a.ok) throw new Error(`activate: ${a.reason}`);
 	const user = (await findIdentity(db, a.userId))!;
 	await completeModules(db, user, facilitator, Infinity);
@@ -39,14 +47,39 @@ if (step === 'finish') {
 } else if (step === 'v1') {
 	const keys = loadKeys(process.env.KEYS_DIR!);
 	useSigningKeys(keys);
-	const court = await db.selectFrom('courts').innerJoin('programs', 'programs.id', 'courts.program_id').select(['courts.id', 'courts.name', 'programs.id as programId', 'programs.name as program', 'programs.provider']).where('programs.slug', '=', 'ramsey-opp').executeTakeFirstOrThrow();
+	const court = await db
+		.selectFrom('courts')
+		.innerJoin('programs', 'programs.id', 'courts.program_id')
+		.select(['courts.id', 'courts.name', 'programs.id as programId', 'programs.name as program', 'programs.provider'])
+		.where('programs.slug', '=', 'ramsey-opp')
+		.executeTakeFirstOrThrow();
 	const clerk = await staff('clerk@demo.johnschool.test');
 	const p = await makeParticipant(db, clerk, court.id);
 	const name = 'Søren Ŀuís Nguyễn'.normalize('NFD');
 	const serial = `RC-2025-${String(900000 + Math.floor(Math.random() * 99999)).padStart(6, '0')}`;
 	const signedAt = '2025-11-03T16:20:00.000Z';
-	await db.updateTable('enrollments').set({ legal_name: name, attestation_name: name, attestation_text: ATTESTATION_TEXT, attested_at: signedAt, status: 'completed', completed_at: signedAt }).where('id', '=', p.enrollmentId).execute();
-	await db.insertInto('signoffs').values({ enrollment_id: p.enrollmentId, facilitator_id: facilitator.id, checklist_json: '[]', signed_at: signedAt, serial }).execute();
+	await db
+		.updateTable('enrollments')
+		.set({
+			legal_name: name,
+			attestation_name: name,
+			attestation_text: ATTESTATION_TEXT,
+			attested_at: signedAt,
+			status: 'completed',
+			completed_at: signedAt
+		})
+		.where('id', '=', p.enrollmentId)
+		.execute();
+	await db
+		.insertInto('signoffs')
+		.values({
+			enrollment_id: p.enrollmentId,
+			facilitator_id: facilitator.id,
+			checklist_json: '[]',
+			signed_at: signedAt,
+			serial
+		})
+		.execute();
 	const facts: CertificateFactsV1 = {
 		v: 1,
 		serial,
@@ -73,11 +106,33 @@ if (step === 'finish') {
 		verifyUrl: `${origin}/verify/${serial}?code=${code}`,
 		ed25519PrivateKey: keys.ed25519.privateKey,
 		signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase },
-		pdfSignature: { reason: `Certificate of completion ${serial}`, name: facts.provider, location: facts.program, contactInfo: origin, signingTime: new Date(facts.issuedAt) }
+		pdfSignature: {
+			reason: `Certificate of completion ${serial}`,
+			name: facts.provider,
+			location: facts.program,
+			contactInfo: origin,
+			signingTime: new Date(facts.issuedAt)
+		}
 	});
-	await db.transaction().execute((trx) =>
-		registerCertificate(trx, { id: newId(), facts, code, signature: out.signature, pdf: out.pdf, sha256: out.sha256, timestampedAt: out.timestampedAt, ed25519KeyId: keys.ed25519.keyId, pdfKeyId: keys.pdf.keyId }, { enrollmentId: p.enrollmentId, programId: court.programId, courtId: court.id, issuedBy: facilitator.id })
-	);
+	await db
+		.transaction()
+		.execute((trx) =>
+			registerCertificate(
+				trx,
+				{
+					id: newId(),
+					facts,
+					code,
+					signature: out.signature,
+					pdf: out.pdf,
+					sha256: out.sha256,
+					timestampedAt: out.timestampedAt,
+					ed25519KeyId: keys.ed25519.keyId,
+					pdfKeyId: keys.pdf.keyId
+				},
+				{ enrollmentId: p.enrollmentId, programId: court.programId, courtId: court.id, issuedBy: facilitator.id }
+			)
+		);
 	console.log(JSON.stringify({ serial }));
 } else {
 	throw new Error(`unknown step ${step}`);

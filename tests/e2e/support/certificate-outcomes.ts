@@ -36,7 +36,11 @@ async function certified() {
 }
 
 async function saved(certificateId: string, name: string) {
-	const row = await db.selectFrom('certificate_files').select('pdf').where('certificate_id', '=', certificateId).executeTakeFirstOrThrow();
+	const row = await db
+		.selectFrom('certificate_files')
+		.select('pdf')
+		.where('certificate_id', '=', certificateId)
+		.executeTakeFirstOrThrow();
 	const path = join(work, `${name}.pdf`);
 	writeFileSync(path, row.pdf);
 	return path;
@@ -44,7 +48,19 @@ async function saved(certificateId: string, name: string) {
 
 const first = await certified();
 const supersededPdf = await saved(first.certificateId, 'outcome-superseded');
-const fix = await reissueCertificate(db, admin, first.certificateId, { legalName: `${first.legalName} Jr.`, dateOfBirth: first.dateOfBirth, caseNumber: first.caseNumber, offence: null, reason: 'Suffix missing on the referral' }, process.env.E2E_BASE_URL!);
+const fix = await reissueCertificate(
+	db,
+	admin,
+	first.certificateId,
+	{
+		legalName: `${first.legalName} Jr.`,
+		dateOfBirth: first.dateOfBirth,
+		caseNumber: first.caseNumber,
+		offence: null,
+		reason: 'Suffix missing on the referral'
+	},
+	process.env.E2E_BASE_URL!
+);
 if (!fix.ok) throw new Error(`reissue: ${fix.reason}`);
 const validPdf = await saved(fix.certificateId, 'outcome-valid');
 
@@ -56,10 +72,26 @@ if (!r.ok) throw new Error(`revoke: ${r.reason}`);
 const third = await certified();
 const purgedPdf = await saved(third.certificateId, 'outcome-purged');
 const now = new Date().toISOString();
-const purge = await purgeEnrollment(db, { enrollmentId: third.enrollmentId, programId, caseEndedAt: now, retentionDays: 365, dueAt: now });
+const purge = await purgeEnrollment(db, {
+	enrollmentId: third.enrollmentId,
+	programId,
+	caseEndedAt: now,
+	retentionDays: 365,
+	dueAt: now
+});
 if (!purge.purged) throw new Error('purge: nothing purged');
 
 console.log(
-	JSON.stringify({ validPdf, validSerial: fix.serial, supersededPdf, supersededSerial: first.serial, revokedPdf, revokedSerial: second.serial, purgedPdf, purgedSerial: third.serial, purgedName: third.legalName })
+	JSON.stringify({
+		validPdf,
+		validSerial: fix.serial,
+		supersededPdf,
+		supersededSerial: first.serial,
+		revokedPdf,
+		revokedSerial: second.serial,
+		purgedPdf,
+		purgedSerial: third.serial,
+		purgedName: third.legalName
+	})
 );
 await h.close();

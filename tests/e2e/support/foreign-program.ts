@@ -8,7 +8,13 @@ import { openDatabase } from '../../../src/lib/server/db';
 import { recordFee } from '../../../src/lib/server/facilitation/facilitation.service';
 import { openAttempt } from '../../../src/lib/server/quizzes/quiz.service';
 import { scheduleSession } from '../../../src/lib/server/sessions/sessions.service';
-import { makeCurriculum, makeParticipant, makeProgram, makeStaff, TEST_PASSWORD } from '../../../src/lib/server/testing/factories';
+import {
+	makeCurriculum,
+	makeParticipant,
+	makeProgram,
+	makeStaff,
+	TEST_PASSWORD
+} from '../../../src/lib/server/testing/factories';
 
 const h = openDatabase(process.env.DATABASE_URL);
 const db = h.db;
@@ -29,14 +35,37 @@ const s = await signOff(db, facilitator, done.enrollmentId, 'http://127.0.0.1');
 if (!s.ok) throw new Error(`sign-off: ${s.reason}`);
 
 const partway = await makeParticipant(db, clerk, courtId);
-const modules = await db.selectFrom('modules').select('id').where('curriculum_version_id', '=', versionId).orderBy('position').execute();
+const modules = await db
+	.selectFrom('modules')
+	.select('id')
+	.where('curriculum_version_id', '=', versionId)
+	.orderBy('position')
+	.execute();
 const attempt = await openAttempt(db, partway.user, modules[0].id);
 if (!attempt.ok) throw new Error(`attempt: ${attempt.reason}`);
-const submission = await db.selectFrom('reflection_submissions').select('id').where('enrollment_id', '=', done.enrollmentId).executeTakeFirstOrThrow();
-const certificate = await db.selectFrom('certificates').select(['id', 'serial']).where('enrollment_id', '=', done.enrollmentId).executeTakeFirstOrThrow();
+const submission = await db
+	.selectFrom('reflection_submissions')
+	.select('id')
+	.where('enrollment_id', '=', done.enrollmentId)
+	.executeTakeFirstOrThrow();
+const certificate = await db
+	.selectFrom('certificates')
+	.select(['id', 'serial'])
+	.where('enrollment_id', '=', done.enrollmentId)
+	.executeTakeFirstOrThrow();
 
 const soon = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
-const session = await scheduleSession(db, facilitator, { programId, title: 'Other program panel', kind: 'survivor_panel', mode: 'in_person', location: 'Room 2', url: '', startsLocal: `${soon}T18:00`, endsLocal: `${soon}T20:00`, capacity: 10 });
+const session = await scheduleSession(db, facilitator, {
+	programId,
+	title: 'Other program panel',
+	kind: 'survivor_panel',
+	mode: 'in_person',
+	location: 'Room 2',
+	url: '',
+	startsLocal: `${soon}T18:00`,
+	endsLocal: `${soon}T20:00`,
+	capacity: 10
+});
 if (!session.ok) throw new Error(`session: ${session.reason}`);
 
 console.log(

@@ -10,7 +10,13 @@ import { reissueCertificate, revokeCertificate } from '../../../src/lib/server/c
 import { attest, signOff } from '../../../src/lib/server/completion/completion.service';
 import { openDatabase } from '../../../src/lib/server/db';
 import { recordFee } from '../../../src/lib/server/facilitation/facilitation.service';
-import { makeCurriculum, makeParticipant, makeProgram, makeStaff, TEST_PASSWORD } from '../../../src/lib/server/testing/factories';
+import {
+	makeCurriculum,
+	makeParticipant,
+	makeProgram,
+	makeStaff,
+	TEST_PASSWORD
+} from '../../../src/lib/server/testing/factories';
 
 const h = openDatabase(process.env.DATABASE_URL);
 const db = h.db;
@@ -29,17 +35,50 @@ const a = await attest(db, p.user, { typedName: p.legalName, confirmed: true });
 if (!a.ok) throw new Error(`attest: ${a.reason}`);
 const s = await signOff(db, facilitator, p.enrollmentId, origin);
 if (!s.ok) throw new Error(`sign-off: ${s.reason}`);
-const row = await db.selectFrom('certificate_files').select('pdf').where('certificate_id', '=', s.certificateId).executeTakeFirstOrThrow();
+const row = await db
+	.selectFrom('certificate_files')
+	.select('pdf')
+	.where('certificate_id', '=', s.certificateId)
+	.executeTakeFirstOrThrow();
 const aPdf = join(process.env.E2E_WORK!, 'chain-a.pdf');
 writeFileSync(aPdf, row.pdf);
 
-const fix = (legalName: string, reason: string) => ({ legalName, dateOfBirth: p.dateOfBirth, caseNumber: p.caseNumber, offence: null, reason });
-const b = await reissueCertificate(db, admin, s.certificateId, fix(`${p.legalName} Jr.`, 'Suffix missing on the referral'), origin);
+const fix = (legalName: string, reason: string) => ({
+	legalName,
+	dateOfBirth: p.dateOfBirth,
+	caseNumber: p.caseNumber,
+	offence: null,
+	reason
+});
+const b = await reissueCertificate(
+	db,
+	admin,
+	s.certificateId,
+	fix(`${p.legalName} Jr.`, 'Suffix missing on the referral'),
+	origin
+);
 if (!b.ok) throw new Error(`reissue B: ${b.reason}`);
-const c = await reissueCertificate(db, admin, b.certificateId, fix(`${p.legalName} Junior`, 'Suffix spelled out as on the court order'), origin);
+const c = await reissueCertificate(
+	db,
+	admin,
+	b.certificateId,
+	fix(`${p.legalName} Junior`, 'Suffix spelled out as on the court order'),
+	origin
+);
 if (!c.ok) throw new Error(`reissue C: ${c.reason}`);
 const r = await revokeCertificate(db, admin, c.certificateId, 'Completion recorded in error');
 if (!r.ok) throw new Error(`revoke C: ${r.reason}`);
 
-console.log(JSON.stringify({ aPdf, a: s.serial, aId: s.certificateId, b: b.serial, c: c.serial, legalName: p.legalName, clerk: clerk.email, password: TEST_PASSWORD }));
+console.log(
+	JSON.stringify({
+		aPdf,
+		a: s.serial,
+		aId: s.certificateId,
+		b: b.serial,
+		c: c.serial,
+		legalName: p.legalName,
+		clerk: clerk.email,
+		password: TEST_PASSWORD
+	})
+);
 await h.close();

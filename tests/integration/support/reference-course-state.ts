@@ -8,14 +8,28 @@ import type { CourseState, ModuleState } from '../../../src/lib/server/learning/
 
 /** Everything measured about one enrollment, read in a fixed number of queries. */
 export async function referenceCourseState(db: Db, enrollment: EnrollmentsTable): Promise<CourseState> {
-	const program = await db.selectFrom('programs').select('settings_json').where('id', '=', enrollment.program_id).executeTakeFirstOrThrow();
+	const program = await db
+		.selectFrom('programs')
+		.select('settings_json')
+		.where('id', '=', enrollment.program_id)
+		.executeTakeFirstOrThrow();
 	const settings = parseProgramSettings(program.settings_json);
 	const versionId = enrollment.curriculum_version_id;
 	const modules = versionId
 		? await db
 				.selectFrom('modules')
 				.innerJoin('quizzes', 'quizzes.module_id', 'modules.id')
-				.select(['modules.id', 'modules.position', 'modules.slug', 'modules.title', 'modules.summary', 'modules.min_seat_seconds', 'quizzes.id as quizId', 'quizzes.pass_mark', 'quizzes.max_attempts'])
+				.select([
+					'modules.id',
+					'modules.position',
+					'modules.slug',
+					'modules.title',
+					'modules.summary',
+					'modules.min_seat_seconds',
+					'quizzes.id as quizId',
+					'quizzes.pass_mark',
+					'quizzes.max_attempts'
+				])
 				.where('modules.curriculum_version_id', '=', versionId)
 				.orderBy('modules.position')
 				.execute()
@@ -30,8 +44,17 @@ export async function referenceCourseState(db: Db, enrollment: EnrollmentsTable)
 			.where('enrollment_id', '=', enrollment.id)
 			.where('submitted_at', 'is not', null)
 			.execute(),
-		db.selectFrom('quiz_unlocks').select(['quiz_id', 'extra_attempts']).where('enrollment_id', '=', enrollment.id).execute(),
-		db.selectFrom('reflection_prompts').select(['id', 'module_id']).where('module_id', 'in', moduleIds.length ? moduleIds : none).orderBy('position').execute(),
+		db
+			.selectFrom('quiz_unlocks')
+			.select(['quiz_id', 'extra_attempts'])
+			.where('enrollment_id', '=', enrollment.id)
+			.execute(),
+		db
+			.selectFrom('reflection_prompts')
+			.select(['id', 'module_id'])
+			.where('module_id', 'in', moduleIds.length ? moduleIds : none)
+			.orderBy('position')
+			.execute(),
 		db
 			.selectFrom('reflection_submissions')
 			.select(['prompt_id', 'version', 'status'])
@@ -65,7 +88,9 @@ export async function referenceCourseState(db: Db, enrollment: EnrollmentsTable)
 			requiredSeconds: requiredSeatSeconds(m.min_seat_seconds, settings),
 			quizPassed,
 			bestScore: mine.length ? Math.max(...mine.map((a) => Number(a.score ?? 0))) : null,
-			reflections: prompts.filter((r) => r.module_id === m.id).map((r) => ({ promptId: r.id, status: latestStatus.get(r.id) ?? 'none' }))
+			reflections: prompts
+				.filter((r) => r.module_id === m.id)
+				.map((r) => ({ promptId: r.id, status: latestStatus.get(r.id) ?? 'none' }))
 		};
 		const complete = moduleComplete(evidence);
 		const state: ModuleState = {
@@ -95,5 +120,11 @@ export async function referenceCourseState(db: Db, enrollment: EnrollmentsTable)
 		feeStatus: enrollment.fee_status,
 		attested: !!enrollment.attested_at
 	});
-	return { enrollment, settings, modules: states, requirements, totalSeatSeconds: states.reduce((n, m) => n + m.seatSeconds, 0) };
+	return {
+		enrollment,
+		settings,
+		modules: states,
+		requirements,
+		totalSeatSeconds: states.reduce((n, m) => n + m.seatSeconds, 0)
+	};
 }

@@ -60,7 +60,10 @@ export async function audit(trx: Db, entry: AuditEntry): Promise<void> {
 		prev_hash: head.hash
 	};
 	const hash = entryDigest(row);
-	await trx.insertInto('audit_log').values({ ...row, hash }).execute();
+	await trx
+		.insertInto('audit_log')
+		.values({ ...row, hash })
+		.execute();
 	await trx.updateTable('audit_head').set({ hash }).where('id', '=', 1).execute();
 }
 
@@ -92,10 +95,12 @@ export async function verifyAuditChain(db: Db, batch = 1000): Promise<ChainRepor
 		for (const raw of rows) {
 			const r = { ...raw, seq: Number(raw.seq) };
 			entries++;
-			if (r.seq !== expectedSeq) problems.push({ seq: expectedSeq, problem: `entries ${expectedSeq}–${r.seq - 1} are missing` });
+			if (r.seq !== expectedSeq)
+				problems.push({ seq: expectedSeq, problem: `entries ${expectedSeq}–${r.seq - 1} are missing` });
 			if (r.prev_hash !== prevHash) problems.push({ seq: r.seq, problem: 'does not link to the entry before it' });
 			const { hash, ...rest } = r;
-			if (entryDigest(rest) !== hash) problems.push({ seq: r.seq, problem: 'content does not match its hash (altered)' });
+			if (entryDigest(rest) !== hash)
+				problems.push({ seq: r.seq, problem: 'content does not match its hash (altered)' });
 			prevHash = hash;
 			expectedSeq = r.seq + 1;
 		}

@@ -26,7 +26,14 @@ describe('session cookie (SECURITY #6)', () => {
 		const { cookies, calls } = recorder();
 		const expires = new Date('2026-06-01T12:00:00Z');
 		setSessionCookie(cookies, 'id.secret', expires);
-		expect(calls).toEqual([{ op: 'set', name: '__Host-session', value: 'id.secret', opts: { httpOnly: true, secure: true, sameSite: 'lax', path: '/', expires } }]);
+		expect(calls).toEqual([
+			{
+				op: 'set',
+				name: '__Host-session',
+				value: 'id.secret',
+				opts: { httpOnly: true, secure: true, sameSite: 'lax', path: '/', expires }
+			}
+		]);
 		deleteSessionCookie(cookies);
 		expect(calls[1]).toMatchObject({ op: 'delete', name: '__Host-session', opts: { secure: true, path: '/' } });
 	});

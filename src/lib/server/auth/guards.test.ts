@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { accessFor } from './guards';
 import type { UserIdentity } from '../users/users.queries';
 
-const user = (...roles: UserIdentity['roles']): UserIdentity => ({ id: 'u', email: 'e', name: 'n', roles, programIds: [], courtIds: [], hasTotp: false, twoFactorRequired: false });
+const user = (...roles: UserIdentity['roles']): UserIdentity => ({
+	id: 'u',
+	email: 'e',
+	name: 'n',
+	roles,
+	programIds: [],
+	courtIds: [],
+	hasTotp: false,
+	twoFactorRequired: false
+});
 
 describe('route-group guard (deny by default)', () => {
 	it('refuses a route in a group that has no rule', () => {
@@ -11,7 +20,14 @@ describe('route-group guard (deny by default)', () => {
 	});
 
 	it('sends a visitor without a session to log in, in every role area', () => {
-		for (const id of ['/(participant)/learn', '/(facilitator)/facilitate', '/(court)/court', '/(admin)/admin', '/(account)/certificates/[id]']) expect(accessFor(id, null).kind).toBe('login');
+		for (const id of [
+			'/(participant)/learn',
+			'/(facilitator)/facilitate',
+			'/(court)/court',
+			'/(admin)/admin',
+			'/(account)/certificates/[id]'
+		])
+			expect(accessFor(id, null).kind).toBe('login');
 	});
 
 	it('answers forbidden to the wrong role', () => {
@@ -28,6 +44,13 @@ describe('route-group guard (deny by default)', () => {
 	});
 
 	it('leaves public pages and machine endpoints open', () => {
-		for (const id of ['/(public)', '/(public)/verify/[serial]', '/(auth)/login', '/api/v1/certificates/[serial]', '/healthz']) expect(accessFor(id, null).kind).toBe('allow');
+		for (const id of [
+			'/(public)',
+			'/(public)/verify/[serial]',
+			'/(auth)/login',
+			'/api/v1/certificates/[serial]',
+			'/healthz'
+		])
+			expect(accessFor(id, null).kind).toBe('allow');
 	});
 });

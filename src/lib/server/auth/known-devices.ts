@@ -32,12 +32,22 @@ export function deviceTokens(cookies: Cookies): string[] {
 export async function trustedDevice(db: Db, tokens: string[], userId: string | undefined): Promise<string | null> {
 	if (!userId || tokens.length === 0) return null;
 	const ids = tokens.map((t) => t.split('.')[0]);
-	const rows = await db.selectFrom('known_devices').select(['id', 'secret_hash', 'last_used_at']).where('user_id', '=', userId).where('id', 'in', ids).execute();
+	const rows = await db
+		.selectFrom('known_devices')
+		.select(['id', 'secret_hash', 'last_used_at'])
+		.where('user_id', '=', userId)
+		.where('id', 'in', ids)
+		.execute();
 	const now = clock.now().getTime();
 	for (const t of tokens) {
 		const [id, secret] = t.split('.');
 		const row = rows.find((r) => r.id === id);
-		if (row && now - Date.parse(row.last_used_at) < DEVICE_LIFETIME_MS && constantTimeEqualHex(sha256Hex(secret), row.secret_hash)) return row.id;
+		if (
+			row &&
+			now - Date.parse(row.last_used_at) < DEVICE_LIFETIME_MS &&
+			constantTimeEqualHex(sha256Hex(secret), row.secret_hash)
+		)
+			return row.id;
 	}
 	return null;
 }
@@ -61,7 +71,16 @@ export async function knowDevice(db: Db, tokens: string[], userId: string): Prom
 	} else {
 		const id = randomToken(16);
 		const secret = randomToken(20);
-		await db.insertInto('known_devices').values({ id, user_id: userId, secret_hash: sha256Hex(secret), created_at: now.toISOString(), last_used_at: now.toISOString() }).execute();
+		await db
+			.insertInto('known_devices')
+			.values({
+				id,
+				user_id: userId,
+				secret_hash: sha256Hex(secret),
+				created_at: now.toISOString(),
+				last_used_at: now.toISOString()
+			})
+			.execute();
 		token = `${id}.${secret}`;
 	}
 	return [token, ...tokens.filter((t) => t !== token)].slice(0, MAX_TOKENS);

@@ -26,7 +26,12 @@ export interface LoginInput {
 export function loginKeys(email: string, ip: string) {
 	const account = sha256Hex(normaliseEmail(email));
 	ip = limitAddress(ip);
-	return { pair: `login:pair:${account}:${ip}`, account: `login:email:${account}`, address: `login:ip:${ip}`, accountPrefix: `login:pair:${account}:` };
+	return {
+		pair: `login:pair:${account}:${ip}`,
+		account: `login:email:${account}`,
+		address: `login:ip:${ip}`,
+		accountPrefix: `login:pair:${account}:`
+	};
 }
 
 /**
@@ -44,11 +49,19 @@ export async function login(db: Db, input: LoginInput): Promise<LoginResult> {
 	const user = await findUserByEmail(db, input.email);
 	const active = user && !user.disabled_at ? user : undefined;
 	const deviceId = await trustedDevice(db, input.deviceTokens ?? [], active?.id);
-	const roles = active ? await db.selectFrom('user_roles').select('role').where('user_id', '=', active.id).execute() : [];
+	const roles = active
+		? await db.selectFrom('user_roles').select('role').where('user_id', '=', active.id).execute()
+		: [];
 	const staff = roles.some((r) => r.role !== 'participant');
 	const deviceKey = deviceId ? `login:device:${deviceId}` : null;
 	const denied = async (wait: number): Promise<LoginResult> => {
-		await auditAlone(db, { actorId: user?.id ?? null, action: 'auth.login', outcome: 'denied', ip: input.ip, details: { reason: 'rate_limited' } });
+		await auditAlone(db, {
+			actorId: user?.id ?? null,
+			action: 'auth.login',
+			outcome: 'denied',
+			ip: input.ip,
+			details: { reason: 'rate_limited' }
+		});
 		return { ok: false, reason: 'rate_limited', retryAfter: wait };
 	};
 
@@ -64,7 +77,9 @@ export async function login(db: Db, input: LoginInput): Promise<LoginResult> {
 		accountWait = await retryAfter(db, keys.account);
 	}
 
-	const valid = active ? await verifyPassword(active.password_hash, input.password) : await verifyAgainstDummy(input.password);
+	const valid = active
+		? await verifyPassword(active.password_hash, input.password)
+		: await verifyAgainstDummy(input.password);
 	if (!valid || !active) {
 		if (trusted) await recordFailure(db, deviceKey!, staff ? policies.staffDevice : policies.participantDevice);
 		else {
@@ -73,7 +88,13 @@ export async function login(db: Db, input: LoginInput): Promise<LoginResult> {
 		}
 		await recordFailure(db, keys.account, policies.loginAccount);
 		if (accountWait > 0) return denied(accountWait);
-		await auditAlone(db, { actorId: user?.id ?? null, action: 'auth.login', outcome: 'failure', ip: input.ip, details: { reason: user ? 'bad_password' : 'unknown_account' } });
+		await auditAlone(db, {
+			actorId: user?.id ?? null,
+			action: 'auth.login',
+			outcome: 'failure',
+			ip: input.ip,
+			details: { reason: user ? 'bad_password' : 'unknown_account' }
+		});
 		return { ok: false, reason: 'invalid' };
 	}
 
@@ -87,8 +108,15 @@ export async function login(db: Db, input: LoginInput): Promise<LoginResult> {
 	// With two-factor on, this session is only a half-open door: hooks treat it as signed out
 	// until the code is checked (verifySecondFactor), and it can never become more than that otherwise.
 	const { token } = await createSession(db, active.id, { twoFactorPending: twoFactor, device: input.device });
-	await db.transaction().execute((trx) =>
-		audit(trx, { actorId: active.id, action: 'auth.login', ip: input.ip, details: { ...(twoFactor ? { step: 'password' } : {}), ...(trusted ? { knownDevice: true } : {}) } })
-	);
+	await db
+		.transaction()
+		.execute((trx) =>
+			audit(trx, {
+				actorId: active.id,
+				action: 'auth.login',
+				ip: input.ip,
+				details: { ...(twoFactor ? { step: 'password' } : {}), ...(trusted ? { knownDevice: true } : {}) }
+			})
+		);
 	return { ok: true, token, userId: active.id, twoFactor };
 }

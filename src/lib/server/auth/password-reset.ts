@@ -24,11 +24,21 @@ export function hashResetCode(code: string): string {
 	return sha256Hex(`password-reset:${normaliseEnrollmentCode(code)}`);
 }
 
-export type IssueResult = { ok: true; code: string; expiresAt: string } | { ok: false; reason: 'not_found' | 'no_account' };
+export type IssueResult =
+	{ ok: true; code: string; expiresAt: string } | { ok: false; reason: 'not_found' | 'no_account' };
 
 /** A new code for the participant of this enrollment; any earlier unused code stops working. */
-export async function issueResetCode(db: Db, staff: UserIdentity, enrollmentId: string, ip?: string): Promise<IssueResult> {
-	const e = await db.selectFrom('enrollments').select(['id', 'program_id', 'court_id', 'user_id', 'purged_at']).where('id', '=', enrollmentId).executeTakeFirst();
+export async function issueResetCode(
+	db: Db,
+	staff: UserIdentity,
+	enrollmentId: string,
+	ip?: string
+): Promise<IssueResult> {
+	const e = await db
+		.selectFrom('enrollments')
+		.select(['id', 'program_id', 'court_id', 'user_id', 'purged_at'])
+		.where('id', '=', enrollmentId)
+		.executeTakeFirst();
 	const as = staffRole(staff);
 	if (!e || e.purged_at || !as || !canSeeEnrollment(staff, e, as)) return { ok: false, reason: 'not_found' };
 	if (!e.user_id) return { ok: false, reason: 'no_account' };
@@ -37,8 +47,24 @@ export async function issueResetCode(db: Db, staff: UserIdentity, enrollmentId: 
 	const now = clock.now();
 	const expiresAt = new Date(now.getTime() + RESET_HOURS * 3_600_000).toISOString();
 	await db.transaction().execute(async (trx) => {
-		await trx.updateTable('password_resets').set({ used_at: now.toISOString() }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
-		await trx.insertInto('password_resets').values({ id: newId(), user_id: userId, code_hash: hashResetCode(code), created_by: staff.id, created_at: now.toISOString(), expires_at: expiresAt, used_at: null }).execute();
+		await trx
+			.updateTable('password_resets')
+			.set({ used_at: now.toISOString() })
+			.where('user_id', '=', userId)
+			.where('used_at', 'is', null)
+			.execute();
+		await trx
+			.insertInto('password_resets')
+			.values({
+				id: newId(),
+				user_id: userId,
+				code_hash: hashResetCode(code),
+				created_by: staff.id,
+				created_at: now.toISOString(),
+				expires_at: expiresAt,
+				used_at: null
+			})
+			.execute();
 		await audit(trx, { actorId: staff.id, action: 'auth.reset.issue', targetType: 'enrollment', targetId: e.id, ip });
 	});
 	return { ok: true, code, expiresAt };
@@ -70,13 +96,31 @@ export async function resetPassword(db: Db, input: ResetInput): Promise<ResetRes
 		.selectFrom('password_resets as r')
 		.innerJoin('users as u', 'u.id', 'r.user_id')
 		.innerJoin('enrollments as e', 'e.user_id', 'u.id')
-		.select(['r.id', 'r.user_id', 'r.expires_at', 'r.used_at', 'u.email', 'u.disabled_at', 'e.id as enrollment_id', 'e.date_of_birth', 'e.legal_name', 'e.case_number'])
+		.select([
+			'r.id',
+			'r.user_id',
+			'r.expires_at',
+			'r.used_at',
+			'u.email',
+			'u.disabled_at',
+			'e.id as enrollment_id',
+			'e.date_of_birth',
+			'e.legal_name',
+			'e.case_number'
+		])
 		.where('r.code_hash', '=', hashResetCode(input.code))
 		.executeTakeFirst();
 	// A wrong code and a right code with the wrong date of birth look the same, and both count.
 	if (!row || row.date_of_birth !== input.dateOfBirth || row.used_at || row.disabled_at) {
 		await recordFailure(db, limitKey, policies.enrollmentCode);
-		await auditAlone(db, { actorId: null, action: 'auth.reset', outcome: 'failure', ip: input.ip, targetType: 'user', targetId: row?.user_id ?? null });
+		await auditAlone(db, {
+			actorId: null,
+			action: 'auth.reset',
+			outcome: 'failure',
+			ip: input.ip,
+			targetType: 'user',
+			targetId: row?.user_id ?? null
+		});
 		return { ok: false, reason: 'invalid' };
 	}
 	if (row.expires_at <= clock.iso()) return { ok: false, reason: 'expired' };
@@ -85,11 +129,22 @@ export async function resetPassword(db: Db, input: ResetInput): Promise<ResetRes
 	const passwordHash = await hashPassword(input.password);
 	const claimed = await db.transaction().execute(async (trx) => {
 		// Two submits of one code: only the first claims it.
-		const claim = await trx.updateTable('password_resets').set({ used_at: clock.iso() }).where('id', '=', row.id).where('used_at', 'is', null).executeTakeFirst();
+		const claim = await trx
+			.updateTable('password_resets')
+			.set({ used_at: clock.iso() })
+			.where('id', '=', row.id)
+			.where('used_at', 'is', null)
+			.executeTakeFirst();
 		if (Number(claim.numUpdatedRows) !== 1) return false;
 		await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', row.user_id).execute();
 		await trx.deleteFrom('sessions').where('user_id', '=', row.user_id).execute();
-		await audit(trx, { actorId: row.user_id, action: 'auth.reset', targetType: 'user', targetId: row.user_id, ip: input.ip });
+		await audit(trx, {
+			actorId: row.user_id,
+			action: 'auth.reset',
+			targetType: 'user',
+			targetId: row.user_id,
+			ip: input.ip
+		});
 		return true;
 	});
 	if (!claimed) return { ok: false, reason: 'invalid' };
@@ -98,11 +153,16 @@ export async function resetPassword(db: Db, input: ResetInput): Promise<ResetRes
 	return { ok: true, token, userId: row.user_id };
 }
 
-export type OperatorResetResult = { ok: true } | { ok: false; reason: 'not_found' } | { ok: false; reason: 'weak_password'; problem: PasswordProblem };
+export type OperatorResetResult =
+	{ ok: true } | { ok: false; reason: 'not_found' } | { ok: false; reason: 'weak_password'; problem: PasswordProblem };
 
 /** An operator sets a new password (a staff member locked out); every session of the account ends. */
 export async function setPasswordByOperator(db: Db, email: string, password: string): Promise<OperatorResetResult> {
-	const user = await db.selectFrom('users').select(['id', 'email', 'name']).where('email', '=', normaliseEmail(email)).executeTakeFirst();
+	const user = await db
+		.selectFrom('users')
+		.select(['id', 'email', 'name'])
+		.where('email', '=', normaliseEmail(email))
+		.executeTakeFirst();
 	if (!user) return { ok: false, reason: 'not_found' };
 	const problem = passwordProblem(password, [user.name, user.email.split('@')[0]]);
 	if (problem) return { ok: false, reason: 'weak_password', problem };

@@ -65,7 +65,10 @@ export function limitAddress(ip: string): string {
 	if (parsed.kind() === 'ipv4') return parsed.toString();
 	const v6 = parsed as ipaddr.IPv6;
 	if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
-	return `${v6.parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64`;
+	return `${v6.parts
+		.slice(0, 4)
+		.map((p) => p.toString(16))
+		.join(':')}::/64`;
 }
 
 /** Seconds until the key may try again, or 0. */
@@ -93,8 +96,18 @@ export async function recordFailure(db: Db, key: string, policy: LimitPolicy): P
 		.values({ key, failures: 1, window_started_at: nowIso, blocked_until: null, updated_at: nowIso })
 		.onConflict((oc) =>
 			oc.column('key').doUpdateSet((eb) => ({
-				failures: eb.case().when('rate_limits.window_started_at', '<', windowStart).then(1).else(eb('rate_limits.failures', '+', 1)).end(),
-				window_started_at: eb.case().when('rate_limits.window_started_at', '<', windowStart).then(nowIso).else(eb.ref('rate_limits.window_started_at')).end(),
+				failures: eb
+					.case()
+					.when('rate_limits.window_started_at', '<', windowStart)
+					.then(1)
+					.else(eb('rate_limits.failures', '+', 1))
+					.end(),
+				window_started_at: eb
+					.case()
+					.when('rate_limits.window_started_at', '<', windowStart)
+					.then(nowIso)
+					.else(eb.ref('rate_limits.window_started_at'))
+					.end(),
 				updated_at: nowIso
 			}))
 		)
@@ -114,7 +127,10 @@ export async function clearFailures(db: Db, key: string): Promise<void> {
 
 /** Clears every key that starts with the prefix (all addresses' counters of one account). */
 export async function clearFailuresLike(db: Db, prefix: string): Promise<void> {
-	await db.deleteFrom('rate_limits').where('key', 'like', `${prefix.replace(/[%_\\]/g, '')}%`).execute();
+	await db
+		.deleteFrom('rate_limits')
+		.where('key', 'like', `${prefix.replace(/[%_\\]/g, '')}%`)
+		.execute();
 }
 
 /** Counters whose window and block are both over: nothing left to remember (run by the cleanup job). */

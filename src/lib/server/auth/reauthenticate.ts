@@ -9,13 +9,24 @@ import type { Db } from '../db';
 import { verifyPassword } from './password';
 import { clearFailures, policies, recordFailure, retryAfter } from './rate-limit';
 
-export type ReauthResult = { ok: true } | { ok: false; reason: 'wrong_password' } | { ok: false; reason: 'rate_limited'; retryAfter: number };
+export type ReauthResult =
+	{ ok: true } | { ok: false; reason: 'wrong_password' } | { ok: false; reason: 'rate_limited'; retryAfter: number };
 
-export async function confirmPassword(db: Db, userId: string, password: string, action: string, ip?: string): Promise<ReauthResult> {
+export async function confirmPassword(
+	db: Db,
+	userId: string,
+	password: string,
+	action: string,
+	ip?: string
+): Promise<ReauthResult> {
 	const key = `reauth:user:${userId}`;
 	const wait = await retryAfter(db, key);
 	if (wait > 0) return { ok: false, reason: 'rate_limited', retryAfter: wait };
-	const user = await db.selectFrom('users').select(['password_hash', 'disabled_at']).where('id', '=', userId).executeTakeFirst();
+	const user = await db
+		.selectFrom('users')
+		.select(['password_hash', 'disabled_at'])
+		.where('id', '=', userId)
+		.executeTakeFirst();
 	if (!user || user.disabled_at || !(await verifyPassword(user.password_hash, password))) {
 		await recordFailure(db, key, policies.reauthentication);
 		await auditAlone(db, { actorId: userId, action, outcome: 'failure', ip, details: { reason: 'wrong_password' } });

@@ -27,7 +27,8 @@ function dataKey(dir = config.keysDir): Buffer {
 	}
 	chmodSync(file, 0o600);
 	const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-	if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte key (base64); restore it from the keys backup`);
+	if (key.length !== 32)
+		throw new Error(`${file} does not hold a 32-byte key (base64); restore it from the keys backup`);
 	cache.set(dir, key);
 	return key;
 }

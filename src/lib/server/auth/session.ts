@@ -31,7 +31,11 @@ export interface NewSession {
 	device?: string | null;
 }
 
-export async function createSession(db: Db, userId: string, options: NewSession = {}): Promise<{ token: string; session: Session }> {
+export async function createSession(
+	db: Db,
+	userId: string,
+	options: NewSession = {}
+): Promise<{ token: string; session: Session }> {
 	const id = randomToken(16);
 	const secret = randomToken(20);
 	const now = clock.now();
@@ -52,14 +56,23 @@ export async function createSession(db: Db, userId: string, options: NewSession 
 			})
 			.execute();
 		// Keep the newest MAX_SESSIONS_PER_USER; the oldest beyond them end now.
-		const keep = trx.selectFrom('sessions').select('id').where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(MAX_SESSIONS_PER_USER);
+		const keep = trx
+			.selectFrom('sessions')
+			.select('id')
+			.where('user_id', '=', userId)
+			.orderBy('created_at', 'desc')
+			.orderBy('id', 'desc')
+			.limit(MAX_SESSIONS_PER_USER);
 		await trx
 			.deleteFrom('sessions')
 			.where('user_id', '=', userId)
 			.where('id', 'not in', (eb) => eb.selectFrom(keep.as('k')).select('k.id'))
 			.execute();
 	});
-	return { token: `${id}.${secret}`, session: { id, userId, createdAt: now, lastSeenAt: now, twoFactorVerified, twoFactorPending } };
+	return {
+		token: `${id}.${secret}`,
+		session: { id, userId, createdAt: now, lastSeenAt: now, twoFactorVerified, twoFactorPending }
+	};
 }
 
 export async function validateSessionToken(db: Db, token: string): Promise<Session | null> {
@@ -98,7 +111,11 @@ export async function validateSessionToken(db: Db, token: string): Promise<Sessi
 	let seen = lastSeenAt;
 	if (now - lastSeenAt >= TOUCH_EVERY_MS) {
 		seen = now;
-		await db.updateTable('sessions').set({ last_seen_at: new Date(now).toISOString() }).where('id', '=', id).execute();
+		await db
+			.updateTable('sessions')
+			.set({ last_seen_at: new Date(now).toISOString() })
+			.where('id', '=', id)
+			.execute();
 	}
 	return {
 		id,
@@ -119,7 +136,9 @@ export async function invalidateUserSessions(db: Db, userId: string): Promise<vo
 }
 
 export function sessionExpiresAt(session: Session): Date {
-	return new Date(Math.min(session.createdAt.getTime() + ABSOLUTE_TIMEOUT_MS, session.lastSeenAt.getTime() + IDLE_TIMEOUT_MS));
+	return new Date(
+		Math.min(session.createdAt.getTime() + ABSOLUTE_TIMEOUT_MS, session.lastSeenAt.getTime() + IDLE_TIMEOUT_MS)
+	);
 }
 
 export interface SessionListing {
@@ -142,7 +161,9 @@ export async function listSessions(db: Db, userId: string, currentSessionId: str
 		.orderBy('last_seen_at', 'desc')
 		.execute();
 	return rows
-		.filter((r) => now - Date.parse(r.created_at) < ABSOLUTE_TIMEOUT_MS && now - Date.parse(r.last_seen_at) < IDLE_TIMEOUT_MS)
+		.filter(
+			(r) => now - Date.parse(r.created_at) < ABSOLUTE_TIMEOUT_MS && now - Date.parse(r.last_seen_at) < IDLE_TIMEOUT_MS
+		)
 		.map((r) => ({
 			id: r.id,
 			device: r.device,
@@ -156,9 +177,20 @@ export async function listSessions(db: Db, userId: string, currentSessionId: str
 /** Ends one of the person's own sessions (never another person's: the user id is part of the match); audited. */
 export async function endOwnSession(db: Db, userId: string, sessionId: string, ip?: string): Promise<boolean> {
 	return db.transaction().execute(async (trx) => {
-		const r = await trx.deleteFrom('sessions').where('id', '=', sessionId).where('user_id', '=', userId).executeTakeFirst();
+		const r = await trx
+			.deleteFrom('sessions')
+			.where('id', '=', sessionId)
+			.where('user_id', '=', userId)
+			.executeTakeFirst();
 		if (Number(r.numDeletedRows) !== 1) return false;
-		await audit(trx, { actorId: userId, action: 'auth.session.end', targetType: 'user', targetId: userId, ip, details: { sessions: 1 } });
+		await audit(trx, {
+			actorId: userId,
+			action: 'auth.session.end',
+			targetType: 'user',
+			targetId: userId,
+			ip,
+			details: { sessions: 1 }
+		});
 		return true;
 	});
 }
@@ -166,9 +198,20 @@ export async function endOwnSession(db: Db, userId: string, sessionId: string, i
 /** Ends every session of the person but this one; returns how many ended; audited. */
 export async function endOtherSessions(db: Db, userId: string, keepSessionId: string, ip?: string): Promise<number> {
 	return db.transaction().execute(async (trx) => {
-		const r = await trx.deleteFrom('sessions').where('user_id', '=', userId).where('id', '!=', keepSessionId).executeTakeFirst();
+		const r = await trx
+			.deleteFrom('sessions')
+			.where('user_id', '=', userId)
+			.where('id', '!=', keepSessionId)
+			.executeTakeFirst();
 		const n = Number(r.numDeletedRows);
-		await audit(trx, { actorId: userId, action: 'auth.session.end', targetType: 'user', targetId: userId, ip, details: { sessions: n, others: true } });
+		await audit(trx, {
+			actorId: userId,
+			action: 'auth.session.end',
+			targetType: 'user',
+			targetId: userId,
+			ip,
+			details: { sessions: n, others: true }
+		});
 		return n;
 	});
 }

@@ -79,7 +79,10 @@ export class Throttle {
 		if (!b) return { tokens: this.policy.burst, atMs: now };
 		// A clock moved backwards (tests, NTP) adds nothing rather than taking tokens away.
 		const elapsed = Math.max(0, now - b.atMs) / 1000;
-		return { tokens: Math.min(this.policy.burst, b.tokens + elapsed * this.policy.perSecond), atMs: Math.max(now, b.atMs) };
+		return {
+			tokens: Math.min(this.policy.burst, b.tokens + elapsed * this.policy.perSecond),
+			atMs: Math.max(now, b.atMs)
+		};
 	}
 
 	private store(key: string, b: Bucket): void {
@@ -91,7 +94,8 @@ export class Throttle {
 		const target = Math.floor(this.maxKeys * 0.9);
 		const now = clock.now().getTime();
 		for (const [k, old] of this.buckets) {
-			if (k !== key && old.tokens + (Math.max(0, now - old.atMs) / 1000) * this.policy.perSecond >= this.policy.burst) this.buckets.delete(k);
+			if (k !== key && old.tokens + (Math.max(0, now - old.atMs) / 1000) * this.policy.perSecond >= this.policy.burst)
+				this.buckets.delete(k);
 		}
 		// Still too many keys all in use at once: drop the least recently used. Each of them then starts
 		// again from a full bucket, so the bound per key loosens, but memory stays bounded.
@@ -110,5 +114,8 @@ export const throttles = {
 
 /** The answer to a refused request: 429 with Retry-After (whole seconds), and nothing written. */
 export function tooManyRequests(retryAfterSeconds: number, message: string): Response {
-	return json({ message, retryAfter: retryAfterSeconds }, { status: 429, headers: { 'retry-after': String(retryAfterSeconds), 'cache-control': 'no-store' } });
+	return json(
+		{ message, retryAfter: retryAfterSeconds },
+		{ status: 429, headers: { 'retry-after': String(retryAfterSeconds), 'cache-control': 'no-store' } }
+	);
 }

@@ -43,7 +43,10 @@ export function matchingStep(keyB64: string, code: string, nowMs = clock.now().g
 	return found;
 }
 
-export type TotpResult = { ok: true } | { ok: false; reason: 'invalid' | 'replayed' | 'not_enabled' } | { ok: false; reason: 'rate_limited'; retryAfter: number };
+export type TotpResult =
+	| { ok: true }
+	| { ok: false; reason: 'invalid' | 'replayed' | 'not_enabled' }
+	| { ok: false; reason: 'rate_limited'; retryAfter: number };
 
 const limitKey = (userId: string) => `totp:user:${userId}`;
 const sealContext = (userId: string) => `totp:${userId}`;
@@ -55,11 +58,19 @@ const sealContext = (userId: string) => `totp:${userId}`;
  */
 async function storedKey(db: Db, userId: string, stored: string): Promise<string | null> {
 	if (!isSealed(stored)) {
-		await db.updateTable('users').set({ totp_key: seal(stored, sealContext(userId)) }).where('id', '=', userId).where('totp_key', '=', stored).execute();
+		await db
+			.updateTable('users')
+			.set({ totp_key: seal(stored, sealContext(userId)) })
+			.where('id', '=', userId)
+			.where('totp_key', '=', stored)
+			.execute();
 		return stored;
 	}
 	const key = open(stored, sealContext(userId));
-	if (key === null) console.error(`[totp] the two-factor key of user ${userId} cannot be opened (altered, or KEYS_DIR/data-secret.key changed); reset it with user:reset-2fa`);
+	if (key === null)
+		console.error(
+			`[totp] the two-factor key of user ${userId} cannot be opened (altered, or KEYS_DIR/data-secret.key changed); reset it with user:reset-2fa`
+		);
 	return key;
 }
 
@@ -67,13 +78,23 @@ async function storedKey(db: Db, userId: string, stored: string): Promise<string
  * Checks a code for the account and consumes its step, so each code is accepted once: the update
  * only succeeds when the step is later than the last one used (two parallel submits: one wins).
  */
-async function consumeCode(db: Db, userId: string, code: string, ip: string | undefined, action: string): Promise<TotpResult> {
+async function consumeCode(
+	db: Db,
+	userId: string,
+	code: string,
+	ip: string | undefined,
+	action: string
+): Promise<TotpResult> {
 	const wait = await retryAfter(db, limitKey(userId));
 	if (wait > 0) {
 		await auditAlone(db, { actorId: userId, action, outcome: 'denied', ip, details: { reason: 'rate_limited' } });
 		return { ok: false, reason: 'rate_limited', retryAfter: wait };
 	}
-	const user = await db.selectFrom('users').select(['totp_key', 'totp_last_step']).where('id', '=', userId).executeTakeFirst();
+	const user = await db
+		.selectFrom('users')
+		.select(['totp_key', 'totp_last_step'])
+		.where('id', '=', userId)
+		.executeTakeFirst();
 	if (!user?.totp_key) return { ok: false, reason: 'not_enabled' };
 	const key = await storedKey(db, userId, user.totp_key);
 	const step = key === null ? null : matchingStep(key, code);
@@ -97,11 +118,22 @@ async function consumeCode(db: Db, userId: string, code: string, ip: string | un
 }
 
 /** The second step of a login: marks the session as two-factor verified. */
-export async function verifySecondFactor(db: Db, sessionId: string, userId: string, code: string, ip?: string): Promise<TotpResult> {
+export async function verifySecondFactor(
+	db: Db,
+	sessionId: string,
+	userId: string,
+	code: string,
+	ip?: string
+): Promise<TotpResult> {
 	const r = await consumeCode(db, userId, code, ip, 'auth.totp');
 	if (!r.ok) return r;
 	await db.transaction().execute(async (trx) => {
-		await trx.updateTable('sessions').set({ two_factor_verified: 1, two_factor_pending: 0 }).where('id', '=', sessionId).where('user_id', '=', userId).execute();
+		await trx
+			.updateTable('sessions')
+			.set({ two_factor_verified: 1, two_factor_pending: 0 })
+			.where('id', '=', sessionId)
+			.where('user_id', '=', userId)
+			.execute();
 		await audit(trx, { actorId: userId, action: 'auth.totp', ip });
 	});
 	return r;
@@ -120,14 +152,22 @@ const PENDING_KEY_MS = 15 * 60_000;
  * or a second tab shows the QR code already scanned.
  */
 export async function pendingTotpKey(db: Db, user: UserIdentity): Promise<string> {
-	const row = await db.selectFrom('users').select(['totp_pending_key', 'totp_pending_at']).where('id', '=', user.id).executeTakeFirstOrThrow();
+	const row = await db
+		.selectFrom('users')
+		.select(['totp_pending_key', 'totp_pending_at'])
+		.where('id', '=', user.id)
+		.executeTakeFirstOrThrow();
 	const now = clock.now();
 	if (row.totp_pending_key && row.totp_pending_at && now.getTime() - Date.parse(row.totp_pending_at) < PENDING_KEY_MS) {
 		const key = open(row.totp_pending_key, pendingContext(user.id));
 		if (key) return key;
 	}
 	const key = newTotpKey();
-	await db.updateTable('users').set({ totp_pending_key: seal(key, pendingContext(user.id)), totp_pending_at: now.toISOString() }).where('id', '=', user.id).execute();
+	await db
+		.updateTable('users')
+		.set({ totp_pending_key: seal(key, pendingContext(user.id)), totp_pending_at: now.toISOString() })
+		.where('id', '=', user.id)
+		.execute();
 	return key;
 }
 
@@ -143,11 +183,22 @@ export type EnableResult =
  * server showed him. This session counts as verified; every other session of the account ends (they
  * were opened without the second factor).
  */
-export async function enableTotp(db: Db, user: UserIdentity, sessionId: string, password: string, code: string, ip?: string): Promise<EnableResult> {
+export async function enableTotp(
+	db: Db,
+	user: UserIdentity,
+	sessionId: string,
+	password: string,
+	code: string,
+	ip?: string
+): Promise<EnableResult> {
 	if (!mayUseTotp(user)) return { ok: false, reason: 'not_staff' };
 	const check = await confirmPassword(db, user.id, password, 'auth.totp.enable', ip);
 	if (!check.ok) return check;
-	const row = await db.selectFrom('users').select(['totp_key', 'totp_pending_key', 'totp_pending_at']).where('id', '=', user.id).executeTakeFirstOrThrow();
+	const row = await db
+		.selectFrom('users')
+		.select(['totp_key', 'totp_pending_key', 'totp_pending_at'])
+		.where('id', '=', user.id)
+		.executeTakeFirstOrThrow();
 	if (row.totp_key) return { ok: false, reason: 'already_enabled' };
 	const stale = !row.totp_pending_at || clock.now().getTime() - Date.parse(row.totp_pending_at) >= PENDING_KEY_MS;
 	const keyB64 = row.totp_pending_key && !stale ? open(row.totp_pending_key, pendingContext(user.id)) : null;
@@ -157,16 +208,37 @@ export async function enableTotp(db: Db, user: UserIdentity, sessionId: string, 
 	return db.transaction().execute(async (trx) => {
 		const r = await trx
 			.updateTable('users')
-			.set({ totp_key: seal(keyB64, sealContext(user.id)), totp_last_step: step, totp_pending_key: null, totp_pending_at: null })
+			.set({
+				totp_key: seal(keyB64, sealContext(user.id)),
+				totp_last_step: step,
+				totp_pending_key: null,
+				totp_pending_at: null
+			})
 			.where('id', '=', user.id)
 			.where('totp_key', 'is', null)
 			.where('totp_pending_key', '=', row.totp_pending_key)
 			.executeTakeFirst();
 		if (Number(r.numUpdatedRows) !== 1) return { ok: false as const, reason: 'already_enabled' as const };
-		await trx.updateTable('sessions').set({ two_factor_verified: 1, two_factor_pending: 0 }).where('id', '=', sessionId).where('user_id', '=', user.id).execute();
-		const ended = await trx.deleteFrom('sessions').where('user_id', '=', user.id).where('id', '!=', sessionId).executeTakeFirst();
+		await trx
+			.updateTable('sessions')
+			.set({ two_factor_verified: 1, two_factor_pending: 0 })
+			.where('id', '=', sessionId)
+			.where('user_id', '=', user.id)
+			.execute();
+		const ended = await trx
+			.deleteFrom('sessions')
+			.where('user_id', '=', user.id)
+			.where('id', '!=', sessionId)
+			.executeTakeFirst();
 		const endedSessions = Number(ended.numDeletedRows);
-		await audit(trx, { actorId: user.id, action: 'auth.totp.enable', targetType: 'user', targetId: user.id, ip, details: { endedSessions } });
+		await audit(trx, {
+			actorId: user.id,
+			action: 'auth.totp.enable',
+			targetType: 'user',
+			targetId: user.id,
+			ip,
+			details: { endedSessions }
+		});
 		return { ok: true as const, endedSessions };
 	});
 }
@@ -177,7 +249,14 @@ export type DisableResult = TotpResult | { ok: false; reason: 'required' | 'wron
  * Turning two-factor off needs the current password and a current code, so neither a borrowed
  * session nor a borrowed phone alone can do it. Every other session ends, half-open ones included.
  */
-export async function disableTotp(db: Db, user: UserIdentity, sessionId: string, password: string, code: string, ip?: string): Promise<DisableResult> {
+export async function disableTotp(
+	db: Db,
+	user: UserIdentity,
+	sessionId: string,
+	password: string,
+	code: string,
+	ip?: string
+): Promise<DisableResult> {
 	if (user.twoFactorRequired) return { ok: false, reason: 'required' };
 	const check = await confirmPassword(db, user.id, password, 'auth.totp.disable', ip);
 	if (!check.ok) return check;
@@ -194,7 +273,12 @@ export async function disableTotp(db: Db, user: UserIdentity, sessionId: string,
 /** An operator's reset when a staff member loses the phone (CLI); audited. */
 export async function resetTotp(db: Db, actorId: string | null, userId: string): Promise<boolean> {
 	return db.transaction().execute(async (trx) => {
-		const r = await trx.updateTable('users').set({ totp_key: null, totp_last_step: null }).where('id', '=', userId).where('totp_key', 'is not', null).executeTakeFirst();
+		const r = await trx
+			.updateTable('users')
+			.set({ totp_key: null, totp_last_step: null })
+			.where('id', '=', userId)
+			.where('totp_key', 'is not', null)
+			.executeTakeFirst();
 		if (Number(r.numUpdatedRows) !== 1) return false;
 		await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
 		await audit(trx, { actorId, action: 'auth.totp.reset', targetType: 'user', targetId: userId });

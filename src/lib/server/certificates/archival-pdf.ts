@@ -55,7 +55,11 @@ const CREATOR = 'John School';
 
 // C0 and C1 controls have no place in a title and are not allowed in XML 1.0 (XMP) at all.
 // eslint-disable-next-line no-control-regex
-const metaText = (s: string) => s.normalize('NFC').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim();
+const metaText = (s: string) =>
+	s
+		.normalize('NFC')
+		.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+		.trim();
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const xmpDate = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -79,7 +83,9 @@ function xmpInfo(info: Record<string, unknown>): string {
 		'<dc:format>application/pdf</dc:format>',
 		title ? `<dc:title><rdf:Alt><rdf:li xml:lang="x-default">${title}</rdf:li></rdf:Alt></dc:title>` : '',
 		author ? `<dc:creator><rdf:Seq><rdf:li>${author}</rdf:li></rdf:Seq></dc:creator>` : '',
-		subject ? `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${subject}</rdf:li></rdf:Alt></dc:description>` : '',
+		subject
+			? `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${subject}</rdf:li></rdf:Alt></dc:description>`
+			: '',
 		`<dc:language><rdf:Bag><rdf:li>${LANG}</rdf:li></rdf:Bag></dc:language>`,
 		'</rdf:Description>',
 		'<rdf:Description rdf:about="" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">',
@@ -91,9 +97,17 @@ function xmpInfo(info: Record<string, unknown>): string {
 		.join('\n');
 }
 
-export function archivalDocument(meta: ArchivalMeta, opts: { bufferPages?: boolean; margins?: PDFKit.Mixins.ExpandedSides<number> } = {}): ArchivalDocument {
+export function archivalDocument(
+	meta: ArchivalMeta,
+	opts: { bufferPages?: boolean; margins?: PDFKit.Mixins.ExpandedSides<number> } = {}
+): ArchivalDocument {
 	if (Number.isNaN(meta.createdAt.getTime())) throw new RangeError('createdAt is not a date');
-	const info: PDFKit.DocumentInfo = { Title: metaText(meta.title), Author: metaText(meta.author), Creator: CREATOR, CreationDate: meta.createdAt };
+	const info: PDFKit.DocumentInfo = {
+		Title: metaText(meta.title),
+		Author: metaText(meta.author),
+		Creator: CREATOR,
+		CreationDate: meta.createdAt
+	};
 	if (meta.subject) info.Subject = metaText(meta.subject);
 	if (meta.keywords) info.Keywords = metaText(meta.keywords);
 	const doc = new PDFDocument({
@@ -111,7 +125,8 @@ export function archivalDocument(meta: ArchivalMeta, opts: { bufferPages?: boole
 		info
 	});
 	// pdfkit calls _addInfo while it ends the document, after the pdfaid description (see the header).
-	(doc as unknown as { _addInfo: () => void })._addInfo = () => doc.appendXML(xmpInfo(doc.info as unknown as Record<string, unknown>));
+	(doc as unknown as { _addInfo: () => void })._addInfo = () =>
+		doc.appendXML(xmpInfo(doc.info as unknown as Record<string, unknown>));
 	// pdfkit takes a parsed fontkit font where its types say bytes (PDFFontFactory.open checks .layout).
 	for (const [name, font] of Object.entries(certificateFonts())) doc.registerFont(name, font as unknown as Buffer);
 	const tabs = () => {
@@ -132,7 +147,13 @@ export function archivalDocument(meta: ArchivalMeta, opts: { bufferPages?: boole
 }
 
 /** A structure element of `type` under `parent`, holding what `draw` puts on the page. */
-export function tag(doc: Doc, parent: StructElement, type: string, draw: () => void, options: StructOptions = {}): StructElement {
+export function tag(
+	doc: Doc,
+	parent: StructElement,
+	type: string,
+	draw: () => void,
+	options: StructOptions = {}
+): StructElement {
 	const el = doc.struct(type, options as PDFKit.Mixins.StructureElementOptions, draw);
 	parent.add(el); // parent is attached to the tree, so draw runs now, inside the element's marked content
 	return el;
@@ -149,7 +170,12 @@ export function group(doc: Doc, parent: StructElement, type: string, options: St
  * Marks what `draw` paints as an artifact: frames, rules, shading (Layout) or running heads and page
  * numbers (Pagination). Screen readers skip artifacts; everything else on a page is in the tree.
  */
-export function artifact(doc: Doc, draw: () => void, type: 'Layout' | 'Pagination' = 'Layout', attached?: ('Top' | 'Bottom')[]): void {
+export function artifact(
+	doc: Doc,
+	draw: () => void,
+	type: 'Layout' | 'Pagination' = 'Layout',
+	attached?: ('Top' | 'Bottom')[]
+): void {
 	doc.markContent('Artifact', attached ? { type, attached } : { type });
 	draw();
 	doc.endMarkedContent();
@@ -169,6 +195,16 @@ export interface Attachment {
  * /AFRelationship /Data (the data the page presents), a MIME subtype and its dates.
  */
 export function attach(doc: Doc, a: Attachment): void {
-	const options = { name: a.name, type: a.type, description: a.description, creationDate: a.date, modifiedDate: a.date, relationship: 'Data' };
-	doc.file(Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength), options as PDFKit.Mixins.PDFAttachmentOptions);
+	const options = {
+		name: a.name,
+		type: a.type,
+		description: a.description,
+		creationDate: a.date,
+		modifiedDate: a.date,
+		relationship: 'Data'
+	};
+	doc.file(
+		Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength),
+		options as PDFKit.Mixins.PDFAttachmentOptions
+	);
 }

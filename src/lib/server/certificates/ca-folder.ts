@@ -52,7 +52,10 @@ export function hasCa(dir: string): boolean {
 
 export function openCa(dir: string): CaFolder {
 	for (const f of [CA_KEY, CA_CERT, CA_RECORD]) {
-		if (!existsSync(join(dir, f))) throw new CaError(`${dir} is not a CA folder (no ${f}): give --ca-dir (or CA_DIR) the folder the program CA is kept in`);
+		if (!existsSync(join(dir, f)))
+			throw new CaError(
+				`${dir} is not a CA folder (no ${f}): give --ca-dir (or CA_DIR) the folder the program CA is kept in`
+			);
 	}
 	const certPem = readFileSync(join(dir, CA_CERT), 'utf8');
 	return {
@@ -120,7 +123,11 @@ export function caNotAfter(ca: CaFolder): Date {
  * Sign a fresh CRL listing every revoked signer, keep it in the CA folder (ca.crl) and return it:
  * the caller copies it into the server's keys folder.
  */
-export function issueCrl(ca: CaFolder, now: Date, days = CRL_DAYS): { der: Buffer; thisUpdate: string; nextUpdate: string; number: number } {
+export function issueCrl(
+	ca: CaFolder,
+	now: Date,
+	days = CRL_DAYS
+): { der: Buffer; thisUpdate: string; nextUpdate: string; number: number } {
 	if (!Number.isInteger(days) || days < 1 || days > 366) throw new CaError('a CRL is issued for 1 to 366 days');
 	const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000);
 	const nextUpdate = new Date(thisUpdate.getTime() + days * DAY_MS);

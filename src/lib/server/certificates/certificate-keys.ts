@@ -84,7 +84,10 @@ export async function ensureSigningReady(dir = config.keysDir, db?: Db): Promise
 	try {
 		keys = loadKeys(keysDir);
 		tsa = readTsaSettings();
-		if (tsa) console.log(`[tsa] PDF signatures are time-stamped by ${tsa.url}${tsa.trustedCaDer.length ? ' (tokens checked against TSA_CA_FILE)' : ''}${tsa.required ? '; a certificate is not issued without one (TSA_REQUIRED)' : ''}`);
+		if (tsa)
+			console.log(
+				`[tsa] PDF signatures are time-stamped by ${tsa.url}${tsa.trustedCaDer.length ? ' (tokens checked against TSA_CA_FILE)' : ''}${tsa.required ? '; a certificate is not issued without one (TSA_REQUIRED)' : ''}`
+			);
 		signerNamesCrl = null;
 		problem = null;
 		crlStamp = crlFileStamp(keysDir);
@@ -106,13 +109,18 @@ export async function ensureSigningReady(dir = config.keysDir, db?: Db): Promise
 	}
 }
 
-export function signingKeys(): { ok: true; keys: LoadedKeys; tsa: TsaMaterial | null } | { ok: false; problem: string } {
+export function signingKeys():
+	{ ok: true; keys: LoadedKeys; tsa: TsaMaterial | null } | { ok: false; problem: string } {
 	refreshCrl();
 	return keys ? { ok: true, keys, tsa } : { ok: false, problem: problem ?? 'Signing keys were not loaded.' };
 }
 
 /** Test-only: use keys loaded elsewhere (optionally from their folder, so CRL changes are seen). */
-export function useSigningKeys(k: LoadedKeys | null, dir: string | null = null, timeStamping: TsaMaterial | null = null): void {
+export function useSigningKeys(
+	k: LoadedKeys | null,
+	dir: string | null = null,
+	timeStamping: TsaMaterial | null = null
+): void {
 	keys = k;
 	tsa = timeStamping;
 	signerNamesCrl = null;

@@ -7,7 +7,12 @@
  * made under penalty of law, the certificate number, and which certificate a reissue replaces).
  * Pure; the layout is render-pdf.ts's.
  */
-import { formatSeatTime, type CertificateFacts, type CertificateFactsV1, type CertificateFactsV2 } from '../../domain/certificate-facts';
+import {
+	formatSeatTime,
+	type CertificateFacts,
+	type CertificateFactsV1,
+	type CertificateFactsV2
+} from '../../domain/certificate-facts';
 
 export type PrintableFacts = CertificateFacts;
 
@@ -18,7 +23,20 @@ export interface Cell {
 	half?: boolean;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+	'January',
+	'February',
+	'March',
+	'April',
+	'May',
+	'June',
+	'July',
+	'August',
+	'September',
+	'October',
+	'November',
+	'December'
+];
 
 /** "1985-03-14" → "March 14, 1985" */
 export function longDate(ymd: string): string {

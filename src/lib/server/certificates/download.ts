@@ -9,12 +9,31 @@ export async function certificateFile(db: Db, user: UserIdentity, certificateId:
 		.selectFrom('certificates')
 		.innerJoin('enrollments', 'enrollments.id', 'certificates.enrollment_id')
 		.innerJoin('certificate_files', 'certificate_files.certificate_id', 'certificates.id')
-		.select(['certificates.id', 'certificates.serial', 'certificates.status', 'certificate_files.pdf', 'enrollments.program_id', 'enrollments.court_id', 'enrollments.user_id'])
+		.select([
+			'certificates.id',
+			'certificates.serial',
+			'certificates.status',
+			'certificate_files.pdf',
+			'enrollments.program_id',
+			'enrollments.court_id',
+			'enrollments.user_id'
+		])
 		.where('certificates.id', '=', certificateId)
 		.executeTakeFirst();
 	if (!row) return undefined;
 	const as = (['participant', 'court', 'facilitator', 'admin'] as const).find((r) => canSeeEnrollment(user, row, r));
 	if (!as) return undefined;
-	await db.transaction().execute((trx) => audit(trx, { actorId: user.id, action: 'certificate.download', targetType: 'certificate', targetId: row.id, ip, details: { as } }));
+	await db
+		.transaction()
+		.execute((trx) =>
+			audit(trx, {
+				actorId: user.id,
+				action: 'certificate.download',
+				targetType: 'certificate',
+				targetId: row.id,
+				ip,
+				details: { as }
+			})
+		);
 	return { serial: row.serial, status: row.status, pdf: Buffer.from(row.pdf) };
 }

@@ -36,7 +36,9 @@ export function fontsDir(): string {
 		if (up === dir) break;
 		dir = up;
 	}
-	throw new Error(`Certificate fonts not found above ${fileURLToPath(import.meta.url)} (expected assets/fonts/; set CERT_FONTS_DIR)`);
+	throw new Error(
+		`Certificate fonts not found above ${fileURLToPath(import.meta.url)} (expected assets/fonts/; set CERT_FONTS_DIR)`
+	);
 }
 
 function parse(file: string): Font {
@@ -52,7 +54,9 @@ function parse(file: string): Font {
 export function certificateFonts(): Record<FontName, Font> {
 	if (!cache) {
 		const dir = fontsDir();
-		cache = Object.fromEntries(Object.entries(FONT_FILES).map(([name, file]) => [name, parse(join(dir, file))])) as Record<FontName, Font>;
+		cache = Object.fromEntries(
+			Object.entries(FONT_FILES).map(([name, file]) => [name, parse(join(dir, file))])
+		) as Record<FontName, Font>;
 	}
 	return cache;
 }

@@ -14,15 +14,32 @@ import { loadCourseState, type CourseState } from '../learning/evidence';
 
 export type RecordFacts = Pick<
 	UnsignedFacts,
-	'courseName' | 'courseNumber' | 'providerId' | 'providerPhone' | 'registrationNumber' | 'county' | 'requiredSeconds' | 'signedOffByTitle' | 'attestationText'
+	| 'courseName'
+	| 'courseNumber'
+	| 'providerId'
+	| 'providerPhone'
+	| 'registrationNumber'
+	| 'county'
+	| 'requiredSeconds'
+	| 'signedOffByTitle'
+	| 'attestationText'
 >;
 
 /** `state`: the course state already read for this enrollment, if the caller has it. */
-export async function recordFacts(db: Db, enrollment: EnrollmentsTable, signedOffBy: { title: string | null }, state?: CourseState): Promise<RecordFacts> {
+export async function recordFacts(
+	db: Db,
+	enrollment: EnrollmentsTable,
+	signedOffBy: { title: string | null },
+	state?: CourseState
+): Promise<RecordFacts> {
 	const [program, court, version, course] = await Promise.all([
 		db.selectFrom('programs').select('settings_json').where('id', '=', enrollment.program_id).executeTakeFirstOrThrow(),
 		db.selectFrom('courts').select('county').where('id', '=', enrollment.court_id).executeTakeFirstOrThrow(),
-		db.selectFrom('curriculum_versions').select('title').where('id', '=', enrollment.curriculum_version_id!).executeTakeFirstOrThrow(),
+		db
+			.selectFrom('curriculum_versions')
+			.select('title')
+			.where('id', '=', enrollment.curriculum_version_id!)
+			.executeTakeFirstOrThrow(),
 		state ?? loadCourseState(db, enrollment)
 	]);
 	const settings = parseProgramSettings(program.settings_json);
@@ -44,7 +61,8 @@ export async function recordFacts(db: Db, enrollment: EnrollmentsTable, signedOf
 export function nfcDeep<T>(value: T): T {
 	if (typeof value === 'string') return value.normalize('NFC') as T;
 	if (Array.isArray(value)) return value.map(nfcDeep) as T;
-	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, nfcDeep(v)])) as T;
+	if (value && typeof value === 'object')
+		return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, nfcDeep(v)])) as T;
 	return value;
 }
 

@@ -34,7 +34,8 @@ export interface ProducedCertificate {
 	pdfKeyId: string;
 }
 
-export type ProduceResult = { ok: true; certificate: ProducedCertificate } | { ok: false; reason: 'no_keys'; problem: string };
+export type ProduceResult =
+	{ ok: true; certificate: ProducedCertificate } | { ok: false; reason: 'no_keys'; problem: string };
 
 /**
  * Renders and signs a certificate in a worker thread. Call it outside any transaction, after the
@@ -64,7 +65,20 @@ export async function produceCertificateFor(input: { facts: UnsignedFacts; origi
 			signingTime: issuedAt
 		}
 	});
-	return { ok: true, certificate: { id: newId(), facts, code, signature, pdf, sha256, timestampedAt, ed25519KeyId: keys.ed25519.keyId, pdfKeyId: keys.pdf.keyId } };
+	return {
+		ok: true,
+		certificate: {
+			id: newId(),
+			facts,
+			code,
+			signature,
+			pdf,
+			sha256,
+			timestampedAt,
+			ed25519KeyId: keys.ed25519.keyId,
+			pdfKeyId: keys.pdf.keyId
+		}
+	};
 }
 
 /**
@@ -72,7 +86,11 @@ export async function produceCertificateFor(input: { facts: UnsignedFacts; origi
  * just checked it may be issued (and superseded what it replaces); the one-valid-per-enrollment
  * index is the last guard.
  */
-export async function registerCertificate(trx: Db, c: ProducedCertificate, meta: { enrollmentId: string; programId: string; courtId: string; issuedBy: string }): Promise<void> {
+export async function registerCertificate(
+	trx: Db,
+	c: ProducedCertificate,
+	meta: { enrollmentId: string; programId: string; courtId: string; issuedBy: string }
+): Promise<void> {
 	await trx
 		.insertInto('certificates')
 		.values({
@@ -97,10 +115,16 @@ export async function registerCertificate(trx: Db, c: ProducedCertificate, meta:
 			timestamped_at: c.timestampedAt
 		})
 		.execute();
-	await trx.insertInto('certificate_files').values({ certificate_id: c.id, pdf: Buffer.from(c.pdf.buffer, c.pdf.byteOffset, c.pdf.byteLength) }).execute();
+	await trx
+		.insertInto('certificate_files')
+		.values({ certificate_id: c.id, pdf: Buffer.from(c.pdf.buffer, c.pdf.byteOffset, c.pdf.byteLength) })
+		.execute();
 }
 
-export type IssueResult = { ok: true; certificateId: string; serial: string; code: string } | { ok: false; reason: 'no_keys'; problem: string } | { ok: false; reason: 'not_active' };
+export type IssueResult =
+	| { ok: true; certificateId: string; serial: string; code: string }
+	| { ok: false; reason: 'no_keys'; problem: string }
+	| { ok: false; reason: 'not_active' };
 
 class NotActive extends Error {}
 
@@ -113,7 +137,16 @@ class NotActive extends Error {}
  */
 export async function issueCertificate(
 	db: Db,
-	input: { enrollmentId: string; programId: string; courtId: string; issuedBy: string; facts: UnsignedFacts; origin: string; ip?: string; completedAt: string }
+	input: {
+		enrollmentId: string;
+		programId: string;
+		courtId: string;
+		issuedBy: string;
+		facts: UnsignedFacts;
+		origin: string;
+		ip?: string;
+		completedAt: string;
+	}
 ): Promise<IssueResult> {
 	const produced = await produceCertificateFor(input);
 	if (!produced.ok) return produced;
@@ -134,7 +167,14 @@ export async function issueCertificate(
 				.executeTakeFirst();
 			if (Number(completed.numUpdatedRows) !== 1) throw new NotActive();
 			await registerCertificate(trx, c, input);
-			await audit(trx, { actorId: input.issuedBy, action: 'certificate.issue', targetType: 'certificate', targetId: c.id, ip: input.ip, details: { serial: f.serial, supersedes: null } });
+			await audit(trx, {
+				actorId: input.issuedBy,
+				action: 'certificate.issue',
+				targetType: 'certificate',
+				targetId: c.id,
+				ip: input.ip,
+				details: { serial: f.serial, supersedes: null }
+			});
 		});
 	} catch (e) {
 		if (e instanceof NotActive) return { ok: false, reason: 'not_active' };

@@ -75,10 +75,26 @@ export function keyRecords(manifest: KeyManifest): KeyRecord[] {
 		revocationReason: list[i].revocationReason ?? null,
 		revokedAt: list[i].revokedAt ?? null
 	});
-	const ed = manifest.ed25519.map((k, i) => ({ id: k.keyId, kind: 'ed25519' as const, pem: k.publicKeyPem, createdAt: k.createdAt, ...life(manifest.ed25519, manifest.active.ed25519, i), certSerial: null, notAfter: null }));
+	const ed = manifest.ed25519.map((k, i) => ({
+		id: k.keyId,
+		kind: 'ed25519' as const,
+		pem: k.publicKeyPem,
+		createdAt: k.createdAt,
+		...life(manifest.ed25519, manifest.active.ed25519, i),
+		certSerial: null,
+		notAfter: null
+	}));
 	const pdf = manifest.pdf.map((k, i) => {
 		const cert = parseCertificate(pemToDer(k.certPem));
-		return { id: k.keyId, kind: 'pdf' as const, pem: k.certPem, createdAt: k.createdAt, ...life(manifest.pdf, manifest.active.pdf, i), certSerial: serialHexOf(cert), notAfter: cert.notAfter.value.toISOString() };
+		return {
+			id: k.keyId,
+			kind: 'pdf' as const,
+			pem: k.certPem,
+			createdAt: k.createdAt,
+			...life(manifest.pdf, manifest.active.pdf, i),
+			certSerial: serialHexOf(cert),
+			notAfter: cert.notAfter.value.toISOString()
+		};
 	});
 	return [...ed, ...pdf];
 }

@@ -3,14 +3,18 @@
 /** A CRL this close to its nextUpdate is flagged, so there is time to bring the CA folder out. */
 export const CRL_WARN_DAYS = 7;
 const DAY_MS = 24 * 3600 * 1000;
-const CRL_FIX = 'Issue a fresh one with `npm run cli -- keys:crl --ca-dir <CA folder>` (it is written into the keys folder when that folder is on the same machine; otherwise copy ca.crl into it). The server picks it up without a restart.';
+const CRL_FIX =
+	'Issue a fresh one with `npm run cli -- keys:crl --ca-dir <CA folder>` (it is written into the keys folder when that folder is on the same machine; otherwise copy ca.crl into it). The server picks it up without a restart.';
 
 export function crlWarning(crl: { nextUpdate: string } | null, now: Date): string | null {
-	if (!crl) return `The keys folder has no current revocation list (ca.crl) of the program CA, so nobody can check that the signing certificate was not revoked. ${CRL_FIX}`;
+	if (!crl)
+		return `The keys folder has no current revocation list (ca.crl) of the program CA, so nobody can check that the signing certificate was not revoked. ${CRL_FIX}`;
 	const left = new Date(crl.nextUpdate).getTime() - now.getTime();
 	const day = crl.nextUpdate.slice(0, 10);
-	if (left <= 0) return `The program CA's revocation list ran out on ${day}: validators now treat the signing certificate's status as unknown. ${CRL_FIX}`;
-	if (left <= CRL_WARN_DAYS * DAY_MS) return `The program CA's revocation list runs out on ${day} (in ${Math.ceil(left / DAY_MS)} day(s)). ${CRL_FIX}`;
+	if (left <= 0)
+		return `The program CA's revocation list ran out on ${day}: validators now treat the signing certificate's status as unknown. ${CRL_FIX}`;
+	if (left <= CRL_WARN_DAYS * DAY_MS)
+		return `The program CA's revocation list runs out on ${day} (in ${Math.ceil(left / DAY_MS)} day(s)). ${CRL_FIX}`;
 	return null;
 }
 

@@ -10,10 +10,40 @@ import type { KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import forge from 'node-forge';
-import { CA_CERT, CA_CRL, CA_KEY, caNotAfter, caProgramName, createCa, hasCa, issueCrl, openCa, randomSerial, saveCaRecord, type CaFolder } from './ca-folder';
+import {
+	CA_CERT,
+	CA_CRL,
+	CA_KEY,
+	caNotAfter,
+	caProgramName,
+	createCa,
+	hasCa,
+	issueCrl,
+	openCa,
+	randomSerial,
+	saveCaRecord,
+	type CaFolder
+} from './ca-folder';
 import { writeFileAtomic } from './files';
-import { keyRecords, MANIFEST, readManifest, writeManifest, type KeyManifest, type KeyRecord, type Lifecycle } from './key-manifest';
-import { derToPem, distinguishedName, fingerprintSha256, makeSignerCertificate, parseCertificate, pemToDer, readCrl, serialHexOf } from './x509';
+import {
+	keyRecords,
+	MANIFEST,
+	readManifest,
+	writeManifest,
+	type KeyManifest,
+	type KeyRecord,
+	type Lifecycle
+} from './key-manifest';
+import {
+	derToPem,
+	distinguishedName,
+	fingerprintSha256,
+	makeSignerCertificate,
+	parseCertificate,
+	pemToDer,
+	readCrl,
+	serialHexOf
+} from './x509';
 
 export { readManifest, writeManifest, type KeyManifest, type KeyRecord } from './key-manifest';
 
@@ -76,24 +106,43 @@ function caCertUrlBeside(crlUrl: string | null): string | null {
 	return crlUrl && crlUrl.endsWith('/ca.crl') ? `${crlUrl.slice(0, -'ca.crl'.length)}ca.cer` : null;
 }
 
-function signerP12(signer: { key: KeyObject; certPem: string }, caPem: string, name: string, passphrase: string): Buffer {
+function signerP12(
+	signer: { key: KeyObject; certPem: string },
+	caPem: string,
+	name: string,
+	passphrase: string
+): Buffer {
 	const key = forge.pki.privateKeyFromPem(signer.key.export({ format: 'pem', type: 'pkcs1' }) as string);
 	const certs = [forge.pki.certificateFromPem(signer.certPem), forge.pki.certificateFromPem(caPem)];
 	const asn1 = forge.pkcs12.toPkcs12Asn1(key, certs, passphrase, { algorithm: '3des', friendlyName: name });
 	return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
 }
 
-function openOrCreateCa(dir: string, caDir: string, manifest: KeyManifest, opts: GenerateOptions, now: Date): { ca: CaFolder; created: boolean } {
+function openOrCreateCa(
+	dir: string,
+	caDir: string,
+	manifest: KeyManifest,
+	opts: GenerateOptions,
+	now: Date
+): { ca: CaFolder; created: boolean } {
 	const served = existsSync(join(dir, CA_CERT)) ? pemToDer(readFileSync(join(dir, CA_CERT), 'utf8')) : null;
 	if (hasCa(caDir)) {
 		const ca = openCa(caDir);
-		if (served && !served.equals(ca.certDer)) throw new KeysError(`The keys folder ${dir} holds another CA's certificate than the CA in ${caDir}: give --ca-dir the folder of the CA that made these keys`);
+		if (served && !served.equals(ca.certDer))
+			throw new KeysError(
+				`The keys folder ${dir} holds another CA's certificate than the CA in ${caDir}: give --ca-dir the folder of the CA that made these keys`
+			);
 		if (opts.programSlug && ca.record.program.slug && ca.record.program.slug !== opts.programSlug) {
-			throw new KeysError(`The CA in ${caDir} belongs to program "${ca.record.program.slug}", not "${opts.programSlug}"`);
+			throw new KeysError(
+				`The CA in ${caDir} belongs to program "${ca.record.program.slug}", not "${opts.programSlug}"`
+			);
 		}
 		return { ca, created: false };
 	}
-	if (served || manifest.pdf.length) throw new KeysError(`${caDir} holds no CA key, but the keys folder ${dir} already has keys under a CA: give --ca-dir (or CA_DIR) the folder the CA is kept in`);
+	if (served || manifest.pdf.length)
+		throw new KeysError(
+			`${caDir} holds no CA key, but the keys folder ${dir} already has keys under a CA: give --ca-dir (or CA_DIR) the folder the CA is kept in`
+		);
 	return { ca: createCa(caDir, { slug: opts.programSlug ?? null, name: opts.programName }, now), created: true };
 }
 
@@ -108,8 +157,12 @@ export function generateKeys(dir: string, opts: GenerateOptions): GenerateSummar
 	const createdAt = now.toISOString();
 	dir = resolve(dir);
 	const caDir = resolve(opts.caDir ?? defaultCaDir(dir));
-	if (caDir === dir) throw new KeysError('The CA folder must not be the keys folder: the server must never hold the CA key');
-	if (existsSync(join(dir, CA_KEY))) throw new KeysError(`The CA private key is still in the keys folder ${dir}: move it out first with \`npm run cli -- keys:move-ca --to <folder>\``);
+	if (caDir === dir)
+		throw new KeysError('The CA folder must not be the keys folder: the server must never hold the CA key');
+	if (existsSync(join(dir, CA_KEY)))
+		throw new KeysError(
+			`The CA private key is still in the keys folder ${dir}: move it out first with \`npm run cli -- keys:move-ca --to <folder>\``
+		);
 	mkdirSync(dir, { recursive: true, mode: 0o700 });
 	const manifest: KeyManifest = readManifest(dir) ?? { active: { ed25519: '', pdf: '' }, ed25519: [], pdf: [] };
 	const { ca, created } = openOrCreateCa(dir, caDir, manifest, opts, now);
@@ -122,7 +175,10 @@ export function generateKeys(dir: string, opts: GenerateOptions): GenerateSummar
 	const rawPublic = Buffer.from(ed.publicKey.export({ format: 'jwk' }).x as string, 'base64url');
 	const edId = sha16(rawPublic);
 	const publicKeyPem = ed.publicKey.export({ format: 'pem', type: 'spki' }) as string;
-	writeFileAtomic(join(dir, `ed25519-${edId}.key.pem`), ed.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
+	writeFileAtomic(
+		join(dir, `ed25519-${edId}.key.pem`),
+		ed.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string
+	);
 	writeFileAtomic(join(dir, `ed25519-${edId}.pub.pem`), publicKeyPem);
 	files.push(`ed25519-${edId}.key.pem`, `ed25519-${edId}.pub.pem`);
 
@@ -142,7 +198,10 @@ export function generateKeys(dir: string, opts: GenerateOptions): GenerateSummar
 	const pdfId = sha16(der);
 	const passphrase = randomBytes(24).toString('base64url');
 	const p12File = `signer-${pdfId}.p12`;
-	writeFileAtomic(join(dir, p12File), signerP12({ key: rsa.privateKey, certPem }, ca.certPem, `${signerName} Certificate Signing`, passphrase));
+	writeFileAtomic(
+		join(dir, p12File),
+		signerP12({ key: rsa.privateKey, certPem }, ca.certPem, `${signerName} Certificate Signing`, passphrase)
+	);
 	writeFileAtomic(join(dir, `signer-${pdfId}.cert.pem`), certPem);
 	files.push(p12File, `signer-${pdfId}.cert.pem`);
 
@@ -151,14 +210,22 @@ export function generateKeys(dir: string, opts: GenerateOptions): GenerateSummar
 		if (e) e.retiredAt = createdAt;
 		return e?.keyId ?? null;
 	};
-	const retired = { ed25519: retire(manifest.ed25519, manifest.active.ed25519), pdf: retire(manifest.pdf, manifest.active.pdf) };
+	const retired = {
+		ed25519: retire(manifest.ed25519, manifest.active.ed25519),
+		pdf: retire(manifest.pdf, manifest.active.pdf)
+	};
 	manifest.ed25519.push({ keyId: edId, createdAt, publicKeyPem });
 	manifest.pdf.push({ keyId: pdfId, createdAt, certPem, p12File, passphrase, ed25519KeyId: edId });
 	manifest.active = { ed25519: edId, pdf: pdfId };
 	manifest.program = ca.record.program;
 	manifest.crlUrl = crlUrl;
 
-	ca.record.issued.push({ keyId: pdfId, serial: serialHexOf(parseCertificate(der)), issuedAt: createdAt, notAfter: parseCertificate(der).notAfter.value.toISOString() });
+	ca.record.issued.push({
+		keyId: pdfId,
+		serial: serialHexOf(parseCertificate(der)),
+		issuedAt: createdAt,
+		notAfter: parseCertificate(der).notAfter.value.toISOString()
+	});
 	saveCaRecord(ca);
 	if (!existsSync(join(dir, CA_CERT))) {
 		writeFileAtomic(join(dir, CA_CERT), ca.certPem);
@@ -174,7 +241,18 @@ export function generateKeys(dir: string, opts: GenerateOptions): GenerateSummar
 		opts.programName !== signerName
 			? `The program is now called "${opts.programName}"; its signing certificates keep the CA's name "${signerName}" (a new name needs a new CA, which every court would have to trust again).`
 			: null;
-	return { dir, caDir, caCreated: created, ed25519KeyId: edId, pdfKeyId: pdfId, retired, signerName, nameNote, crlNextUpdate: crl.nextUpdate, files };
+	return {
+		dir,
+		caDir,
+		caCreated: created,
+		ed25519KeyId: edId,
+		pdfKeyId: pdfId,
+		retired,
+		signerName,
+		nameNote,
+		crlNextUpdate: crl.nextUpdate,
+		files
+	};
 }
 
 /** The CA's CRL from the keys folder, or null when there is none or it is not this CA's. */
@@ -204,7 +282,10 @@ export function loadKeys(dir: string): LoadedKeys {
 
 	const active = manifest.pdf.find((k) => k.keyId === manifest.active.pdf);
 	if (!active) throw new Error(`${hint} (active PDF key ${manifest.active.pdf} not listed)`);
-	if (active.revokedFrom) throw new Error(`The active PDF signing key ${active.keyId} is revoked: run \`npm run cli -- keys:generate --ca-dir <CA folder>\` to make a new one`);
+	if (active.revokedFrom)
+		throw new Error(
+			`The active PDF signing key ${active.keyId} is revoked: run \`npm run cli -- keys:generate --ca-dir <CA folder>\` to make a new one`
+		);
 	const p12Path = join(dir, active.p12File);
 	if (!existsSync(p12Path)) throw new Error(`${hint} (missing ${p12Path})`);
 	const caPath = join(dir, CA_CERT);

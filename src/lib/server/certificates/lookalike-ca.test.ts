@@ -12,7 +12,10 @@ import { produceCertificate } from './produce';
 
 const found = (tool: string, args: string[]) => spawnSync(tool, args).error === undefined;
 const tools = found('pdfsig', ['-v']) && found('certutil', ['-H']) && found('openssl', ['version']);
-if (!tools) console.warn(`pdfsig, certutil or openssl not found: the look-alike CA check ${process.env.CI ? 'FAILS under CI' : 'is SKIPPED'}`);
+if (!tools)
+	console.warn(
+		`pdfsig, certutil or openssl not found: the look-alike CA check ${process.env.CI ? 'FAILS under CI' : 'is SKIPPED'}`
+	);
 
 const tmp = mkdtempSync(join(tmpdir(), 'js-lookalike-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -36,7 +39,11 @@ function nssTrusting(caPem: string): string {
 
 describe.skipIf(!tools && !process.env.CI)('a look-alike CA with the same names', () => {
 	beforeAll(async () => {
-		generateKeys(join(tmp, 'keys'), { programName: NAME, caDir: join(tmp, 'ca'), crlUrl: 'https://johnschool.test/api/v1/keys/ca.crl' });
+		generateKeys(join(tmp, 'keys'), {
+			programName: NAME,
+			caDir: join(tmp, 'ca'),
+			crlUrl: 'https://johnschool.test/api/v1/keys/ca.crl'
+		});
 		keys = loadKeys(join(tmp, 'keys'));
 		ourCa = join(tmp, 'keys', 'ca.cert.pem');
 		fakeCa = join(tmp, 'fake-ca.pem');
@@ -66,14 +73,22 @@ describe.skipIf(!tools && !process.env.CI)('a look-alike CA with the same names'
 			verifyUrl: `https://johnschool.test/verify/${f.serial}?code=k7qx2m9prt4wabcdefghijklmn`,
 			ed25519PrivateKey: keys.ed25519.privateKey,
 			signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase },
-			pdfSignature: { reason: 'Certificate of completion', name: f.provider, location: f.program, contactInfo: 'https://johnschool.test', signingTime: new Date(f.issuedAt) }
+			pdfSignature: {
+				reason: 'Certificate of completion',
+				name: f.provider,
+				location: f.program,
+				contactInfo: 'https://johnschool.test',
+				signingTime: new Date(f.issuedAt)
+			}
 		});
 		pdf = join(tmp, 'certificate.pdf');
 		writeFileSync(pdf, out.pdf);
 	});
 
 	it('reads exactly like ours by its names, and only the SHA-256 fingerprint differs', () => {
-		expect(openssl(['x509', '-in', fakeCa, '-noout', '-subject', '-issuer'])).toBe(openssl(['x509', '-in', ourCa, '-noout', '-subject', '-issuer']));
+		expect(openssl(['x509', '-in', fakeCa, '-noout', '-subject', '-issuer'])).toBe(
+			openssl(['x509', '-in', ourCa, '-noout', '-subject', '-issuer'])
+		);
 		const ours = openssl(['x509', '-in', ourCa, '-noout', '-fingerprint', '-sha256']);
 		const theirs = openssl(['x509', '-in', fakeCa, '-noout', '-fingerprint', '-sha256']);
 		expect(ours).toBe(`sha256 Fingerprint=${keys.ca.fingerprintSha256}`);

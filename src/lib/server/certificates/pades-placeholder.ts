@@ -7,7 +7,17 @@
  * is written in the same revision the signature covers, so pdfsig still says "Total document signed".
  * Modelled on @signpdf/placeholder-pdf-lib, which writes neither /Reference nor /Perms nor /DSS.
  */
-import { PDFArray, PDFDict, PDFHexString, PDFInvalidObject, PDFName, PDFNumber, PDFString, type PDFDocument, type PDFRef } from 'pdf-lib';
+import {
+	PDFArray,
+	PDFDict,
+	PDFHexString,
+	PDFInvalidObject,
+	PDFName,
+	PDFNumber,
+	PDFString,
+	type PDFDocument,
+	type PDFRef
+} from 'pdf-lib';
 import { ANNOTATION_FLAGS, DEFAULT_BYTE_RANGE_PLACEHOLDER, SIG_FLAGS } from '@signpdf/utils';
 
 export const SUBFILTER_CADES = 'ETSI.CAdES.detached';
@@ -48,7 +58,9 @@ export function addPadesPlaceholder(doc: PDFDocument, p: PlaceholderInput): void
 		Name: PDFString.of(p.name),
 		Location: PDFString.of(p.location),
 		// ISO 32000-1 §12.8.2.2: a certification signature with P 1 allows no change to the document.
-		Reference: [{ Type: 'SigRef', TransformMethod: 'DocMDP', TransformParams: { Type: 'TransformParams', P: 1, V: '1.2' } }],
+		Reference: [
+			{ Type: 'SigRef', TransformMethod: 'DocMDP', TransformParams: { Type: 'TransformParams', P: 1, V: '1.2' } }
+		],
 		Prop_Build: { Filter: { Name: 'Adobe.PPKLite' } }
 	});
 	// Written as raw bytes, so pdf-lib never moves it into an object stream or reformats /Contents.
@@ -84,7 +96,10 @@ export function addPadesPlaceholder(doc: PDFDocument, p: PlaceholderInput): void
 	acroForm.set(PDFName.of('Fields'), fields);
 
 	doc.catalog.set(PDFName.of('Perms'), ctx.obj({ DocMDP: signatureRef }));
-	doc.catalog.set(PDFName.of('DSS'), ctx.obj({ Certs: streamRefs(doc, p.dss.certs), CRLs: streamRefs(doc, p.dss.crls) }));
+	doc.catalog.set(
+		PDFName.of('DSS'),
+		ctx.obj({ Certs: streamRefs(doc, p.dss.certs), CRLs: streamRefs(doc, p.dss.crls) })
+	);
 	// The PAdES extension of PDF 1.7 (ETSI EN 319 142-1 §5.4: the DSS is declared with ESIC level 5).
 	doc.catalog.set(PDFName.of('Extensions'), ctx.obj({ ESIC: { BaseVersion: '1.7', ExtensionLevel: 5 } }));
 }

@@ -40,17 +40,30 @@ export function unlockP12(p12: Buffer, passphrase: string): UnlockedP12 {
 	const id = createHash('sha256').update(p12).update('\0').update(passphrase).digest('hex');
 	const cached = unlocked.get(id);
 	if (cached) return cached;
-	const parsed = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(p12.toString('binary'))), false, passphrase);
-	const certificates = (parsed.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? []).map((b) => b.cert!).filter(Boolean);
-	const privateKey = parsed.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag]?.[0]?.key as forge.pki.rsa.PrivateKey | undefined;
+	const parsed = forge.pkcs12.pkcs12FromAsn1(
+		forge.asn1.fromDer(forge.util.createBuffer(p12.toString('binary'))),
+		false,
+		passphrase
+	);
+	const certificates = (parsed.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [])
+		.map((b) => b.cert!)
+		.filter(Boolean);
+	const privateKey = parsed.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[
+		forge.pki.oids.pkcs8ShroudedKeyBag
+	]?.[0]?.key as forge.pki.rsa.PrivateKey | undefined;
 	if (!privateKey) throw new P12Error('The P12 holds no private key.');
 	const signer = certificates.find((c) => {
 		const pub = c.publicKey as forge.pki.rsa.PublicKey;
 		return privateKey.n.compareTo(pub.n) === 0 && privateKey.e.compareTo(pub.e) === 0;
 	});
 	if (!signer) throw new P12Error('The P12 holds no certificate for its private key.');
-	const der = (c: forge.pki.Certificate) => Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes(), 'binary');
-	const entry = { certificatesDer: certificates.map(der), signerDer: der(signer), key: createPrivateKey(forge.pki.privateKeyToPem(privateKey)) };
+	const der = (c: forge.pki.Certificate) =>
+		Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes(), 'binary');
+	const entry = {
+		certificatesDer: certificates.map(der),
+		signerDer: der(signer),
+		key: createPrivateKey(forge.pki.privateKeyToPem(privateKey))
+	};
 	unlocked.set(id, entry);
 	return entry;
 }
@@ -82,7 +95,12 @@ function signingCertificateV2(cert: pkijs.Certificate, certDer: Uint8Array): asn
 		issuer: new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: cert.issuer })] }),
 		serialNumber: cert.serialNumber
 	});
-	const essCertIdV2 = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: ab(createHash('sha256').update(certDer).digest()) }), issuerSerial.toSchema()] });
+	const essCertIdV2 = new asn1js.Sequence({
+		value: [
+			new asn1js.OctetString({ valueHex: ab(createHash('sha256').update(certDer).digest()) }),
+			issuerSerial.toSchema()
+		]
+	});
 	return new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] });
 }
 
@@ -102,8 +120,14 @@ export async function buildPadesCms(input: CmsInput): Promise<Buffer> {
 	const cert = certificate(input.signer.signerDer);
 	const attributes = [
 		new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),
-		new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: ab(createHash('sha256').update(input.content).digest()) })] }),
-		new pkijs.Attribute({ type: OID.signingCertificateV2, values: [signingCertificateV2(cert, input.signer.signerDer)] })
+		new pkijs.Attribute({
+			type: OID.messageDigest,
+			values: [new asn1js.OctetString({ valueHex: ab(createHash('sha256').update(input.content).digest()) })]
+		}),
+		new pkijs.Attribute({
+			type: OID.signingCertificateV2,
+			values: [signingCertificateV2(cert, input.signer.signerDer)]
+		})
 	];
 	// A SET OF in DER is sorted by encoding; validators (OpenSSL among them) re-encode the signed
 	// attributes before checking the signature, so an unsorted SET would not verify.
@@ -114,7 +138,10 @@ export async function buildPadesCms(input: CmsInput): Promise<Buffer> {
 		sid: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }),
 		digestAlgorithm: sha256Alg(),
 		signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes }),
-		signatureAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256WithRSAEncryption, algorithmParams: new asn1js.Null() })
+		signatureAlgorithm: new pkijs.AlgorithmIdentifier({
+			algorithmId: OID.sha256WithRSAEncryption,
+			algorithmParams: new asn1js.Null()
+		})
 	});
 	// RFC 5652 §5.4: the signature is over the signed attributes' DER with the EXPLICIT SET OF tag.
 	const toSign = new Uint8Array(signerInfo.signedAttrs!.toSchema().toBER());

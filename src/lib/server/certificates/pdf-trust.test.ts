@@ -12,7 +12,10 @@ import { produceCertificate } from './produce';
 
 const found = (tool: string, args: string[]) => spawnSync(tool, args).error === undefined;
 const tools = found('pdfsig', ['-v']) && found('certutil', ['-H']);
-if (!tools) console.warn(`pdfsig (poppler-utils) or certutil (libnss3-tools) not found: the trusted-chain check ${process.env.CI ? 'FAILS under CI' : 'is SKIPPED'}`);
+if (!tools)
+	console.warn(
+		`pdfsig (poppler-utils) or certutil (libnss3-tools) not found: the trusted-chain check ${process.env.CI ? 'FAILS under CI' : 'is SKIPPED'}`
+	);
 
 const tmp = mkdtempSync(join(tmpdir(), 'js-trust-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -61,7 +64,13 @@ describe.skipIf(!tools && !process.env.CI)('pdfsig with the program CA in an NSS
 			verifyUrl: `https://johnschool.test/verify/${f.serial}?code=k7qx2m9prt4wabcdefghijklmn`,
 			ed25519PrivateKey: keys.ed25519.privateKey,
 			signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase },
-			pdfSignature: { reason: 'Certificate of completion', name: f.provider, location: f.program, contactInfo: 'https://johnschool.test', signingTime: new Date(f.issuedAt) }
+			pdfSignature: {
+				reason: 'Certificate of completion',
+				name: f.provider,
+				location: f.program,
+				contactInfo: 'https://johnschool.test',
+				signingTime: new Date(f.issuedAt)
+			}
 		});
 		const file = join(tmp, 'certificate.pdf');
 		writeFileSync(file, out.pdf);

@@ -6,7 +6,14 @@
 import type { KeyObject } from 'node:crypto';
 import { signedFactsBytes, type CertificateFacts } from '../../domain/certificate-facts';
 import { renderCertificatePdf } from './render-pdf';
-import { sha256Hex, signatureFingerprint, signFacts, signPdfDetailed, type PdfSignatureInfo, type PdfSigningMaterial } from './sign';
+import {
+	sha256Hex,
+	signatureFingerprint,
+	signFacts,
+	signPdfDetailed,
+	type PdfSignatureInfo,
+	type PdfSigningMaterial
+} from './sign';
 
 export interface ProduceJob {
 	/** complete facts, with issuedAt and keyId */
@@ -43,6 +50,12 @@ export async function produceCertificate(job: ProduceJob): Promise<Produced> {
 	});
 	const signed = await signPdfDetailed(unsigned, job.signing, job.pdfSignature);
 	// Said here, in the thread that knows: the certificate is issued without an independent time.
-	if (signed.timestampProblem) console.warn(`[certificates] ${job.facts.serial} signed WITHOUT a time-stamp: ${signed.timestampProblem}`);
-	return { signature, pdf: signed.pdf, sha256: sha256Hex(signed.pdf), timestampedAt: signed.timestampedAt?.toISOString() ?? null };
+	if (signed.timestampProblem)
+		console.warn(`[certificates] ${job.facts.serial} signed WITHOUT a time-stamp: ${signed.timestampProblem}`);
+	return {
+		signature,
+		pdf: signed.pdf,
+		sha256: sha256Hex(signed.pdf),
+		timestampedAt: signed.timestampedAt?.toISOString() ?? null
+	};
 }

@@ -21,7 +21,8 @@ export interface PacketSigning {
 export const WORKER_ROLE = 'john-school:certificate-producer';
 export const workerUrl = import.meta.url;
 
-export type WorkerJob = { kind: 'certificate'; job: ProduceJob } | { kind: 'packet'; facts: PacketFacts; signing: PacketSigning };
+export type WorkerJob =
+	{ kind: 'certificate'; job: ProduceJob } | { kind: 'packet'; facts: PacketFacts; signing: PacketSigning };
 export type WorkerRequest = { id: number } & WorkerJob;
 /** A certificate comes back with its signature and hash; a packet as its bytes alone. */
 export type WorkerOutput = { pdf: Uint8Array; signature?: string; sha256?: string; timestampedAt?: string | null };
@@ -30,7 +31,12 @@ export type WorkerReply = ({ id: number; ok: true } & WorkerOutput) | { id: numb
 const port = parentPort;
 if (!isMainThread && port && (workerData as { role?: string } | null)?.role === WORKER_ROLE) {
 	// Warm up at start (modules loaded, fonts parsed), before the first job waits for it.
-	const ready = Promise.all([import('./produce'), import('../court/render-packet'), import('./fonts'), import('./sign')]).then(([produce, packet, fonts, sign]) => {
+	const ready = Promise.all([
+		import('./produce'),
+		import('../court/render-packet'),
+		import('./fonts'),
+		import('./sign')
+	]).then(([produce, packet, fonts, sign]) => {
 		fonts.certificateFonts();
 		return { produceCertificate: produce.produceCertificate, renderPacket: packet.renderPacket, signPdf: sign.signPdf };
 	});
@@ -45,7 +51,14 @@ if (!isMainThread && port && (workerData as { role?: string } | null)?.role === 
 				reply = { id: msg.id, ok: true, pdf: new Uint8Array(signed) };
 			} else {
 				const out = await run.produceCertificate(msg.job);
-				reply = { id: msg.id, ok: true, signature: out.signature, sha256: out.sha256, timestampedAt: out.timestampedAt, pdf: new Uint8Array(out.pdf) };
+				reply = {
+					id: msg.id,
+					ok: true,
+					signature: out.signature,
+					sha256: out.sha256,
+					timestampedAt: out.timestampedAt,
+					pdf: new Uint8Array(out.pdf)
+				};
 			}
 		} catch (e) {
 			reply = { id: msg.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };

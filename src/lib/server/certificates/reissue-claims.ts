@@ -19,7 +19,13 @@ export interface FactChange {
 const one = (r: { numUpdatedRows: bigint }) => Number(r.numUpdatedRows) === 1;
 
 /** Closes every pending claim of this certificate (a revocation wins over a correction under way). */
-export async function abandonPendingOf(trx: Db, certificateId: string, because: AbandonReason, actorId: string | null, ip?: string): Promise<void> {
+export async function abandonPendingOf(
+	trx: Db,
+	certificateId: string,
+	because: AbandonReason,
+	actorId: string | null,
+	ip?: string
+): Promise<void> {
 	const rows = await trx
 		.updateTable('certificate_corrections')
 		.set({ outcome: 'abandoned', abandoned_because: because, finished_at: clock.iso() })
@@ -46,12 +52,19 @@ export async function expireStaleClaims(trx: Db): Promise<() => Promise<void>> {
 		.returning(['id', 'serial', 'certificate_id'])
 		.execute();
 	return async () => {
-		for (const r of rows) await auditVoid(trx, { id: r.id, serial: r.serial, certificateId: r.certificate_id }, 'expired', null);
+		for (const r of rows)
+			await auditVoid(trx, { id: r.id, serial: r.serial, certificateId: r.certificate_id }, 'expired', null);
 	};
 }
 
 /** Abandons one claim in a transaction of its own, once: if it is no longer pending, whoever closed it audited it. */
-export async function abandonClaim(db: Db, claim: { id: string; serial: string; certificateId: string }, because: AbandonReason, actorId: string, ip?: string): Promise<void> {
+export async function abandonClaim(
+	db: Db,
+	claim: { id: string; serial: string; certificateId: string },
+	because: AbandonReason,
+	actorId: string,
+	ip?: string
+): Promise<void> {
 	await db.transaction().execute(async (trx) => {
 		const r = await trx
 			.updateTable('certificate_corrections')
@@ -63,8 +76,21 @@ export async function abandonClaim(db: Db, claim: { id: string; serial: string; 
 	});
 }
 
-function auditVoid(trx: Db, claim: { id: string; serial: string; certificateId: string }, because: AbandonReason, actorId: string | null, ip?: string) {
-	return audit(trx, { actorId, action: 'certificate.serial_void', targetType: 'certificate', targetId: claim.certificateId, ip, details: { serial: claim.serial, correction: claim.id, because } });
+function auditVoid(
+	trx: Db,
+	claim: { id: string; serial: string; certificateId: string },
+	because: AbandonReason,
+	actorId: string | null,
+	ip?: string
+) {
+	return audit(trx, {
+		actorId,
+		action: 'certificate.serial_void',
+		targetType: 'certificate',
+		targetId: claim.certificateId,
+		ip,
+		details: { serial: claim.serial, correction: claim.id, because }
+	});
 }
 
 /** The corrections of a certificate and the one that produced it, oldest first, for its admin page. */
@@ -72,9 +98,24 @@ export async function correctionsOf(db: Db, certificate: { id: string; serial: s
 	const rows = await db
 		.selectFrom('certificate_corrections as k')
 		.innerJoin('users as u', 'u.id', 'k.created_by')
-		.select(['k.id', 'k.certificate_id', 'k.serial', 'k.reason', 'k.changes_json', 'k.started_at', 'k.finished_at', 'k.outcome', 'k.abandoned_because', 'u.name as by'])
+		.select([
+			'k.id',
+			'k.certificate_id',
+			'k.serial',
+			'k.reason',
+			'k.changes_json',
+			'k.started_at',
+			'k.finished_at',
+			'k.outcome',
+			'k.abandoned_because',
+			'u.name as by'
+		])
 		.where((eb) => eb.or([eb('k.certificate_id', '=', certificate.id), eb('k.serial', '=', certificate.serial)]))
 		.orderBy('k.started_at')
 		.execute();
-	return rows.map(({ changes_json, certificate_id, ...r }) => ({ ...r, producedThis: certificate_id !== certificate.id, changes: JSON.parse(changes_json) as FactChange[] }));
+	return rows.map(({ changes_json, certificate_id, ...r }) => ({
+		...r,
+		producedThis: certificate_id !== certificate.id,
+		changes: JSON.parse(changes_json) as FactChange[]
+	}));
 }

@@ -15,7 +15,13 @@ import { groupCode, renderCertificatePdf, VALUE_COLUMNS, verifyBase, type Render
 import { sha256Hex, signPdf, signatureFingerprint } from './sign';
 
 const code = 'K7QX2M9PRT4WABCDEFGHIJKLMN';
-const sigInfo = (f: PrintableFacts) => ({ reason: 'Certificate of completion', name: f.provider, location: 'St. Paul, Minnesota', contactInfo: 'certificates@example.org', signingTime: new Date(f.issuedAt) });
+const sigInfo = (f: PrintableFacts) => ({
+	reason: 'Certificate of completion',
+	name: f.provider,
+	location: 'St. Paul, Minnesota',
+	contactInfo: 'certificates@example.org',
+	signingTime: new Date(f.issuedAt)
+});
 const hasPoppler = hasTool('pdfsig') && hasTool('pdfinfo') && hasTool('pdftoppm');
 if (!hasPoppler) console.warn('poppler-utils (pdfsig, pdfinfo, pdftoppm) not found: PDF checks skipped');
 
@@ -43,15 +49,21 @@ describe('renderCertificatePdf', () => {
 	it('refuses to attach the signed bytes of other facts', async () => {
 		const [facts, extra] = issue(factsV2);
 		const [, other] = issue(reissue);
-		await expect(renderCertificatePdf(facts, { ...extra, signedFacts: other.signedFacts })).rejects.toThrow(/not the facts/);
-		await expect(renderCertificatePdf(facts, { ...extra, signedFacts: Buffer.from(canonicalJson({ ...facts, v: 1 })) })).rejects.toThrow(/not the facts/);
+		await expect(renderCertificatePdf(facts, { ...extra, signedFacts: other.signedFacts })).rejects.toThrow(
+			/not the facts/
+		);
+		await expect(
+			renderCertificatePdf(facts, { ...extra, signedFacts: Buffer.from(canonicalJson({ ...facts, v: 1 })) })
+		).rejects.toThrow(/not the facts/);
 	});
 
 	it('prints the code in groups of four and the link without its code', () => {
 		expect(groupCode('K7QX2M9PRT4W')).toBe('K7QX 2M9P RT4W');
 		expect(groupCode('k7qx-2m9p')).toBe('K7QX 2M9P');
 		expect(groupCode('abcdefghijklmnopqrstuvwxyz')).toBe('ABCD EFGH IJKL MNOP QRST UVWX YZ');
-		expect(verifyBase(`https://johnschool.example.org/verify/RC-2026-000123?code=${code}`)).toBe('https://johnschool.example.org/verify/RC-2026-000123');
+		expect(verifyBase(`https://johnschool.example.org/verify/RC-2026-000123?code=${code}`)).toBe(
+			'https://johnschool.example.org/verify/RC-2026-000123'
+		);
 	});
 
 	it('gives identical bytes for identical input', async () => {
@@ -62,41 +74,78 @@ describe('renderCertificatePdf', () => {
 		expect(sha256Hex(await render({ ...factsV2, seatSeconds: 29160 }))).not.toBe(sha256Hex(a));
 	});
 
-	it.skipIf(!hasPoppler)('states what a court record needs (16 TAC §92.51), a reissue the serial it replaces', async () => {
-		const text = pdftotext(writeTemp(await render(reissue))).replace(/\s+/g, ' ');
-		for (const s of [
-			'Offender Education Course', 'Course no. OEC-2026-01', 'Provider Breaking Free', 'Provider no. TX-PRV-004512', 'Provider phone (651) 555-0100',
-			'Registration no. RC-P-000123', 'Case number 62-CR-26-1234', 'Court Ramsey County District Court', 'County Ramsey',
-			'Offence Solicitation of a person', 'Offence date February 14, 2026', 'Completion date May 4, 2026',
-			'Hours required 8 h 00 min', 'Hours completed 8 h 05 min', 'Signed off by Maria Hernandez', 'Title Facilitator',
-			'under penalty of law', 'Certificate number', 'RC-2026-000140', 'Reissued: replaces certificate RC-2026-000123', 'Replaces certificate RC-2026-000123'
-		])
-			expect(text).toContain(s);
-		const none = pdftotext(writeTemp(await render(noOffence))).replace(/\s+/g, ' ');
-		for (const s of ['Offence', 'Course no.', 'Provider no.', 'Provider phone', 'Title', 'Replaces']) expect(none).not.toContain(s);
-	});
+	it.skipIf(!hasPoppler)(
+		'states what a court record needs (16 TAC §92.51), a reissue the serial it replaces',
+		async () => {
+			const text = pdftotext(writeTemp(await render(reissue))).replace(/\s+/g, ' ');
+			for (const s of [
+				'Offender Education Course',
+				'Course no. OEC-2026-01',
+				'Provider Breaking Free',
+				'Provider no. TX-PRV-004512',
+				'Provider phone (651) 555-0100',
+				'Registration no. RC-P-000123',
+				'Case number 62-CR-26-1234',
+				'Court Ramsey County District Court',
+				'County Ramsey',
+				'Offence Solicitation of a person',
+				'Offence date February 14, 2026',
+				'Completion date May 4, 2026',
+				'Hours required 8 h 00 min',
+				'Hours completed 8 h 05 min',
+				'Signed off by Maria Hernandez',
+				'Title Facilitator',
+				'under penalty of law',
+				'Certificate number',
+				'RC-2026-000140',
+				'Reissued: replaces certificate RC-2026-000123',
+				'Replaces certificate RC-2026-000123'
+			])
+				expect(text).toContain(s);
+			const none = pdftotext(writeTemp(await render(noOffence))).replace(/\s+/g, ' ');
+			for (const s of ['Offence', 'Course no.', 'Provider no.', 'Provider phone', 'Title', 'Replaces'])
+				expect(none).not.toContain(s);
+		}
+	);
 
 	it.skipIf(!hasPoppler)('still renders version 1 facts, as issued until now', async () => {
 		const text = pdftotext(writeTemp(await render(factsV1))).replace(/\s+/g, ' ');
-		for (const s of ['Legal name Jonathan Michael Doe', 'Course Offenders Prostitution Program, curriculum version 2026.1', 'Total seat time 8 h 05 min', 'Signed off by Maria Hernandez, Facilitator', 'attested on May 4, 2026 that he personally completed all coursework, under penalty of law'])
+		for (const s of [
+			'Legal name Jonathan Michael Doe',
+			'Course Offenders Prostitution Program, curriculum version 2026.1',
+			'Total seat time 8 h 05 min',
+			'Signed off by Maria Hernandez, Facilitator',
+			'attested on May 4, 2026 that he personally completed all coursework, under penalty of law'
+		])
 			expect(text).toContain(s);
 		expect(text).not.toContain('Registration no.');
 	});
 
-	it.skipIf(!hasPoppler)('stays on one page with every fact at 10 pt or more, however long the facts the forms accept', async () => {
-		for (const f of [factsV1, factsV2, longAccentedName, noOffence, reissue, longest]) {
-			const file = writeTemp(await render(f));
-			expect(pdfinfo(file).Pages, f.participantName).toBe('1');
-			// Every line of a fact value starts at a value column (pdftotext -bbox: where each word is).
-			const starts = sansWordSizes(file).filter((w) => VALUE_COLUMNS.some((x) => Math.abs(w.x - x) < 0.5));
-			expect(starts.length).toBeGreaterThanOrEqual(certificateCells(f).length);
-			for (const w of starts) expect(w.size, `${f.participantName}: ${w.word}`).toBeGreaterThanOrEqual(9.99);
+	it.skipIf(!hasPoppler)(
+		'stays on one page with every fact at 10 pt or more, however long the facts the forms accept',
+		async () => {
+			for (const f of [factsV1, factsV2, longAccentedName, noOffence, reissue, longest]) {
+				const file = writeTemp(await render(f));
+				expect(pdfinfo(file).Pages, f.participantName).toBe('1');
+				// Every line of a fact value starts at a value column (pdftotext -bbox: where each word is).
+				const starts = sansWordSizes(file).filter((w) => VALUE_COLUMNS.some((x) => Math.abs(w.x - x) < 0.5));
+				expect(starts.length).toBeGreaterThanOrEqual(certificateCells(f).length);
+				for (const w of starts) expect(w.size, `${f.participantName}: ${w.word}`).toBeGreaterThanOrEqual(9.99);
+			}
 		}
-	});
+	);
 
 	it.skipIf(!hasPoppler)('renders names outside Latin-1, and they read back as the same text', async () => {
-		for (const name of ['Nguyễn Văn Đặng', 'Łukasz Wójcik', "O'Brien-Müller Søren", 'Ştefan Ţurcanu', longAccentedName.participantName]) {
-			const file = writeTemp(await render({ ...factsV2, participantName: name, attestation: { ...factsV2.attestation, name } }));
+		for (const name of [
+			'Nguyễn Văn Đặng',
+			'Łukasz Wójcik',
+			"O'Brien-Müller Søren",
+			'Ştefan Ţurcanu',
+			longAccentedName.participantName
+		]) {
+			const file = writeTemp(
+				await render({ ...factsV2, participantName: name, attestation: { ...factsV2.attestation, name } })
+			);
 			expect(pdftotext(file).normalize('NFC').replace(/\s+/g, ' ')).toContain(name);
 			expect(pdfinfo(file).Pages).toBe('1');
 		}
@@ -140,9 +189,19 @@ describe('renderCertificatePdf', () => {
 
 	it.skipIf(!hasPoppler)('writes signed previews as PNG to /tmp/cert-preview (to look at)', async () => {
 		mkdirSync('/tmp/cert-preview', { recursive: true });
-		const previews = { certificate: factsV2, 'certificate-v1': factsV1, 'long-accented-name': longAccentedName, 'no-offence': noOffence, reissue, longest };
+		const previews = {
+			certificate: factsV2,
+			'certificate-v1': factsV1,
+			'long-accented-name': longAccentedName,
+			'no-offence': noOffence,
+			reissue,
+			longest
+		};
 		for (const [name, f] of Object.entries(previews)) {
-			writeFileSync(`/tmp/cert-preview/${name}.pdf`, await signPdf(await render(f), keys.pdf.p12, keys.pdf.passphrase, sigInfo(f)));
+			writeFileSync(
+				`/tmp/cert-preview/${name}.pdf`,
+				await signPdf(await render(f), keys.pdf.p12, keys.pdf.passphrase, sigInfo(f))
+			);
 			execFileSync('pdftoppm', ['-png', '-r', '100', '-singlefile', `${name}.pdf`, name], { cwd: '/tmp/cert-preview' });
 			expect(pdfinfo(`/tmp/cert-preview/${name}.pdf`).Pages).toBe('1');
 		}

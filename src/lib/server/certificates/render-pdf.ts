@@ -52,7 +52,12 @@ const LABEL_SIZE = 8.5;
 
 /** "k7qx2m9prt4w" → "K7QX 2M9P RT4W" (verifiers compare codes case-insensitively, ignoring spaces). */
 export function groupCode(code: string): string {
-	return (code.replace(/[\s-]/g, '').toUpperCase().match(/.{1,4}/g) ?? []).join(' ');
+	return (
+		code
+			.replace(/[\s-]/g, '')
+			.toUpperCase()
+			.match(/.{1,4}/g) ?? []
+	).join(' ');
 }
 
 /** The link without its secret code: what the page prints as "Verify at …". */
@@ -76,7 +81,11 @@ function fitSize(doc: Doc, font: FontName, text: string, width: number, max: num
 }
 
 function centered(doc: Doc, text: string, y: number, font: FontName, size: number, color = INK, spacing = 0) {
-	doc.font(font).fontSize(size).fillColor(color).text(text, X, y, { width: CW, align: 'center', characterSpacing: spacing });
+	doc
+		.font(font)
+		.fontSize(size)
+		.fillColor(color)
+		.text(text, X, y, { width: CW, align: 'center', characterSpacing: spacing });
 }
 
 /** QR code as vector squares (crisp in print, smaller than an embedded PNG). */
@@ -136,7 +145,14 @@ function drawFacts(doc: Doc, parent: StructElement, f: PrintableFacts, top: numb
 	while (size > 8 && top + sum(heights, pad) > bottom) heights = rowHeights(doc, rows, (size -= 0.5));
 
 	let y = top;
-	artifact(doc, () => doc.moveTo(X, y).lineTo(X + CW, y).lineWidth(0.8).strokeColor(ACCENT).stroke());
+	artifact(doc, () =>
+		doc
+			.moveTo(X, y)
+			.lineTo(X + CW, y)
+			.lineWidth(0.8)
+			.strokeColor(ACCENT)
+			.stroke()
+	);
 	const list = group(doc, parent, 'L');
 	rows.forEach((row, r) => {
 		const h = heights[r] + pad;
@@ -144,17 +160,41 @@ function drawFacts(doc: Doc, parent: StructElement, f: PrintableFacts, top: numb
 			const x = X + i * (HALF_W + GUTTER);
 			const item = group(doc, list, 'LI');
 			tag(doc, item, 'Lbl', () =>
-				doc.font('sans').fontSize(LABEL_SIZE).fillColor(MUTED).text(cell.label, x, y + pad / 2 + (size - LABEL_SIZE) * 0.75, { width: LABEL_W })
+				doc
+					.font('sans')
+					.fontSize(LABEL_SIZE)
+					.fillColor(MUTED)
+					.text(cell.label, x, y + pad / 2 + (size - LABEL_SIZE) * 0.75, { width: LABEL_W })
 			);
-			tag(doc, item, 'LBody', () => doc.font('sans').fontSize(size).fillColor(INK).text(cell.value, x + LABEL_W + 6, y + pad / 2, { width: valueWidth(row) }));
+			tag(doc, item, 'LBody', () =>
+				doc
+					.font('sans')
+					.fontSize(size)
+					.fillColor(INK)
+					.text(cell.value, x + LABEL_W + 6, y + pad / 2, { width: valueWidth(row) })
+			);
 			item.end();
 		});
 		y += h;
 		const at = y;
-		artifact(doc, () => doc.moveTo(X, at).lineTo(X + CW, at).lineWidth(0.4).strokeColor(RULE).stroke());
+		artifact(doc, () =>
+			doc
+				.moveTo(X, at)
+				.lineTo(X + CW, at)
+				.lineWidth(0.4)
+				.strokeColor(RULE)
+				.stroke()
+		);
 	});
 	list.end();
-	artifact(doc, () => doc.moveTo(X, y).lineTo(X + CW, y).lineWidth(0.8).strokeColor(ACCENT).stroke());
+	artifact(doc, () =>
+		doc
+			.moveTo(X, y)
+			.lineTo(X + CW, y)
+			.lineWidth(0.8)
+			.strokeColor(ACCENT)
+			.stroke()
+	);
 	return y;
 }
 
@@ -168,16 +208,32 @@ function drawVerification(doc: Doc, parent: StructElement, f: PrintableFacts, ex
 	const pair = (list: StructElement, label: string, value: string, y: number, size: number) => {
 		const item = group(doc, list, 'LI');
 		tag(doc, item, 'Lbl', () => doc.font('sans').fontSize(LABEL_SIZE).fillColor(MUTED).text(label, X, y, { width: w }));
-		tag(doc, item, 'LBody', () => doc.font('monoBold').fontSize(size).fillColor(INK).text(value, X, y + 11, { width: w, lineBreak: false }));
+		tag(doc, item, 'LBody', () =>
+			doc
+				.font('monoBold')
+				.fontSize(size)
+				.fillColor(INK)
+				.text(value, X, y + 11, { width: w, lineBreak: false })
+		);
 		item.end();
 	};
 	const list = group(doc, sect, 'L');
 	pair(list, 'Certificate number', f.serial, top, 15);
 	pair(list, 'Verification code', groupCode(extra.code), top + 34, 14);
 	list.end();
-	tag(doc, sect, 'P', () => doc.font('sans').fontSize(9.5).fillColor(INK).text(`Verify at ${verifyBase(extra.verifyUrl)}`, X, top + 70, { width: w }));
 	tag(doc, sect, 'P', () =>
-		doc.font('sans').fontSize(8.5).fillColor(MUTED).text(`Ed25519 signature fingerprint ${extra.fingerprint} · key ${f.keyId}`, X, doc.y + 3, { width: w })
+		doc
+			.font('sans')
+			.fontSize(9.5)
+			.fillColor(INK)
+			.text(`Verify at ${verifyBase(extra.verifyUrl)}`, X, top + 70, { width: w })
+	);
+	tag(doc, sect, 'P', () =>
+		doc
+			.font('sans')
+			.fontSize(8.5)
+			.fillColor(MUTED)
+			.text(`Ed25519 signature fingerprint ${extra.fingerprint} · key ${f.keyId}`, X, doc.y + 3, { width: w })
 	);
 
 	const qrX = X + CW - QR;
@@ -185,7 +241,13 @@ function drawVerification(doc: Doc, parent: StructElement, f: PrintableFacts, ex
 		alt: 'QR code that opens this certificate’s verification page, with its verification code.',
 		bbox: [qrX, top, qrX + QR, top + QR]
 	});
-	tag(doc, sect, 'P', () => doc.font('sans').fontSize(7.5).fillColor(MUTED).text('Scan to verify', qrX - 10, top + QR + 4, { width: QR + 20, align: 'center' }));
+	tag(doc, sect, 'P', () =>
+		doc
+			.font('sans')
+			.fontSize(7.5)
+			.fillColor(MUTED)
+			.text('Scan to verify', qrX - 10, top + QR + 4, { width: QR + 20, align: 'center' })
+	);
 	sect.end();
 }
 
@@ -224,29 +286,55 @@ export async function renderCertificatePdf(facts: PrintableFacts, extra: RenderE
 
 	// Frame: a heavy outer rule and a thin inner one.
 	artifact(doc, () => {
-		doc.rect(24, 24, W - 48, H - 48).lineWidth(2.2).strokeColor(ACCENT).stroke();
-		doc.rect(30, 30, W - 60, H - 60).lineWidth(0.6).strokeColor(ACCENT).stroke();
+		doc
+			.rect(24, 24, W - 48, H - 48)
+			.lineWidth(2.2)
+			.strokeColor(ACCENT)
+			.stroke();
+		doc
+			.rect(30, 30, W - 60, H - 60)
+			.lineWidth(0.6)
+			.strokeColor(ACCENT)
+			.stroke();
 	});
 
 	// Heading: program and provider. Positions flow, so a long program name may take two lines.
 	const heading = facts.program.toUpperCase();
-	tag(doc, root, 'P', () => centered(doc, heading, 48, 'sansBold', fitSize(doc, 'sansBold', heading, CW, 12.5, 10, 1), ACCENT, 1), { actual: facts.program });
+	tag(
+		doc,
+		root,
+		'P',
+		() => centered(doc, heading, 48, 'sansBold', fitSize(doc, 'sansBold', heading, CW, 12.5, 10, 1), ACCENT, 1),
+		{ actual: facts.program }
+	);
 	tag(doc, root, 'P', () => centered(doc, facts.provider, doc.y + 2, 'sans', 10, MUTED));
 	tag(doc, root, 'H1', () => centered(doc, 'Certificate of Completion', doc.y + 10, 'serifBold', 27, INK, 0.5));
 	if (facts.v === 2 && facts.replacesSerial) {
 		const serial = facts.replacesSerial;
-		tag(doc, root, 'P', () => centered(doc, `Reissued: replaces certificate ${serial}`, doc.y + 2, 'sansBold', 10, ACCENT));
+		tag(doc, root, 'P', () =>
+			centered(doc, `Reissued: replaces certificate ${serial}`, doc.y + 2, 'sansBold', 10, ACCENT)
+		);
 	}
 
 	// The participant, as one paragraph: "This certifies that <name> has completed …".
 	tag(doc, root, 'P', () => {
 		centered(doc, 'This certifies that ', doc.y + 7, 'serifItalic', 11.5, MUTED);
 		const nameSize = fitSize(doc, 'serifBold', facts.participantName, CW, 24, 16);
-		doc.font('serifBold').fontSize(nameSize).fillColor(INK).text(`${facts.participantName} `, X, doc.y + 4, { width: CW, align: 'center' });
-		doc.font('serif').fontSize(11).fillColor(INK).text(
-			`has completed the ${course} on ${longDate(facts.completedAt)}, meeting every requirement of the curriculum stated below.`,
-			X + 20, doc.y + 5, { width: CW - 40, align: 'center' }
-		);
+		doc
+			.font('serifBold')
+			.fontSize(nameSize)
+			.fillColor(INK)
+			.text(`${facts.participantName} `, X, doc.y + 4, { width: CW, align: 'center' });
+		doc
+			.font('serif')
+			.fontSize(11)
+			.fillColor(INK)
+			.text(
+				`has completed the ${course} on ${longDate(facts.completedAt)}, meeting every requirement of the curriculum stated below.`,
+				X + 20,
+				doc.y + 5,
+				{ width: CW - 40, align: 'center' }
+			);
 	});
 
 	// The bottom is fixed (small print, then the verification block above it); the facts take the rest.
@@ -256,7 +344,9 @@ export async function renderCertificatePdf(facts: PrintableFacts, extra: RenderE
 	const verifyY = printY - 10 - VERIFY_H;
 	drawFacts(doc, root, facts, doc.y + 10, verifyY - 10);
 	drawVerification(doc, root, facts, extra, verifyY);
-	tag(doc, root, 'P', () => doc.font('sans').fontSize(7.2).fillColor(MUTED).text(print, X, printY, { width: CW, lineGap: 0.5 }));
+	tag(doc, root, 'P', () =>
+		doc.font('sans').fontSize(7.2).fillColor(MUTED).text(print, X, printY, { width: CW, lineGap: 0.5 })
+	);
 
 	attach(doc, {
 		name: 'certificate-facts.json',
@@ -265,11 +355,17 @@ export async function renderCertificatePdf(facts: PrintableFacts, extra: RenderE
 		bytes: extra.signedFacts,
 		date: when
 	});
-	const signature = { algorithm: 'Ed25519', keyId: facts.keyId, signature: extra.signature, signedFile: 'certificate-facts.json' };
+	const signature = {
+		algorithm: 'Ed25519',
+		keyId: facts.keyId,
+		signature: extra.signature,
+		signedFile: 'certificate-facts.json'
+	};
 	attach(doc, {
 		name: 'certificate-facts.sig.json',
 		type: 'application/json',
-		description: 'Ed25519 signature (base64) over the bytes of certificate-facts.json; the public key is published with its key id.',
+		description:
+			'Ed25519 signature (base64) over the bytes of certificate-facts.json; the public key is published with its key id.',
 		bytes: Buffer.from(`${JSON.stringify(signature, null, 2)}\n`, 'utf8'),
 		date: when
 	});

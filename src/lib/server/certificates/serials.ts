@@ -8,7 +8,9 @@ export async function nextSerial(trx: Db, program: { id: string; serial_prefix: 
 	const counter = await trx
 		.insertInto('serial_counters')
 		.values({ program_id: program.id, year, last_value: 1 })
-		.onConflict((oc) => oc.columns(['program_id', 'year']).doUpdateSet((eb) => ({ last_value: eb('serial_counters.last_value', '+', 1) })))
+		.onConflict((oc) =>
+			oc.columns(['program_id', 'year']).doUpdateSet((eb) => ({ last_value: eb('serial_counters.last_value', '+', 1) }))
+		)
 		.returning('last_value')
 		.executeTakeFirstOrThrow();
 	return serialNumber(program.serial_prefix, year, Number(counter.last_value));

@@ -65,11 +65,19 @@ describe('Ed25519 over the facts', () => {
 		writeFileSync(join(tmp, 'facts.json'), canonicalFacts(facts), 'utf8');
 		writeFileSync(join(tmp, 'sig.bin'), Buffer.from(sig, 'base64'));
 		writeFileSync(join(tmp, 'pub.pem'), publicKey.export({ format: 'pem', type: 'spki' }));
-		const args = ['pkeyutl', '-verify', '-pubin', '-inkey', 'pub.pem', '-rawin', '-in', 'facts.json',
-			'-sigfile', 'sig.bin'];
-		expect(execFileSync('openssl', args, { cwd: tmp, encoding: 'utf8' })).toContain(
-			'Signature Verified Successfully'
-		);
+		const args = [
+			'pkeyutl',
+			'-verify',
+			'-pubin',
+			'-inkey',
+			'pub.pem',
+			'-rawin',
+			'-in',
+			'facts.json',
+			'-sigfile',
+			'sig.bin'
+		];
+		expect(execFileSync('openssl', args, { cwd: tmp, encoding: 'utf8' })).toContain('Signature Verified Successfully');
 		writeFileSync(join(tmp, 'facts.json'), canonicalFacts({ ...facts, court: 'Another Court' }), 'utf8');
 		const bad = spawnSync('openssl', args, { cwd: tmp, encoding: 'utf8' });
 		expect(bad.status).not.toBe(0);

@@ -99,7 +99,9 @@ async function tsaChain(tsa: TsaSettings): Promise<Uint8Array[]> {
 	let seen = tsaCertsSeen.get(tsa.url);
 	if (!seen) {
 		try {
-			seen = (await fetchTimestamp(tsa, createHash('sha256').update(`dss probe ${Date.now()} ${Math.random()}`).digest())).certificatesDer;
+			seen = (
+				await fetchTimestamp(tsa, createHash('sha256').update(`dss probe ${Date.now()} ${Math.random()}`).digest())
+			).certificatesDer;
 			tsaCertsSeen.set(tsa.url, seen);
 		} catch {
 			seen = []; // the signature's own request says what is wrong, and is retried
@@ -138,7 +140,10 @@ class PadesSigner extends Signer {
 							return t.token;
 						} catch (e) {
 							this.timestampProblem = `the time-stamping authority at ${tsa.url} gave no valid time-stamp: ${(e as Error).message}`;
-							if (tsa.required) throw new TimestampRequiredError(`${this.timestampProblem} (TSA_REQUIRED is set, so nothing was issued)`);
+							if (tsa.required)
+								throw new TimestampRequiredError(
+									`${this.timestampProblem} (TSA_REQUIRED is set, so nothing was issued)`
+								);
 							return null;
 						}
 					}
@@ -155,15 +160,33 @@ const TOKEN_ALLOWANCE = 16 * 1024;
  * DocMDP P 1. The former call signPdf(pdf, p12, passphrase, info) is kept: it signs the same way,
  * without a CRL or a time-stamp.
  */
-export async function signPdf(pdf: Buffer | Uint8Array, material: PdfSigningMaterial, info: PdfSignatureInfo): Promise<Buffer>;
-export async function signPdf(pdf: Buffer | Uint8Array, p12: Buffer, passphrase: string, info: PdfSignatureInfo): Promise<Buffer>;
-export async function signPdf(pdf: Buffer | Uint8Array, a: PdfSigningMaterial | Buffer, b: PdfSignatureInfo | string, c?: PdfSignatureInfo): Promise<Buffer> {
+export async function signPdf(
+	pdf: Buffer | Uint8Array,
+	material: PdfSigningMaterial,
+	info: PdfSignatureInfo
+): Promise<Buffer>;
+export async function signPdf(
+	pdf: Buffer | Uint8Array,
+	p12: Buffer,
+	passphrase: string,
+	info: PdfSignatureInfo
+): Promise<Buffer>;
+export async function signPdf(
+	pdf: Buffer | Uint8Array,
+	a: PdfSigningMaterial | Buffer,
+	b: PdfSignatureInfo | string,
+	c?: PdfSignatureInfo
+): Promise<Buffer> {
 	const material: PdfSigningMaterial = a instanceof Uint8Array ? { p12: a, passphrase: b as string } : a;
 	return (await signPdfDetailed(pdf, material, (c ?? b) as PdfSignatureInfo)).pdf;
 }
 
 /** signPdf, also saying whether and when the signature was time-stamped. */
-export async function signPdfDetailed(pdf: Buffer | Uint8Array, material: PdfSigningMaterial, info: PdfSignatureInfo): Promise<SignedPdf> {
+export async function signPdfDetailed(
+	pdf: Buffer | Uint8Array,
+	material: PdfSigningMaterial,
+	info: PdfSignatureInfo
+): Promise<SignedPdf> {
 	const p12 = { p12: der(material.p12), passphrase: material.passphrase };
 	const unlocked = unlockP12(p12.p12, p12.passphrase);
 	// The signer first, then the rest of the P12's chain (the program CA).

@@ -40,7 +40,13 @@ export async function syncSigningKeys(db: Db, records: KeyRecord[], now: string)
 			})
 			.onConflict((oc) => oc.column('id').doNothing())
 			.execute();
-		if (r.retiredAt) await db.updateTable('signing_keys').set({ retired_at: r.retiredAt }).where('id', '=', r.id).where('retired_at', 'is', null).execute();
+		if (r.retiredAt)
+			await db
+				.updateTable('signing_keys')
+				.set({ retired_at: r.retiredAt })
+				.where('id', '=', r.id)
+				.where('retired_at', 'is', null)
+				.execute();
 		if (r.revokedFrom) {
 			await db
 				.updateTable('signing_keys')
@@ -49,7 +55,13 @@ export async function syncSigningKeys(db: Db, records: KeyRecord[], now: string)
 				.where('compromised_from', 'is', null)
 				.execute();
 		}
-		if (r.certSerial) await db.updateTable('signing_keys').set({ cert_serial: r.certSerial, not_after: r.notAfter }).where('id', '=', r.id).where('cert_serial', 'is', null).execute();
+		if (r.certSerial)
+			await db
+				.updateTable('signing_keys')
+				.set({ cert_serial: r.certSerial, not_after: r.notAfter })
+				.where('id', '=', r.id)
+				.where('cert_serial', 'is', null)
+				.execute();
 	}
 }
 
@@ -71,7 +83,10 @@ export async function listSigningKeys(db: Db): Promise<SigningKeyRow[]> {
 }
 
 /** The program the keys were made for (keys.json names its slug), or the only program there is. */
-export async function findKeysProgram(db: Db, slug: string | null): Promise<{ name: string; provider: string; settingsJson: string } | undefined> {
+export async function findKeysProgram(
+	db: Db,
+	slug: string | null
+): Promise<{ name: string; provider: string; settingsJson: string } | undefined> {
 	const rows = await db
 		.selectFrom('programs')
 		.select(['slug', 'name', 'provider', 'settings_json'])

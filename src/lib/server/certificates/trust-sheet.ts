@@ -39,20 +39,36 @@ export function fingerprintLines(fp: string): string[] {
 const day = (iso: string) => iso.slice(0, 10);
 
 function heading(doc: Doc, text: string, gap = 6) {
-	doc.font('sansBold').fontSize(10.5).fillColor(ACCENT).text(text, X, doc.y + gap, { width: CW });
+	doc
+		.font('sansBold')
+		.fontSize(10.5)
+		.fillColor(ACCENT)
+		.text(text, X, doc.y + gap, { width: CW });
 	doc.moveDown(0.15);
 }
 
 function para(doc: Doc, text: string, opts: { font?: FontName; size?: number; color?: string; indent?: number } = {}) {
 	const indent = opts.indent ?? 0;
-	doc.font(opts.font ?? 'sans').fontSize(opts.size ?? 8.8).fillColor(opts.color ?? INK).text(text, X + indent, doc.y, { width: CW - indent, lineGap: 0.6 });
+	doc
+		.font(opts.font ?? 'sans')
+		.fontSize(opts.size ?? 8.8)
+		.fillColor(opts.color ?? INK)
+		.text(text, X + indent, doc.y, { width: CW - indent, lineGap: 0.6 });
 }
 
 function steps(doc: Doc, items: string[]) {
 	items.forEach((item, i) => {
 		const y = doc.y + 1.5;
-		doc.font('sansBold').fontSize(8.8).fillColor(ACCENT).text(`${i + 1}.`, X, y, { width: 14 });
-		doc.font('sans').fontSize(8.8).fillColor(INK).text(item, X + 14, y, { width: CW - 14, lineGap: 0.6 });
+		doc
+			.font('sansBold')
+			.fontSize(8.8)
+			.fillColor(ACCENT)
+			.text(`${i + 1}.`, X, y, { width: 14 });
+		doc
+			.font('sans')
+			.fontSize(8.8)
+			.fillColor(INK)
+			.text(item, X + 14, y, { width: CW - 14, lineGap: 0.6 });
 	});
 }
 
@@ -68,7 +84,13 @@ function code(doc: Doc, lines: string[]) {
 	const top = doc.y + 3;
 	const h = lines.length * 10.4 + 8;
 	doc.rect(X, top, CW, h).fill(BOX);
-	lines.forEach((line, i) => doc.font('monoBold').fontSize(fit(doc, 'monoBold', line, CW - 12, 7.6)).fillColor(INK).text(line, X + 6, top + 5 + i * 10.4, { width: CW - 12, lineBreak: false }));
+	lines.forEach((line, i) =>
+		doc
+			.font('monoBold')
+			.fontSize(fit(doc, 'monoBold', line, CW - 12, 7.6))
+			.fillColor(INK)
+			.text(line, X + 6, top + 5 + i * 10.4, { width: CW - 12, lineBreak: false })
+	);
 	doc.y = top + h;
 }
 
@@ -77,7 +99,11 @@ function addresses(doc: Doc, rows: [string, string][]) {
 	for (const [label, url] of rows) {
 		const y = doc.y + 1.5;
 		doc.font('sans').fontSize(8.6).fillColor(INK).text(label, X, y, { width: labelW, lineBreak: false });
-		doc.font('monoBold').fontSize(fit(doc, 'monoBold', url, CW - labelW, 8.4)).fillColor(INK).text(url, X + labelW, y + 0.4, { width: CW - labelW, lineBreak: false });
+		doc
+			.font('monoBold')
+			.fontSize(fit(doc, 'monoBold', url, CW - labelW, 8.4))
+			.fillColor(INK)
+			.text(url, X + labelW, y + 0.4, { width: CW - labelW, lineBreak: false });
 		doc.y = y + 10.5;
 	}
 }
@@ -87,27 +113,66 @@ function fingerprintBox(doc: Doc, input: TrustSheetInput) {
 	const lines = fingerprintLines(input.ca.fingerprintSha256);
 	const h = 28 + lines.length * 23 + 22;
 	doc.rect(X, top, CW, h).lineWidth(1.4).fillAndStroke(BOX, ACCENT);
-	doc.font('sansBold').fontSize(8).fillColor(MUTED).text('SHA-256 FINGERPRINT OF THE PROGRAM CA: THE ONE THING TO COMPARE', X + 12, top + 10, { width: CW - 24, characterSpacing: 0.5 });
-	lines.forEach((line, i) => doc.font('monoBold').fontSize(18.5).fillColor(INK).text(line, X, top + 26 + i * 23, { width: CW, align: 'center', lineBreak: false }));
-	doc.font('sans').fontSize(8.3).fillColor(INK).text(
-		`"${input.ca.commonName}", valid ${day(input.ca.notBefore)} to ${day(input.ca.notAfter)}. Anyone can make a CA with the same name; only this fingerprint tells ours apart.`,
-		X + 12, top + 28 + lines.length * 23, { width: CW - 24, align: 'center' }
+	doc
+		.font('sansBold')
+		.fontSize(8)
+		.fillColor(MUTED)
+		.text('SHA-256 FINGERPRINT OF THE PROGRAM CA: THE ONE THING TO COMPARE', X + 12, top + 10, {
+			width: CW - 24,
+			characterSpacing: 0.5
+		});
+	lines.forEach((line, i) =>
+		doc
+			.font('monoBold')
+			.fontSize(18.5)
+			.fillColor(INK)
+			.text(line, X, top + 26 + i * 23, { width: CW, align: 'center', lineBreak: false })
 	);
+	doc
+		.font('sans')
+		.fontSize(8.3)
+		.fillColor(INK)
+		.text(
+			`"${input.ca.commonName}", valid ${day(input.ca.notBefore)} to ${day(input.ca.notAfter)}. Anyone can make a CA with the same name; only this fingerprint tells ours apart.`,
+			X + 12,
+			top + 28 + lines.length * 23,
+			{ width: CW - 24, align: 'center' }
+		);
 	doc.y = top + h;
 }
 
 function results(doc: Doc, input: TrustSheetInput) {
 	const rows: [string, string][] = [
-		['Signature is Valid.', 'The signed part of the file is exactly what the program signed. "Digest Mismatch" or "Signature is Invalid" means it was changed: do not accept it.'],
-		['Total document signed', `The signature covers the whole file: nothing was added after signing. Without this line something was added later (it can paint another name over the page): do not accept the file; check it on the verification page.`],
-		['Certificate is Trusted.', 'The signer chains to the CA you imported. "Certificate issuer is unknown" or "isn\'t Trusted": the CA is not imported, or the file was signed under a look-alike CA.'],
-		['Certificate has been Revoked.', 'The program withdrew that signing key: check the certificate on the verification page before relying on it.']
+		[
+			'Signature is Valid.',
+			'The signed part of the file is exactly what the program signed. "Digest Mismatch" or "Signature is Invalid" means it was changed: do not accept it.'
+		],
+		[
+			'Total document signed',
+			`The signature covers the whole file: nothing was added after signing. Without this line something was added later (it can paint another name over the page): do not accept the file; check it on the verification page.`
+		],
+		[
+			'Certificate is Trusted.',
+			'The signer chains to the CA you imported. "Certificate issuer is unknown" or "isn\'t Trusted": the CA is not imported, or the file was signed under a look-alike CA.'
+		],
+		[
+			'Certificate has been Revoked.',
+			'The program withdrew that signing key: check the certificate on the verification page before relying on it.'
+		]
 	];
 	for (const [said, meaning] of rows) {
 		const y = doc.y + 3;
-		doc.font('monoBold').fontSize(8).fillColor(INK).text(said, X, y + 0.6, { width: 150 });
+		doc
+			.font('monoBold')
+			.fontSize(8)
+			.fillColor(INK)
+			.text(said, X, y + 0.6, { width: 150 });
 		const left = doc.y;
-		doc.font('sans').fontSize(8.6).fillColor(INK).text(meaning, X + 158, y, { width: CW - 158, lineGap: 0.5 });
+		doc
+			.font('sans')
+			.fontSize(8.6)
+			.fillColor(INK)
+			.text(meaning, X + 158, y, { width: CW - 158, lineGap: 0.5 });
 		doc.y = Math.max(doc.y, left);
 	}
 }
@@ -120,7 +185,14 @@ export async function renderTrustSheet(input: TrustSheetInput): Promise<Buffer> 
 		margins: { top: 0, bottom: 0, left: 0, right: 0 },
 		lang: 'en-US',
 		displayTitle: true,
-		info: { Title: `How to trust certificates from ${input.programName}`, Author: input.provider, Subject: `Program CA fingerprint ${input.ca.fingerprintSha256}`, Creator: 'John School', CreationDate: when, ModDate: when }
+		info: {
+			Title: `How to trust certificates from ${input.programName}`,
+			Author: input.provider,
+			Subject: `Program CA fingerprint ${input.ca.fingerprintSha256}`,
+			Creator: 'John School',
+			CreationDate: when,
+			ModDate: when
+		}
 	});
 	// pdfkit takes a parsed fontkit font where its types say bytes (PDFFontFactory.open checks .layout).
 	for (const [name, font] of Object.entries(certificateFonts())) doc.registerFont(name, font as unknown as Buffer);
@@ -132,11 +204,22 @@ export async function renderTrustSheet(input: TrustSheetInput): Promise<Buffer> 
 	});
 
 	const title = `How to trust certificates from ${input.programName}`;
-	doc.font('sansBold').fontSize(Math.max(12, fit(doc, 'sansBold', title, CW, 17))).fillColor(ACCENT).text(title, X, 40, { width: CW });
-	para(doc, `For court staff: do this once on each computer used to check certificates of completion. As of ${day(input.asOf)}.`, { color: MUTED, size: 9 });
+	doc
+		.font('sansBold')
+		.fontSize(Math.max(12, fit(doc, 'sansBold', title, CW, 17)))
+		.fillColor(ACCENT)
+		.text(title, X, 40, { width: CW });
+	para(
+		doc,
+		`For court staff: do this once on each computer used to check certificates of completion. As of ${day(input.asOf)}.`,
+		{ color: MUTED, size: 9 }
+	);
 
 	heading(doc, 'What this is');
-	para(doc, `${input.provider} signs every certificate of completion with a digital signature made under its own certificate authority (CA), "${input.ca.commonName}". A PDF reader reports the signature as trusted only after you import this CA and mark it trusted. Before you trust it, compare its fingerprint with the one below.`);
+	para(
+		doc,
+		`${input.provider} signs every certificate of completion with a digital signature made under its own certificate authority (CA), "${input.ca.commonName}". A PDF reader reports the signature as trusted only after you import this CA and mark it trusted. Before you trust it, compare its fingerprint with the one below.`
+	);
 	fingerprintBox(doc, input);
 
 	heading(doc, 'Where to get it (type the address yourself; never use a copy sent by e-mail)');
@@ -171,12 +254,20 @@ export async function renderTrustSheet(input: TrustSheetInput): Promise<Buffer> 
 	results(doc, input);
 
 	heading(doc, 'Questions');
-	para(doc, `${input.phone ? `Call ${input.provider} at ${input.phone}.` : `Contact ${input.provider}.`} Any doubt about one certificate: type its serial and verification code on the verification page, or upload the file there.`);
+	para(
+		doc,
+		`${input.phone ? `Call ${input.provider} at ${input.phone}.` : `Contact ${input.provider}.`} Any doubt about one certificate: type its serial and verification code on the verification page, or upload the file there.`
+	);
 
 	// One page is the point of the sheet: a layout that runs into the footer is a bug, not a second page.
-	if (doc.y > H - 34) throw new Error(`the trust sheet does not fit on one page (content ends at ${Math.round(doc.y)} pt)`);
+	if (doc.y > H - 34)
+		throw new Error(`the trust sheet does not fit on one page (content ends at ${Math.round(doc.y)} pt)`);
 	const footer = `${input.programName} · program CA ${input.ca.fingerprintSha256}`;
-	doc.font('sans').fontSize(fit(doc, 'sans', footer, CW, 7)).fillColor(MUTED).text(footer, X, H - 26, { width: CW, align: 'center', lineBreak: false });
+	doc
+		.font('sans')
+		.fontSize(fit(doc, 'sans', footer, CW, 7))
+		.fillColor(MUTED)
+		.text(footer, X, H - 26, { width: CW, align: 'center', lineBreak: false });
 	doc.end();
 	return done;
 }

@@ -35,7 +35,14 @@ export function publicUrls(requestOrigin: string): TrustAnchor['urls'] {
 	};
 }
 
-let parsed: { fingerprint: string; commonName: string; programName: string; notBefore: string; notAfter: string; signerName: string } | null = null;
+let parsed: {
+	fingerprint: string;
+	commonName: string;
+	programName: string;
+	notBefore: string;
+	notAfter: string;
+	signerName: string;
+} | null = null;
 
 /** The CA the server's keys chain to, or null when the server has no keys. */
 export function trustAnchor(requestOrigin: string): TrustAnchor | null {
@@ -55,7 +62,14 @@ export function trustAnchor(requestOrigin: string): TrustAnchor | null {
 		};
 	}
 	const { fingerprint, ...names } = parsed;
-	return { certPem: ca.certPem, certDer: ca.certDer, fingerprintSha256: fingerprint, ...names, crl, urls: publicUrls(requestOrigin) };
+	return {
+		certPem: ca.certPem,
+		certDer: ca.certDer,
+		fingerprintSha256: fingerprint,
+		...names,
+		crl,
+		urls: publicUrls(requestOrigin)
+	};
 }
 
 /** GET /api/v1/keys: the README's by-hand recipe reads .keys[].keyId and .pem; the rest is added. */
@@ -87,7 +101,8 @@ export async function publishedKeys(db: Db, requestOrigin: string) {
 		},
 		crl: anchor?.crl ? { url: urls.crl, thisUpdate: anchor.crl.thisUpdate, nextUpdate: anchor.crl.nextUpdate } : null,
 		trustSheetUrl: urls.sheet,
-		canonicalForm: 'version 2 ("v":2): RFC 8785 (JCS); version 1: UTF-8 of JSON.stringify of the facts with object keys sorted recursively, strings NFC, no whitespace. signedFacts in each certificate answer is the exact signed bytes'
+		canonicalForm:
+			'version 2 ("v":2): RFC 8785 (JCS); version 1: UTF-8 of JSON.stringify of the facts with object keys sorted recursively, strings NFC, no whitespace. signedFacts in each certificate answer is the exact signed bytes'
 	};
 }
 
@@ -115,7 +130,12 @@ export async function trustSheetPdf(db: Db, requestOrigin: string): Promise<Buff
 		programName: program?.name ?? anchor.programName,
 		provider: program?.provider ?? anchor.programName,
 		phone: program ? phoneOf(program.settingsJson) : null,
-		ca: { commonName: anchor.commonName, fingerprintSha256: anchor.fingerprintSha256, notBefore: anchor.notBefore, notAfter: anchor.notAfter },
+		ca: {
+			commonName: anchor.commonName,
+			fingerprintSha256: anchor.fingerprintSha256,
+			notBefore: anchor.notBefore,
+			notAfter: anchor.notAfter
+		},
 		signerName: anchor.signerName,
 		urls: anchor.urls,
 		asOf: anchor.crl?.thisUpdate ?? anchor.notBefore

@@ -19,7 +19,8 @@ export function readTsaSettings(): TsaMaterial | null {
 	} catch {
 		throw new Error(`TSA_URL is not a URL: "${url}"`);
 	}
-	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`TSA_URL must be an http:// or https:// address, not "${url}"`);
+	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+		throw new Error(`TSA_URL must be an http:// or https:// address, not "${url}"`);
 	const trustedCaDer: Uint8Array[] = [];
 	const file = config.tsaCaFile;
 	if (file) {
@@ -29,7 +30,8 @@ export function readTsaSettings(): TsaMaterial | null {
 		} catch (e) {
 			throw new Error(`TSA_CA_FILE ${file} cannot be read: ${(e as Error).message}`);
 		}
-		for (const block of pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []) trustedCaDer.push(pemToDer(block));
+		for (const block of pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [])
+			trustedCaDer.push(pemToDer(block));
 		if (!trustedCaDer.length) throw new Error(`TSA_CA_FILE ${file} holds no PEM certificate`);
 	}
 	return { url, timeoutMs: config.tsaTimeoutMs, trustedCaDer, required: config.tsaRequired };

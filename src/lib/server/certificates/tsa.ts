@@ -91,7 +91,12 @@ function newNonce(): Uint8Array {
 function hasTimeStampingUsage(cert: pkijs.Certificate): boolean {
 	const ext = cert.extensions?.find((e) => e.extnID === OID.extKeyUsage);
 	// RFC 3161 §2.3: the TSA's certificate has exactly this one purpose, marked critical.
-	return !!ext && ext.critical === true && (ext.parsedValue as pkijs.ExtKeyUsage | undefined)?.keyPurposes?.length === 1 && (ext.parsedValue as pkijs.ExtKeyUsage).keyPurposes[0] === OID.timeStamping;
+	return (
+		!!ext &&
+		ext.critical === true &&
+		(ext.parsedValue as pkijs.ExtKeyUsage | undefined)?.keyPurposes?.length === 1 &&
+		(ext.parsedValue as pkijs.ExtKeyUsage).keyPurposes[0] === OID.timeStamping
+	);
 }
 
 /**
@@ -112,7 +117,9 @@ function perDer<T>(make: (der: Uint8Array, node?: asn1js.AsnType) => T): (der: U
 	};
 }
 const x = perDer((der) => new X509Certificate(Buffer.from(der)));
-const parsedCertificate = perDer((der, node) => new pkijs.Certificate({ schema: node ?? asn1js.fromBER(ab(der)).result }));
+const parsedCertificate = perDer(
+	(der, node) => new pkijs.Certificate({ schema: node ?? asn1js.fromBER(ab(der)).result })
+);
 
 interface TokenParts {
 	encapContentInfo: pkijs.EncapsulatedContentInfo;
@@ -127,15 +134,20 @@ interface TokenParts {
  */
 function tokenParts(content: asn1js.Sequence): TokenParts {
 	const fields = content.valueBlock.value;
-	const tagged = (n: number) => fields.find((f) => f.idBlock.tagClass === 3 && f.idBlock.tagNumber === n) as asn1js.Constructed | undefined;
-	const certNodes = (tagged(0)?.valueBlock.value ?? []).filter((c) => c.idBlock.tagClass === 1 && c.idBlock.tagNumber === 16);
+	const tagged = (n: number) =>
+		fields.find((f) => f.idBlock.tagClass === 3 && f.idBlock.tagNumber === n) as asn1js.Constructed | undefined;
+	const certNodes = (tagged(0)?.valueBlock.value ?? []).filter(
+		(c) => c.idBlock.tagClass === 1 && c.idBlock.tagNumber === 16
+	);
 	return {
 		encapContentInfo: new pkijs.EncapsulatedContentInfo({ schema: fields[2] }),
 		certificates: certNodes.map((c) => {
 			const der = new Uint8Array(c.valueBeforeDecodeView);
 			return { cert: parsedCertificate(der, c), der };
 		}),
-		signerInfos: (fields[fields.length - 1] as asn1js.Set).valueBlock.value.map((si) => new pkijs.SignerInfo({ schema: si }))
+		signerInfos: (fields[fields.length - 1] as asn1js.Set).valueBlock.value.map(
+			(si) => new pkijs.SignerInfo({ schema: si })
+		)
 	};
 }
 
@@ -143,21 +155,27 @@ function tokenParts(content: asn1js.Sequence): TokenParts {
 function signatureProblem(signed: TokenParts, si: pkijs.SignerInfo, certDer: Uint8Array): string | null {
 	const hash = HASHES[si.digestAlgorithm.algorithmId];
 	if (!hash) return `unsupported digest ${si.digestAlgorithm.algorithmId}`;
-	if (!(si.signatureAlgorithm.algorithmId in SIGNATURES)) return `unsupported signature algorithm ${si.signatureAlgorithm.algorithmId}`;
+	if (!(si.signatureAlgorithm.algorithmId in SIGNATURES))
+		return `unsupported signature algorithm ${si.signatureAlgorithm.algorithmId}`;
 	const attrs = si.signedAttrs?.attributes;
 	if (!attrs) return 'no signed attributes';
 	const type = attrs.find((a) => a.type === OID.contentType)?.values[0] as asn1js.ObjectIdentifier | undefined;
 	if (type?.valueBlock.toString() !== OID.tstInfo) return 'its content-type attribute is not TSTInfo';
 	const digest = attrs.find((a) => a.type === OID.messageDigest)?.values[0] as asn1js.OctetString | undefined;
 	const eContent = new Uint8Array(signed.encapContentInfo.eContent!.getValue());
-	if (!digest || !Buffer.from(digest.valueBlock.valueHexView).equals(createHash(hash).update(eContent).digest())) return 'its message-digest attribute is not the digest of the TSTInfo';
+	if (!digest || !Buffer.from(digest.valueBlock.valueHexView).equals(createHash(hash).update(eContent).digest()))
+		return 'its message-digest attribute is not the digest of the TSTInfo';
 	const toVerify = Buffer.from(si.signedAttrs!.encodedValue);
 	toVerify[0] = 0x31; // RFC 5652 §5.4: verified as an explicit SET OF
 	const key = x(certDer).publicKey;
-	const ok = verify(SIGNATURES[si.signatureAlgorithm.algorithmId] ?? hash, toVerify, key, Buffer.from(si.signature.valueBlock.valueHexView));
+	const ok = verify(
+		SIGNATURES[si.signatureAlgorithm.algorithmId] ?? hash,
+		toVerify,
+		key,
+		Buffer.from(si.signature.valueBlock.valueHexView)
+	);
 	return ok ? null : 'its signature is not the TSA certificate’s';
 }
-
 
 /**
  * The TSA certificate valid at genTime and, with TSA_CA_FILE, issued (through the token's own
@@ -173,7 +191,9 @@ function chainProblem(leaf: Uint8Array, carried: Uint8Array[], trustedCaDer: Uin
 	for (let depth = 0; depth < 8; depth++) {
 		const anchor = trusted.find((t) => cert.checkIssued(t) && cert.verify(t.publicKey));
 		if (anchor) return inTime(anchor) ? null : 'the TSA_CA_FILE certificate is not valid at the time-stamp’s time';
-		const next = intermediates.find((i) => i.fingerprint256 !== cert.fingerprint256 && cert.checkIssued(i) && cert.verify(i.publicKey) && i.ca);
+		const next = intermediates.find(
+			(i) => i.fingerprint256 !== cert.fingerprint256 && cert.checkIssued(i) && cert.verify(i.publicKey) && i.ca
+		);
 		if (!next) break;
 		cert = next;
 	}
@@ -181,7 +201,12 @@ function chainProblem(leaf: Uint8Array, carried: Uint8Array[], trustedCaDer: Uin
 }
 
 /** Checks a TimeStampResp (DER) against the request it answers; returns the token or says what is wrong. */
-export async function checkTimestampReply(reply: Uint8Array, data: Uint8Array, nonce: Uint8Array, trustedCaDer: Uint8Array[]): Promise<Timestamp> {
+export async function checkTimestampReply(
+	reply: Uint8Array,
+	data: Uint8Array,
+	nonce: Uint8Array,
+	trustedCaDer: Uint8Array[]
+): Promise<Timestamp> {
 	usePkijsEngine();
 	// TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }, read
 	// field by field: pkijs.TimeStampResp would walk the whole token's schema once more.
@@ -202,7 +227,11 @@ export async function checkTimestampReply(reply: Uint8Array, data: Uint8Array, n
 	// ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT ANY }
 	const contentType = tokenNode?.valueBlock?.value?.[0];
 	const content = (tokenNode?.valueBlock?.value?.[1] as asn1js.Constructed | undefined)?.valueBlock?.value?.[0];
-	if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.valueBlock.toString() !== OID.signedData || !(content instanceof asn1js.Sequence)) {
+	if (
+		!(contentType instanceof asn1js.ObjectIdentifier) ||
+		contentType.valueBlock.toString() !== OID.signedData ||
+		!(content instanceof asn1js.Sequence)
+	) {
 		throw new TimestampError('the answer carries no time-stamp token');
 	}
 	let signed: TokenParts;
@@ -216,7 +245,10 @@ export async function checkTimestampReply(reply: Uint8Array, data: Uint8Array, n
 	}
 	const imprint = tst.messageImprint;
 	const wanted = createHash('sha256').update(data).digest();
-	if (imprint.hashAlgorithm.algorithmId !== OID.sha256 || !Buffer.from(imprint.hashedMessage.valueBlock.valueHexView).equals(wanted)) {
+	if (
+		imprint.hashAlgorithm.algorithmId !== OID.sha256 ||
+		!Buffer.from(imprint.hashedMessage.valueBlock.valueHexView).equals(wanted)
+	) {
 		throw new TimestampError('the time-stamp is over other data than the signature (message imprint differs)');
 	}
 	if (!tst.nonce || !Buffer.from(tst.nonce.valueBlock.valueHexView).equals(Buffer.from(nonce))) {
@@ -224,14 +256,31 @@ export async function checkTimestampReply(reply: Uint8Array, data: Uint8Array, n
 	}
 	const certs = signed.certificates.map((c) => c.cert);
 	const sid = signed.signerInfos[0]?.sid;
-	const tsaCert = sid instanceof pkijs.IssuerAndSerialNumber ? certs.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber)) : undefined;
+	const tsaCert =
+		sid instanceof pkijs.IssuerAndSerialNumber
+			? certs.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber))
+			: undefined;
 	if (!tsaCert) throw new TimestampError('the time-stamp token does not carry the TSA certificate (certReq was asked)');
-	if (!hasTimeStampingUsage(tsaCert)) throw new TimestampError('the certificate that signed the time-stamp is not a time-stamping certificate (extendedKeyUsage timeStamping, critical)');
+	if (!hasTimeStampingUsage(tsaCert))
+		throw new TimestampError(
+			'the certificate that signed the time-stamp is not a time-stamping certificate (extendedKeyUsage timeStamping, critical)'
+		);
 	const signerInfo = signed.signerInfos[0];
 	const leafDer = signed.certificates.find((c) => c.cert === tsaCert)!.der;
-	const problem = signatureProblem(signed, signerInfo, leafDer) ?? chainProblem(leafDer, signed.certificates.map((c) => c.der), trustedCaDer, tst.genTime);
+	const problem =
+		signatureProblem(signed, signerInfo, leafDer) ??
+		chainProblem(
+			leafDer,
+			signed.certificates.map((c) => c.der),
+			trustedCaDer,
+			tst.genTime
+		);
 	if (problem) throw new TimestampError(`the time-stamp token does not verify: ${problem}`);
-	return { token: new Uint8Array(tokenNode!.valueBeforeDecodeView), genTime: tst.genTime, certificatesDer: signed.certificates.map((c) => c.der) };
+	return {
+		token: new Uint8Array(tokenNode!.valueBeforeDecodeView),
+		genTime: tst.genTime,
+		certificatesDer: signed.certificates.map((c) => c.der)
+	};
 }
 
 /** One request to the TSA, checked; throws TimestampError with what went wrong. */
@@ -247,7 +296,11 @@ export async function fetchTimestamp(settings: TsaSettings, data: Uint8Array): P
 		});
 	} catch (e) {
 		const name = (e as Error).name;
-		throw new TimestampError(name === 'TimeoutError' ? `no answer within ${settings.timeoutMs} ms` : `cannot reach it (${(e as Error).message})`);
+		throw new TimestampError(
+			name === 'TimeoutError'
+				? `no answer within ${settings.timeoutMs} ms`
+				: `cannot reach it (${(e as Error).message})`
+		);
 	}
 	if (!res.ok) throw new TimestampError(`it answered HTTP ${res.status}`);
 	const reply = new Uint8Array(await res.arrayBuffer());

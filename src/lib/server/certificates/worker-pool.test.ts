@@ -58,14 +58,22 @@ function job(n: number, over: Partial<ProduceJob> = {}): ProduceJob {
 		verifyUrl: `https://johnschool.test/verify/${facts.serial}?code=abcdefghijklmnopqrstuvwxyz`,
 		ed25519PrivateKey: keys.ed25519.privateKey,
 		signing: { p12: keys.pdf.p12, passphrase: keys.pdf.passphrase },
-		pdfSignature: { reason: 'test', name: 'Test Provider', location: 'Pool Test Program', contactInfo: 'https://johnschool.test', signingTime: new Date(facts.issuedAt) },
+		pdfSignature: {
+			reason: 'test',
+			name: 'Test Provider',
+			location: 'Pool Test Program',
+			contactInfo: 'https://johnschool.test',
+			signingTime: new Date(facts.issuedAt)
+		},
 		...over
 	};
 }
 
 describe('the certificate worker', () => {
 	it('reports a failed job as an error and keeps working', async () => {
-		await expect(produceInWorker(job(1, { signing: { p12: keys.pdf.p12, passphrase: 'not the passphrase' } }))).rejects.toThrow(/certificate worker/);
+		await expect(
+			produceInWorker(job(1, { signing: { p12: keys.pdf.p12, passphrase: 'not the passphrase' } }))
+		).rejects.toThrow(/certificate worker/);
 		const ok = await produceInWorker(job(2));
 		expect(Buffer.from(ok.pdf.subarray(0, 5)).toString()).toBe('%PDF-');
 	});
@@ -75,7 +83,9 @@ describe('the certificate worker', () => {
 		expect(inWorker.sha256).toBe(here.sha256);
 		expect(Buffer.compare(Buffer.from(inWorker.pdf), Buffer.from(here.pdf))).toBe(0);
 		expect(inWorker.signature).toBe(here.signature);
-		expect(verifyFacts(job(3).facts, inWorker.signature, keys.ed25519.publicKeys.get(keys.ed25519.keyId)!.keyObject)).toBe(true);
+		expect(
+			verifyFacts(job(3).facts, inWorker.signature, keys.ed25519.publicKeys.get(keys.ed25519.keyId)!.keyObject)
+		).toBe(true);
 	});
 
 	it('runs jobs queued while it starts, several at once, each with its own result', async () => {

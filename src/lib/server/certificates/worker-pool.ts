@@ -77,7 +77,11 @@ async function spawn(): Promise<void> {
 		slot.worker.on('message', (m: WorkerReply) => {
 			const p = slot.current;
 			if (!p || p.id !== m.id) return;
-			if (m.ok) settle(slot, { ok: true, out: { signature: m.signature, sha256: m.sha256, timestampedAt: m.timestampedAt, pdf: m.pdf } });
+			if (m.ok)
+				settle(slot, {
+					ok: true,
+					out: { signature: m.signature, sha256: m.sha256, timestampedAt: m.timestampedAt, pdf: m.pdf }
+				});
 			else settle(slot, { ok: false, error: new Error(`certificate worker (${p.job.kind}): ${m.error}`) });
 			dispatch();
 		});
@@ -126,7 +130,8 @@ function run(job: WorkerJob): Promise<WorkerOutput> {
 /** Render and sign a certificate in a worker thread. */
 export async function produceInWorker(job: ProduceJob): Promise<Produced> {
 	const out = await run({ kind: 'certificate', job });
-	if (out.signature === undefined || out.sha256 === undefined) throw new Error('certificate worker: a certificate came back without its signature');
+	if (out.signature === undefined || out.sha256 === undefined)
+		throw new Error('certificate worker: a certificate came back without its signature');
 	return { signature: out.signature, sha256: out.sha256, pdf: out.pdf, timestampedAt: out.timestampedAt ?? null };
 }
 

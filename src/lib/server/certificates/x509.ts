@@ -54,7 +54,8 @@ export interface ParsedCrl {
 // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
 const time = (d: Date) => new pkijs.Time({ type: d.getUTCFullYear() < 2050 ? 0 : 1, value: d });
 
-const sha256WithRsa = () => new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256WithRSAEncryption, algorithmParams: new asn1js.Null() });
+const sha256WithRsa = () =>
+	new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256WithRSAEncryption, algorithmParams: new asn1js.Null() });
 
 const ber = (o: { toSchema(): { toBER(): ArrayBuffer } }) => o.toSchema().toBER();
 
@@ -68,8 +69,14 @@ function extension(extnID: string, critical: boolean, value: ArrayBuffer): pkijs
  */
 export function distinguishedName(programName: string, role: string): pkijs.RelativeDistinguishedNames {
 	const attributes = [
-		new pkijs.AttributeTypeAndValue({ type: OID.organizationName, value: new asn1js.Utf8String({ value: programName }) }),
-		new pkijs.AttributeTypeAndValue({ type: OID.commonName, value: new asn1js.Utf8String({ value: `${programName} ${role}` }) })
+		new pkijs.AttributeTypeAndValue({
+			type: OID.organizationName,
+			value: new asn1js.Utf8String({ value: programName })
+		}),
+		new pkijs.AttributeTypeAndValue({
+			type: OID.commonName,
+			value: new asn1js.Utf8String({ value: `${programName} ${role}` })
+		})
 	];
 	const name = new asn1js.Sequence({ value: attributes.map((a) => new asn1js.Set({ value: [a.toSchema()] })) });
 	return pkijs.RelativeDistinguishedNames.fromBER(name.toBER());
@@ -144,17 +151,28 @@ function signedCertificate(p: CertificateInput): Buffer {
 	cert.subject = p.subject;
 	cert.notBefore = time(p.notBefore);
 	cert.notAfter = time(p.notAfter);
-	cert.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(new Uint8Array(p.publicKey.export({ format: 'der', type: 'spki' })));
+	cert.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(
+		new Uint8Array(p.publicKey.export({ format: 'der', type: 'spki' }))
+	);
 	cert.extensions = p.extensions;
 	cert.signature = sha256WithRsa();
 	cert.signatureAlgorithm = sha256WithRsa();
 	cert.tbsView = new Uint8Array(cert.encodeTBS().toBER());
-	cert.signatureValue = new asn1js.BitString({ valueHex: new Uint8Array(sign('sha256', cert.tbsView, p.issuerKey)).buffer });
+	cert.signatureValue = new asn1js.BitString({
+		valueHex: new Uint8Array(sign('sha256', cert.tbsView, p.issuerKey)).buffer
+	});
 	return Buffer.from(cert.toSchema().toBER());
 }
 
 /** A self-signed CA certificate that may sign certificates and CRLs, and nothing else. */
-export function makeCaCertificate(p: { programName: string; serial: Buffer; notBefore: Date; notAfter: Date; publicKey: KeyObject; privateKey: KeyObject }): Buffer {
+export function makeCaCertificate(p: {
+	programName: string;
+	serial: Buffer;
+	notBefore: Date;
+	notAfter: Date;
+	publicKey: KeyObject;
+	privateKey: KeyObject;
+}): Buffer {
 	const name = distinguishedName(p.programName, 'Certificate Authority');
 	const spki = pkijs.PublicKeyInfo.fromBER(new Uint8Array(p.publicKey.export({ format: 'der', type: 'spki' })));
 	const ski = keyIdentifier(spki);
@@ -169,7 +187,11 @@ export function makeCaCertificate(p: { programName: string; serial: Buffer; notB
 		extensions: [
 			extension(OID.basicConstraints, true, ber(new pkijs.BasicConstraints({ cA: true }))),
 			extension(OID.keyUsage, true, keyUsage([5, 6])), // keyCertSign, cRLSign
-			extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: new Uint8Array(ski).buffer }).toBER())
+			extension(
+				OID.subjectKeyIdentifier,
+				false,
+				new asn1js.OctetString({ valueHex: new Uint8Array(ski).buffer }).toBER()
+			)
 		]
 	});
 }
@@ -196,20 +218,37 @@ export function makeSignerCertificate(p: {
 		extension(OID.keyUsage, true, keyUsage([0, 1])), // digitalSignature, nonRepudiation
 		// poppler/NSS validates PDF signers as e-mail signers: emailProtection must be present.
 		extension(OID.extKeyUsage, false, ber(new pkijs.ExtKeyUsage({ keyPurposes: [OID.emailProtection] }))),
-		extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: new Uint8Array(keyIdentifier(spki)).buffer }).toBER()),
+		extension(
+			OID.subjectKeyIdentifier,
+			false,
+			new asn1js.OctetString({ valueHex: new Uint8Array(keyIdentifier(spki)).buffer }).toBER()
+		),
 		extension(
 			OID.authorityKeyIdentifier,
 			false,
-			ber(new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: new Uint8Array(subjectKeyIdOf(caCert)).buffer }) }))
+			ber(
+				new pkijs.AuthorityKeyIdentifier({
+					keyIdentifier: new asn1js.OctetString({ valueHex: new Uint8Array(subjectKeyIdOf(caCert)).buffer })
+				})
+			)
 		)
 	];
 	if (p.crlUrl) {
-		const point = new pkijs.DistributionPoint({ distributionPoint: [new pkijs.GeneralName({ type: 6, value: p.crlUrl })] });
-		extensions.push(extension(OID.cRLDistributionPoints, false, ber(new pkijs.CRLDistributionPoints({ distributionPoints: [point] }))));
+		const point = new pkijs.DistributionPoint({
+			distributionPoint: [new pkijs.GeneralName({ type: 6, value: p.crlUrl })]
+		});
+		extensions.push(
+			extension(OID.cRLDistributionPoints, false, ber(new pkijs.CRLDistributionPoints({ distributionPoints: [point] })))
+		);
 	}
 	if (p.caCertUrl) {
-		const access = new pkijs.AccessDescription({ accessMethod: OID.caIssuers, accessLocation: new pkijs.GeneralName({ type: 6, value: p.caCertUrl }) });
-		extensions.push(extension(OID.authorityInfoAccess, false, ber(new pkijs.InfoAccess({ accessDescriptions: [access] }))));
+		const access = new pkijs.AccessDescription({
+			accessMethod: OID.caIssuers,
+			accessLocation: new pkijs.GeneralName({ type: 6, value: p.caCertUrl })
+		});
+		extensions.push(
+			extension(OID.authorityInfoAccess, false, ber(new pkijs.InfoAccess({ accessDescriptions: [access] })))
+		);
 	}
 	return signedCertificate({
 		serial: p.serial,
@@ -224,7 +263,13 @@ export function makeSignerCertificate(p: {
 }
 
 /** The CA's CRL (v2, RFC 5280 §5): every revoked signer with its reason and the date it was compromised. */
-export function makeCrl(p: { ca: { der: Buffer; key: KeyObject }; thisUpdate: Date; nextUpdate: Date; crlNumber: number; revoked: CrlEntry[] }): Buffer {
+export function makeCrl(p: {
+	ca: { der: Buffer; key: KeyObject };
+	thisUpdate: Date;
+	nextUpdate: Date;
+	crlNumber: number;
+	revoked: CrlEntry[];
+}): Buffer {
 	const caCert = parseCertificate(p.ca.der);
 	const crl = new pkijs.CertificateRevocationList({
 		version: 1,
@@ -233,7 +278,15 @@ export function makeCrl(p: { ca: { der: Buffer; key: KeyObject }; thisUpdate: Da
 		nextUpdate: time(p.nextUpdate),
 		crlExtensions: new pkijs.Extensions({
 			extensions: [
-				extension(OID.authorityKeyIdentifier, false, ber(new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: new Uint8Array(subjectKeyIdOf(caCert)).buffer }) }))),
+				extension(
+					OID.authorityKeyIdentifier,
+					false,
+					ber(
+						new pkijs.AuthorityKeyIdentifier({
+							keyIdentifier: new asn1js.OctetString({ valueHex: new Uint8Array(subjectKeyIdOf(caCert)).buffer })
+						})
+					)
+				),
 				extension(OID.cRLNumber, false, new asn1js.Integer({ value: p.crlNumber }).toBER())
 			]
 		})
@@ -274,14 +327,20 @@ export function readCrl(der: Buffer, caDer: Buffer): ParsedCrl | null {
 		const ca = parseCertificate(caDer);
 		if (!crl.issuer.isEqual(ca.subject)) return null;
 		if (crl.signatureAlgorithm.algorithmId !== OID.sha256WithRSAEncryption) return null;
-		const caKey = createPublicKey({ key: Buffer.from(ca.subjectPublicKeyInfo.toSchema().toBER()), format: 'der', type: 'spki' });
+		const caKey = createPublicKey({
+			key: Buffer.from(ca.subjectPublicKeyInfo.toSchema().toBER()),
+			format: 'der',
+			type: 'spki'
+		});
 		if (!verify('sha256', crl.tbsView, caKey, crl.signatureValue.valueBlock.valueHexView)) return null;
 		const number = crl.crlExtensions?.extensions.find((e) => e.extnID === OID.cRLNumber);
 		return {
 			thisUpdate: crl.thisUpdate.value.toISOString(),
 			nextUpdate: crl.nextUpdate ? crl.nextUpdate.value.toISOString() : null,
 			crlNumber: number ? (number.parsedValue as asn1js.Integer).valueBlock.valueDec : null,
-			revokedSerials: (crl.revokedCertificates ?? []).map((r) => Buffer.from(r.userCertificate.valueBlock.valueHexView).toString('hex'))
+			revokedSerials: (crl.revokedCertificates ?? []).map((r) =>
+				Buffer.from(r.userCertificate.valueBlock.valueHexView).toString('hex')
+			)
 		};
 	} catch {
 		return null;
@@ -298,7 +357,8 @@ export function crlUrlOf(cert: pkijs.Certificate): string | null {
 	const ext = cert.extensions?.find((e) => e.extnID === OID.cRLDistributionPoints);
 	const points = (ext?.parsedValue as pkijs.CRLDistributionPoints | undefined)?.distributionPoints ?? [];
 	for (const p of points) {
-		for (const n of Array.isArray(p.distributionPoint) ? p.distributionPoint : []) if (n.type === 6) return String(n.value);
+		for (const n of Array.isArray(p.distributionPoint) ? p.distributionPoint : [])
+			if (n.type === 6) return String(n.value);
 	}
 	return null;
 }

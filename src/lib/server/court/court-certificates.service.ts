@@ -62,7 +62,12 @@ function matches(q: string, names: string[], caseNumber: string, serial: string)
  * A court outside the user's scope answers not_found. The listing is a staff view of participant
  * records: it is audited with the ids shown.
  */
-export async function listCourtCertificates(db: Db, user: UserIdentity, filter: CertificateFilter, ip?: string): Promise<ListResult> {
+export async function listCourtCertificates(
+	db: Db,
+	user: UserIdentity,
+	filter: CertificateFilter,
+	ip?: string
+): Promise<ListResult> {
 	const courts = await courtsInScope(db, user);
 	if (filter.courtId && !courts.some((c) => c.id === filter.courtId)) return { ok: false, reason: 'not_found' };
 	const courtIds = filter.courtId ? [filter.courtId] : courts.map((c) => c.id);

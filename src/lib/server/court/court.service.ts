@@ -13,10 +13,16 @@ export async function listReferrals(db: Db, user: UserIdentity) {
 	const rows = await db
 		.selectFrom('enrollments')
 		.innerJoin('courts', 'courts.id', 'enrollments.court_id')
-		.leftJoin('certificates', (j) => j.onRef('certificates.enrollment_id', '=', 'enrollments.id').on('certificates.status', '=', 'valid'))
+		.leftJoin('certificates', (j) =>
+			j.onRef('certificates.enrollment_id', '=', 'enrollments.id').on('certificates.status', '=', 'valid')
+		)
 		.selectAll('enrollments')
 		.select(['courts.name as courtName', 'certificates.serial'])
-		.where('enrollments.court_id', 'in', courts.map((c) => c.id))
+		.where(
+			'enrollments.court_id',
+			'in',
+			courts.map((c) => c.id)
+		)
 		.where('enrollments.purged_at', 'is', null)
 		.orderBy('enrollments.created_at', 'desc')
 		.execute();
@@ -58,7 +64,12 @@ export async function viewReferral(db: Db, user: UserIdentity, enrollmentId: str
 	if (!e || !role || !canSeeEnrollment(user, e, role)) return undefined;
 	const [court, certificates, extensions] = await Promise.all([
 		db.selectFrom('courts').select('name').where('id', '=', e.court_id).executeTakeFirstOrThrow(),
-		db.selectFrom('certificates').select(['id', 'serial', 'status', 'issued_at', 'revoke_reason', 'superseded_by']).where('enrollment_id', '=', e.id).orderBy('issued_at', 'desc').execute(),
+		db
+			.selectFrom('certificates')
+			.select(['id', 'serial', 'status', 'issued_at', 'revoke_reason', 'superseded_by'])
+			.where('enrollment_id', '=', e.id)
+			.orderBy('issued_at', 'desc')
+			.execute(),
 		// Court-approved extensions recorded by the program: the court sees which order moved the date.
 		db
 			.selectFrom('due_date_extensions')
@@ -67,12 +78,24 @@ export async function viewReferral(db: Db, user: UserIdentity, enrollmentId: str
 			.orderBy('created_at')
 			.execute()
 	]);
-	await db.transaction().execute((trx) => audit(trx, { actorId: user.id, action: 'record.view', targetType: 'enrollment', targetId: e.id, ip, details: { as: role } }));
+	await db
+		.transaction()
+		.execute((trx) =>
+			audit(trx, {
+				actorId: user.id,
+				action: 'record.view',
+				targetType: 'enrollment',
+				targetId: e.id,
+				ip,
+				details: { as: role }
+			})
+		);
 	const { standing, reasons } = (await standingsOf(db, [e])).get(e.id)!;
 	return { enrollment: e, courtName: court.name, certificates, extensions, standing, standingReasons: reasons };
 }
 
-export type HearingResult = { ok: true; changed: boolean } | { ok: false; reason: 'not_found' | 'invalid_date' | 'before_referral' | 'too_far' };
+export type HearingResult =
+	{ ok: true; changed: boolean } | { ok: false; reason: 'not_found' | 'invalid_date' | 'before_referral' | 'too_far' };
 
 const MAX_HEARING_DAYS = 3 * 366;
 
@@ -80,19 +103,37 @@ const MAX_HEARING_DAYS = 3 * 366;
  * Records (or clears, with null) the court's next hearing in the case: court staff of its court, or
  * an admin of its program. A date before the referral, or more than three years ahead, is a typo.
  */
-export async function setNextHearing(db: Db, user: UserIdentity, enrollmentId: string, date: string | null, ip?: string): Promise<HearingResult> {
+export async function setNextHearing(
+	db: Db,
+	user: UserIdentity,
+	enrollmentId: string,
+	date: string | null,
+	ip?: string
+): Promise<HearingResult> {
 	const role = courtRole(user);
-	const e = await db.selectFrom('enrollments').select(['id', 'program_id', 'court_id', 'user_id', 'referral_date', 'next_hearing_date', 'purged_at']).where('id', '=', enrollmentId).executeTakeFirst();
+	const e = await db
+		.selectFrom('enrollments')
+		.select(['id', 'program_id', 'court_id', 'user_id', 'referral_date', 'next_hearing_date', 'purged_at'])
+		.where('id', '=', enrollmentId)
+		.executeTakeFirst();
 	if (!e || e.purged_at || !role || !canSeeEnrollment(user, e, role)) return { ok: false, reason: 'not_found' };
 	if (date !== null) {
-		if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) return { ok: false, reason: 'invalid_date' };
+		if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date)
+			return { ok: false, reason: 'invalid_date' };
 		if (date < e.referral_date) return { ok: false, reason: 'before_referral' };
 		if (Date.parse(date) - Date.parse(today()) > MAX_HEARING_DAYS * 86_400_000) return { ok: false, reason: 'too_far' };
 	}
 	if (e.next_hearing_date === date) return { ok: true, changed: false };
 	await db.transaction().execute(async (trx) => {
 		await trx.updateTable('enrollments').set({ next_hearing_date: date }).where('id', '=', e.id).execute();
-		await audit(trx, { actorId: user.id, action: 'referral.hearing', targetType: 'enrollment', targetId: e.id, ip, details: { date, was: e.next_hearing_date } });
+		await audit(trx, {
+			actorId: user.id,
+			action: 'referral.hearing',
+			targetType: 'enrollment',
+			targetId: e.id,
+			ip,
+			details: { date, was: e.next_hearing_date }
+		});
 	});
 	return { ok: true, changed: true };
 }

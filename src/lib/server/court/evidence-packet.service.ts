@@ -23,29 +23,49 @@ import type { UserIdentity } from '../users/users.queries';
 import type { PacketFacts, PacketRole, PacketSession } from './packet-facts';
 
 /** The role in which this user may see the enrollment (court staff first), or null: "not found". */
-export function packetRole(user: UserIdentity, e: Pick<EnrollmentsTable, 'program_id' | 'court_id' | 'user_id' | 'purged_at'>): PacketRole | null {
+export function packetRole(
+	user: UserIdentity,
+	e: Pick<EnrollmentsTable, 'program_id' | 'court_id' | 'user_id' | 'purged_at'>
+): PacketRole | null {
 	if (e.purged_at) return null;
 	return (['court', 'facilitator', 'admin'] as const).find((r) => canSeeEnrollment(user, e, r)) ?? null;
 }
 
-export type PacketResult = { ok: true; pdf: Buffer; fileName: string; renderMs: number; number: string } | { ok: false; reason: 'not_found' } | { ok: false; reason: 'no_keys'; problem: string };
+export type PacketResult =
+	| { ok: true; pdf: Buffer; fileName: string; renderMs: number; number: string }
+	| { ok: false; reason: 'not_found' }
+	| { ok: false; reason: 'no_keys'; problem: string };
 
 /** The next packet number of a program for this year (e.g. RC-EP-2026-000042), in its own short transaction. */
 async function nextPacketNumber(db: Db, programId: string): Promise<string> {
 	return db.transaction().execute(async (trx) => {
-		const program = await trx.selectFrom('programs').select('serial_prefix').where('id', '=', programId).executeTakeFirstOrThrow();
+		const program = await trx
+			.selectFrom('programs')
+			.select('serial_prefix')
+			.where('id', '=', programId)
+			.executeTakeFirstOrThrow();
 		const year = clock.now().getUTCFullYear();
 		const counter = await trx
 			.insertInto('packet_counters')
 			.values({ program_id: programId, year, last_value: 1 })
-			.onConflict((oc) => oc.columns(['program_id', 'year']).doUpdateSet((eb) => ({ last_value: eb('packet_counters.last_value', '+', 1) })))
+			.onConflict((oc) =>
+				oc
+					.columns(['program_id', 'year'])
+					.doUpdateSet((eb) => ({ last_value: eb('packet_counters.last_value', '+', 1) }))
+			)
 			.returning('last_value')
 			.executeTakeFirstOrThrow();
 		return `${program.serial_prefix}-EP-${year}-${String(Number(counter.last_value)).padStart(6, '0')}`;
 	});
 }
 
-export async function evidencePacket(db: Db, user: UserIdentity, enrollmentId: string, origin: string, ip?: string): Promise<PacketResult> {
+export async function evidencePacket(
+	db: Db,
+	user: UserIdentity,
+	enrollmentId: string,
+	origin: string,
+	ip?: string
+): Promise<PacketResult> {
 	const e = await db.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirst();
 	const as = e ? packetRole(user, e) : null;
 	if (!e || !as) return { ok: false, reason: 'not_found' };
@@ -63,34 +83,106 @@ export async function evidencePacket(db: Db, user: UserIdentity, enrollmentId: s
 	const pdf = await renderPacketInWorker(facts, {
 		// A packet is a report made on request, not the court record: it is time-stamped when the TSA
 		// answers, but never refused for want of one (TSA_REQUIRED is about certificates).
-		material: { p12: k.keys.pdf.p12, passphrase: k.keys.pdf.passphrase, crlDer: k.keys.crl?.der ?? null, tsa: k.tsa ? { ...k.tsa, required: false } : null },
-		info: { reason: `Court evidence packet ${facts.number}`, name: facts.provider, location: facts.programName, contactInfo: verifyUrl, signingTime: new Date(facts.generatedAt) }
+		material: {
+			p12: k.keys.pdf.p12,
+			passphrase: k.keys.pdf.passphrase,
+			crlDer: k.keys.crl?.der ?? null,
+			tsa: k.tsa ? { ...k.tsa, required: false } : null
+		},
+		info: {
+			reason: `Court evidence packet ${facts.number}`,
+			name: facts.provider,
+			location: facts.programName,
+			contactInfo: verifyUrl,
+			signingTime: new Date(facts.generatedAt)
+		}
 	});
 	const renderMs = performance.now() - started;
 	const sha256 = createHash('sha256').update(pdf).digest('hex');
 	await db.transaction().execute(async (trx) => {
 		await trx
 			.insertInto('evidence_packets')
-			.values({ id: newId(), number: facts.number!, sha256, program_id: e.program_id, court_id: e.court_id, enrollment_id: e.id, made_at: facts.generatedAt, made_by: user.id, made_as: as, pdf_key_id: k.keys.pdf.keyId })
+			.values({
+				id: newId(),
+				number: facts.number!,
+				sha256,
+				program_id: e.program_id,
+				court_id: e.court_id,
+				enrollment_id: e.id,
+				made_at: facts.generatedAt,
+				made_by: user.id,
+				made_as: as,
+				pdf_key_id: k.keys.pdf.keyId
+			})
 			.execute();
-		await audit(trx, { actorId: user.id, action: 'record.packet', targetType: 'enrollment', targetId: e.id, ip, details: { as, number: facts.number!, sha256 } });
+		await audit(trx, {
+			actorId: user.id,
+			action: 'record.packet',
+			targetType: 'enrollment',
+			targetId: e.id,
+			ip,
+			details: { as, number: facts.number!, sha256 }
+		});
 	});
-	return { ok: true, pdf, fileName: `evidence-packet-${e.case_number.replace(/[^A-Za-z0-9-]/g, '')}.pdf`, renderMs, number: facts.number };
+	return {
+		ok: true,
+		pdf,
+		fileName: `evidence-packet-${e.case_number.replace(/[^A-Za-z0-9-]/g, '')}.pdf`,
+		renderMs,
+		number: facts.number
+	};
 }
 
 /** Everything the packet shows, read in one pass. Access must already have been checked. */
-export async function packetFacts(db: Db, e: EnrollmentsTable, generatedBy: PacketFacts['generatedBy'], verifyUrl: string): Promise<PacketFacts> {
+export async function packetFacts(
+	db: Db,
+	e: EnrollmentsTable,
+	generatedBy: PacketFacts['generatedBy'],
+	verifyUrl: string
+): Promise<PacketFacts> {
 	const state = await loadCourseState(db, e);
-	const [program, court, curriculum, activity, extensions, progress, attempts, submissions, grades, sessions, signoff, certificates, timeline] = await Promise.all([
-		db.selectFrom('programs').select(['name', 'provider', 'settings_json']).where('id', '=', e.program_id).executeTakeFirstOrThrow(),
+	const [
+		program,
+		court,
+		curriculum,
+		activity,
+		extensions,
+		progress,
+		attempts,
+		submissions,
+		grades,
+		sessions,
+		signoff,
+		certificates,
+		timeline
+	] = await Promise.all([
+		db
+			.selectFrom('programs')
+			.select(['name', 'provider', 'settings_json'])
+			.where('id', '=', e.program_id)
+			.executeTakeFirstOrThrow(),
 		db.selectFrom('courts').select('name').where('id', '=', e.court_id).executeTakeFirstOrThrow(),
-		e.curriculum_version_id ? db.selectFrom('curriculum_versions').select(['version', 'title']).where('id', '=', e.curriculum_version_id).executeTakeFirst() : Promise.resolve(undefined),
+		e.curriculum_version_id
+			? db
+					.selectFrom('curriculum_versions')
+					.select(['version', 'title'])
+					.where('id', '=', e.curriculum_version_id)
+					.executeTakeFirst()
+			: Promise.resolve(undefined),
 		lastActivity(db, [e]),
 		dueDateExtensions(db, e.id),
 		db.selectFrom('module_progress').select(['module_id', 'started_at']).where('enrollment_id', '=', e.id).execute(),
-		db.selectFrom('quiz_attempts').select(['quiz_id', 'submitted_at', 'passed']).where('enrollment_id', '=', e.id).execute(),
+		db
+			.selectFrom('quiz_attempts')
+			.select(['quiz_id', 'submitted_at', 'passed'])
+			.where('enrollment_id', '=', e.id)
+			.execute(),
 		// Never the body: the court gets the outcome, not his words.
-		db.selectFrom('reflection_submissions').select(['id', 'prompt_id', 'version', 'status', 'submitted_at']).where('enrollment_id', '=', e.id).execute(),
+		db
+			.selectFrom('reflection_submissions')
+			.select(['id', 'prompt_id', 'version', 'status', 'submitted_at'])
+			.where('enrollment_id', '=', e.id)
+			.execute(),
 		db
 			.selectFrom('reflection_grades')
 			.innerJoin('reflection_submissions', 'reflection_submissions.id', 'reflection_grades.submission_id')
@@ -113,12 +205,27 @@ export async function packetFacts(db: Db, e: EnrollmentsTable, generatedBy: Pack
 			.where('session_registrations.enrollment_id', '=', e.id)
 			.orderBy('live_sessions.starts_at')
 			.execute(),
-		db.selectFrom('signoffs').innerJoin('users', 'users.id', 'signoffs.facilitator_id').select(['signoffs.signed_at', 'users.name']).where('signoffs.enrollment_id', '=', e.id).executeTakeFirst(),
-		db.selectFrom('certificates').select(['serial', 'status', 'issued_at', 'revoked_at', 'revoke_reason', 'superseded_by']).where('enrollment_id', '=', e.id).orderBy('issued_at').execute(),
+		db
+			.selectFrom('signoffs')
+			.innerJoin('users', 'users.id', 'signoffs.facilitator_id')
+			.select(['signoffs.signed_at', 'users.name'])
+			.where('signoffs.enrollment_id', '=', e.id)
+			.executeTakeFirst(),
+		db
+			.selectFrom('certificates')
+			.select(['serial', 'status', 'issued_at', 'revoked_at', 'revoke_reason', 'superseded_by'])
+			.where('enrollment_id', '=', e.id)
+			.orderBy('issued_at')
+			.execute(),
 		participantTimeline(db, e, state, { audience: 'court' })
 	]);
 	const now = clock.now();
-	const row = participantRow(state, { lastActivityAt: activity.get(e.id) ?? null, extensions: extensions.length, today: today(), now });
+	const row = participantRow(state, {
+		lastActivityAt: activity.get(e.id) ?? null,
+		extensions: extensions.length,
+		today: today(),
+		now
+	});
 	const completed = moduleCompletions(state, attempts, submissions);
 	const startedAt = new Map(progress.map((p) => [p.module_id, p.started_at]));
 	const gradedAt = new Map(grades.map((g) => [g.submission_id, g.graded_at]));
@@ -140,7 +247,14 @@ export async function packetFacts(db: Db, e: EnrollmentsTable, generatedBy: Pack
 			dueDate: e.due_date,
 			curriculum: curriculum ? `${curriculum.title}, version ${curriculum.version}` : null,
 			activatedAt: e.activated_at,
-			extensions: [...extensions].reverse().map((x) => ({ previousDueDate: x.previousDueDate, newDueDate: x.newDueDate, orderReference: x.orderReference, recordedAt: x.createdAt }))
+			extensions: [...extensions]
+				.reverse()
+				.map((x) => ({
+					previousDueDate: x.previousDueDate,
+					newDueDate: x.newDueDate,
+					orderReference: x.orderReference,
+					recordedAt: x.createdAt
+				}))
 		},
 		standing: {
 			standing: row.standing,
@@ -161,11 +275,26 @@ export async function packetFacts(db: Db, e: EnrollmentsTable, generatedBy: Pack
 			requiredSeconds: m.requiredSeconds,
 			startedAt: startedAt.get(m.moduleId) ?? null,
 			completedAt: completed.get(m.moduleId) ?? null,
-			quiz: { attemptsUsed: m.attemptsUsed, attemptsAllowed: m.attemptsAllowed, bestScore: m.bestScore, passMark: m.passMark, passed: m.quizPassed, locked: m.quizLocked },
+			quiz: {
+				attemptsUsed: m.attemptsUsed,
+				attemptsAllowed: m.attemptsAllowed,
+				bestScore: m.bestScore,
+				passMark: m.passMark,
+				passed: m.quizPassed,
+				locked: m.quizLocked
+			},
 			reflections: m.reflections.map((r, i) => {
-				const versions = submissions.filter((s) => s.prompt_id === r.promptId).sort((a, b) => Number(b.version) - Number(a.version));
+				const versions = submissions
+					.filter((s) => s.prompt_id === r.promptId)
+					.sort((a, b) => Number(b.version) - Number(a.version));
 				const lastGraded = versions.find((s) => gradedAt.has(s.id));
-				return { number: i + 1, of: m.reflections.length, versions: versions.length, outcome: r.status, gradedAt: lastGraded ? gradedAt.get(lastGraded.id)! : null };
+				return {
+					number: i + 1,
+					of: m.reflections.length,
+					versions: versions.length,
+					outcome: r.status,
+					gradedAt: lastGraded ? gradedAt.get(lastGraded.id)! : null
+				};
 			})
 		})),
 		sessions: sessions.map((s) => ({
@@ -179,7 +308,14 @@ export async function packetFacts(db: Db, e: EnrollmentsTable, generatedBy: Pack
 		fee: { required: settings.feeRequired, status: e.fee_status, recordedAt: e.fee_recorded_at },
 		attestation: e.attested_at ? { name: e.attestation_name ?? '', at: e.attested_at } : null,
 		signoff: signoff ? { at: signoff.signed_at, by: signoff.name } : null,
-		certificates: certificates.map((c) => ({ serial: c.serial, status: c.status, issuedAt: c.issued_at, revokedAt: c.revoked_at, revokeReason: c.revoke_reason, supersededBy: c.superseded_by })),
+		certificates: certificates.map((c) => ({
+			serial: c.serial,
+			status: c.status,
+			issuedAt: c.issued_at,
+			revokedAt: c.revoked_at,
+			revokeReason: c.revoke_reason,
+			supersededBy: c.superseded_by
+		})),
 		verifyUrl,
 		// Oldest first, as a record reads; module starts and completions are in the time log. The court
 		// audience already leaves notes, feedback and unlock reasons out; filtering notes again is a
@@ -192,7 +328,12 @@ export async function packetFacts(db: Db, e: EnrollmentsTable, generatedBy: Pack
 }
 
 function sessionState(
-	s: { sessionCancelledAt: string | null; cancelled_at: string | null; attendance: PacketSession['state'] | null; ends_at: string },
+	s: {
+		sessionCancelledAt: string | null;
+		cancelled_at: string | null;
+		attendance: PacketSession['state'] | null;
+		ends_at: string;
+	},
 	now: Date
 ): PacketSession['state'] {
 	if (s.attendance) return s.attendance;
@@ -202,13 +343,26 @@ function sessionState(
 }
 
 /** The packet as a download (both routes that serve it): 404 for anyone who may not see the record. */
-export async function packetDownload(db: Db, user: UserIdentity, enrollmentId: string, origin: string, ip?: string): Promise<Response | null> {
+export async function packetDownload(
+	db: Db,
+	user: UserIdentity,
+	enrollmentId: string,
+	origin: string,
+	ip?: string
+): Promise<Response | null> {
 	const r = await evidencePacket(db, user, enrollmentId, origin, ip);
 	if (!r.ok && r.reason === 'no_keys') {
-		return new Response('Evidence packets cannot be made: the signing keys are not set up on the server. Ask the program administrator.', { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } });
+		return new Response(
+			'Evidence packets cannot be made: the signing keys are not set up on the server. Ask the program administrator.',
+			{ status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } }
+		);
 	}
 	if (!r.ok) return null;
 	return new Response(new Uint8Array(r.pdf), {
-		headers: { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${r.fileName}"`, 'cache-control': 'no-store' }
+		headers: {
+			'content-type': 'application/pdf',
+			'content-disposition': `attachment; filename="${r.fileName}"`,
+			'cache-control': 'no-store'
+		}
 	});
 }

@@ -6,10 +6,27 @@ import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 import { listReferrals } from './court.service';
 
-export const EXPORT_COLUMNS = ['Name', 'Date of birth', 'Case number', 'Court', 'Referred', 'Due', 'Status', 'Activated', 'Completed', 'Certificate', 'Next hearing'];
+export const EXPORT_COLUMNS = [
+	'Name',
+	'Date of birth',
+	'Case number',
+	'Court',
+	'Referred',
+	'Due',
+	'Status',
+	'Activated',
+	'Completed',
+	'Certificate',
+	'Next hearing'
+];
 
 /** The referrals report for court staff: their courts only, optionally one status; audited. */
-export async function referralsCsv(db: Db, user: UserIdentity, status: Standing | null, ip?: string): Promise<{ csv: string; rows: number; fileName: string }> {
+export async function referralsCsv(
+	db: Db,
+	user: UserIdentity,
+	status: Standing | null,
+	ip?: string
+): Promise<{ csv: string; rows: number; fileName: string }> {
 	const all = await listReferrals(db, user);
 	const rows = status ? all.filter((r) => r.standing === status) : all;
 	// Every cell goes through csvSafe (src/lib/server/csv.ts), dates and labels too: a date column holds whatever
@@ -30,8 +47,17 @@ export async function referralsCsv(db: Db, user: UserIdentity, status: Standing 
 			r.next_hearing_date
 		])
 	);
-	await db.transaction().execute((trx) =>
-		audit(trx, { actorId: user.id, action: 'court.export', targetType: 'report', targetId: 'referrals', ip, details: { status: status ?? 'all', rows: rows.length } })
-	);
+	await db
+		.transaction()
+		.execute((trx) =>
+			audit(trx, {
+				actorId: user.id,
+				action: 'court.export',
+				targetType: 'report',
+				targetId: 'referrals',
+				ip,
+				details: { status: status ?? 'all', rows: rows.length }
+			})
+		);
 	return { csv, rows: rows.length, fileName: `referrals-${status ?? 'all'}-${today()}.csv` };
 }

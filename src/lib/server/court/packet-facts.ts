@@ -13,7 +13,14 @@ export interface PacketModule {
 	requiredSeconds: number;
 	startedAt: string | null;
 	completedAt: string | null;
-	quiz: { attemptsUsed: number; attemptsAllowed: number; bestScore: number | null; passMark: number; passed: boolean; locked: boolean };
+	quiz: {
+		attemptsUsed: number;
+		attemptsAllowed: number;
+		bestScore: number | null;
+		passMark: number;
+		passed: boolean;
+		locked: boolean;
+	};
 	reflections: PacketReflection[];
 }
 
@@ -33,7 +40,15 @@ export interface PacketSession {
 	kind: string;
 	startsAt: string;
 	endsAt: string;
-	state: 'present' | 'late' | 'left_early' | 'absent' | 'registered' | 'not_recorded' | 'registration_cancelled' | 'session_cancelled';
+	state:
+		| 'present'
+		| 'late'
+		| 'left_early'
+		| 'absent'
+		| 'registered'
+		| 'not_recorded'
+		| 'registration_cancelled'
+		| 'session_cancelled';
 	participation: string | null;
 }
 

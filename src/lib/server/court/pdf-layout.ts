@@ -70,14 +70,30 @@ export class Flow {
 	}
 
 	/** Text at the cursor as a structure element of `type` (a paragraph unless said otherwise). */
-	put(raw: string, x: number, width: number, font: FontName, size: number, color = INK, lineGap = 1, type = 'P'): number {
+	put(
+		raw: string,
+		x: number,
+		width: number,
+		font: FontName,
+		size: number,
+		color = INK,
+		lineGap = 1,
+		type = 'P'
+	): number {
 		let h = 0;
 		tag(this.doc, this.root, type, () => (h = this.draw(raw, x, width, font, size, color, lineGap)));
 		return h;
 	}
 
 	private rule(y: number, width: number, color: string): void {
-		artifact(this.doc, () => this.doc.moveTo(PAGE.X, y).lineTo(PAGE.X + CW, y).lineWidth(width).strokeColor(color).stroke());
+		artifact(this.doc, () =>
+			this.doc
+				.moveTo(PAGE.X, y)
+				.lineTo(PAGE.X + CW, y)
+				.lineWidth(width)
+				.strokeColor(color)
+				.stroke()
+		);
 	}
 
 	/** A section title (H2), kept on the page with at least `keep` points of what follows it. */
@@ -113,7 +129,14 @@ export class Flow {
 			tag(this.doc, tr, 'TH', () => this.draw(label, PAGE.X, labelWidth, 'sans', BODY, MUTED), { scope: 'Row' });
 			tag(this.doc, tr, 'TD', () => {
 				// A trailing space keeps the text and its note apart when read aloud or copied.
-				const th = this.draw(v.note ? `${v.text} ` : v.text, PAGE.X + labelWidth + 8, vw, font, BODY + 0.5, v.color ?? INK);
+				const th = this.draw(
+					v.note ? `${v.text} ` : v.text,
+					PAGE.X + labelWidth + 8,
+					vw,
+					font,
+					BODY + 0.5,
+					v.color ?? INK
+				);
 				if (v.note) {
 					this.y += th + 1;
 					this.draw(v.note, PAGE.X + labelWidth + 8, vw, 'sans', NOTE, MUTED);
@@ -128,7 +151,11 @@ export class Flow {
 
 	/** A table; rows never split across pages, and the header row repeats after a break. */
 	table(columns: Column[], rows: (string | Cell)[][]): void {
-		const cells = rows.map((r) => r.map((c): Cell => (typeof c === 'string' ? { text: plain(c) } : { ...c, text: plain(c.text), note: c.note && plain(c.note) })));
+		const cells = rows.map((r) =>
+			r.map((c): Cell =>
+				typeof c === 'string' ? { text: plain(c) } : { ...c, text: plain(c.text), note: c.note && plain(c.note) }
+			)
+		);
 		const rowHeight = (row: Cell[]) =>
 			Math.max(
 				...row.map((c, i) => {
@@ -138,10 +165,15 @@ export class Flow {
 				})
 			) +
 			2 * PAD;
-		const headerHeight = Math.max(...columns.map((c) => this.height(c.header, 'sansBold', NOTE, c.width - 2 * PAD))) + 2 * PAD;
+		const headerHeight =
+			Math.max(...columns.map((c) => this.height(c.header, 'sansBold', NOTE, c.width - 2 * PAD))) + 2 * PAD;
 		const table = group(this.doc, this.root, 'Table');
 		const headerText = (c: Column, x: number) =>
-			this.doc.font('sansBold').fontSize(NOTE).fillColor(MUTED).text(c.header, x + PAD, this.y + PAD, { width: c.width - 2 * PAD, lineGap: 1 });
+			this.doc
+				.font('sansBold')
+				.fontSize(NOTE)
+				.fillColor(MUTED)
+				.text(c.header, x + PAD, this.y + PAD, { width: c.width - 2 * PAD, lineGap: 1 });
 		// The header row is tagged once (TH, Column scope); repeated after a page break, an artifact.
 		const drawHeader = (repeat: boolean) => {
 			artifact(this.doc, () => this.doc.rect(PAGE.X, this.y, CW, headerHeight).fill(SHADE));
@@ -178,8 +210,17 @@ export class Flow {
 				const cx = x;
 				tag(this.doc, tr, 'TD', () => {
 					const th = this.height(c.text || ' ', font, BODY, w);
-					this.doc.font(font).fontSize(BODY).fillColor(c.color ?? INK).text(c.note ? `${c.text} ` : c.text, cx + PAD, this.y + PAD, { width: w, lineGap: 1 });
-					if (c.note) this.doc.font('sans').fontSize(NOTE).fillColor(MUTED).text(c.note, cx + PAD, this.y + PAD + th + 1, { width: w, lineGap: 1 });
+					this.doc
+						.font(font)
+						.fontSize(BODY)
+						.fillColor(c.color ?? INK)
+						.text(c.note ? `${c.text} ` : c.text, cx + PAD, this.y + PAD, { width: w, lineGap: 1 });
+					if (c.note)
+						this.doc
+							.font('sans')
+							.fontSize(NOTE)
+							.fillColor(MUTED)
+							.text(c.note, cx + PAD, this.y + PAD + th + 1, { width: w, lineGap: 1 });
 				});
 				x += columns[i].width;
 			});

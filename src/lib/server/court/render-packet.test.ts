@@ -9,7 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeys, loadKeys, type LoadedKeys } from '../certificates/keys';
 import { sha256Hex, signPdf } from '../certificates/sign';
-import { pdffonts, pdfinfo, pdftotext, preflightErrors, qpdfCheck, qpdfObjects, skipWithout, structText, untaggedPaint, writeTemp, xmlProblem, xmp } from '../testing/pdf-tools';
+import {
+	pdffonts,
+	pdfinfo,
+	pdftotext,
+	preflightErrors,
+	qpdfCheck,
+	qpdfObjects,
+	skipWithout,
+	structText,
+	untaggedPaint,
+	writeTemp,
+	xmlProblem,
+	xmp
+} from '../testing/pdf-tools';
 import type { PacketFacts } from './packet-facts';
 import { renderPacket } from './render-packet';
 
@@ -37,9 +50,21 @@ const facts: PacketFacts = {
 		dueDate: '2026-06-30',
 		curriculum: 'Offenders Prostitution Program 2026.1',
 		activatedAt: at(1),
-		extensions: [{ previousDueDate: '2026-05-30', newDueDate: '2026-06-30', orderReference: 'ORDER 2026-0417', recordedAt: at(20) }]
+		extensions: [
+			{ previousDueDate: '2026-05-30', newDueDate: '2026-06-30', orderReference: 'ORDER 2026-0417', recordedAt: at(20) }
+		]
 	},
-	standing: { standing: 'completed', daysLeft: 55, reasons: [], completedAt: at(30), lastActivityAt: at(30), modulesDone: 3, modules: 3, creditedSeatSeconds: 29100, requiredSeatSeconds: 28800 },
+	standing: {
+		standing: 'completed',
+		daysLeft: 55,
+		reasons: [],
+		completedAt: at(30),
+		lastActivityAt: at(30),
+		modulesDone: 3,
+		modules: 3,
+		creditedSeatSeconds: 29100,
+		requiredSeatSeconds: 28800
+	},
 	requirements: [
 		{ key: 'modules', label: 'Every module completed', met: true, detail: '3 of 3' },
 		{ key: 'quizzes', label: 'Every quiz passed', met: true, detail: '3 of 3' },
@@ -61,10 +86,24 @@ const facts: PacketFacts = {
 	fee: { required: true, status: 'waived', recordedAt: at(2) },
 	attestation: { name: 'Zoë Ångström-Nguyễn', at: at(30, 14) },
 	signoff: { at: at(30), by: 'Maria Hernandez' },
-	certificates: [{ serial: 'RC-2026-000123', status: 'valid', issuedAt: at(30), revokedAt: null, revokeReason: null, supersededBy: null }],
+	certificates: [
+		{
+			serial: 'RC-2026-000123',
+			status: 'valid',
+			issuedAt: at(30),
+			revokedAt: null,
+			revokeReason: null,
+			supersededBy: null
+		}
+	],
 	verifyUrl: 'https://johnschool.example.org/verify',
 	// Enough events for the record's table to run over a page break.
-	events: Array.from({ length: 40 }, (_, i) => ({ at: at(1 + (i % 28), 10 + (i % 8)), title: `Event ${i + 1}`, detail: i % 3 ? undefined : 'with a note', by: i % 2 ? 'Maria Hernandez' : undefined }))
+	events: Array.from({ length: 40 }, (_, i) => ({
+		at: at(1 + (i % 28), 10 + (i % 8)),
+		title: `Event ${i + 1}`,
+		detail: i % 3 ? undefined : 'with a note',
+		by: i % 2 ? 'Maria Hernandez' : undefined
+	}))
 };
 
 const tmp = mkdtempSync(join(tmpdir(), 'js-packet-'));
@@ -76,7 +115,13 @@ beforeAll(async () => {
 	generateKeys(join(tmp, 'keys'), { programName: 'Packet Test Program' });
 	keys = loadKeys(join(tmp, 'keys'));
 	unsigned = await renderPacket(facts);
-	signed = await signPdf(unsigned, keys.pdf.p12, keys.pdf.passphrase, { reason: 'Court evidence packet', name: facts.provider, location: facts.programName, contactInfo: 'https://johnschool.example.org', signingTime: new Date(facts.generatedAt) });
+	signed = await signPdf(unsigned, keys.pdf.p12, keys.pdf.passphrase, {
+		reason: 'Court evidence packet',
+		name: facts.provider,
+		location: facts.programName,
+		contactInfo: 'https://johnschool.example.org',
+		signingTime: new Date(facts.generatedAt)
+	});
 });
 
 describe('the court evidence packet as an archival, tagged PDF', () => {
@@ -85,7 +130,10 @@ describe('the court evidence packet as an archival, tagged PDF', () => {
 	});
 
 	it.skipIf(noPoppler)('says "Tagged: yes" with its title, PDF 1.7, fonts embedded, before and after signing', () => {
-		for (const [when, pdf] of [['unsigned', unsigned], ['signed', signed]] as const) {
+		for (const [when, pdf] of [
+			['unsigned', unsigned],
+			['signed', signed]
+		] as const) {
 			const file = writeTemp(pdf);
 			const info = pdfinfo(file);
 			expect(info.Tagged, when).toBe('yes');
@@ -96,53 +144,89 @@ describe('the court evidence packet as an archival, tagged PDF', () => {
 		}
 	});
 
-	it.skipIf(noQpdf)('is clean for qpdf, in US English with its title shown, its tables with row and column headers, nothing painted untagged', () => {
-		for (const [when, pdf] of [['unsigned', unsigned], ['signed', signed]] as const) {
-			const file = writeTemp(pdf);
-			expect(qpdfCheck(file).out, when).toContain('No syntax or stream encoding errors found');
-			const o = qpdfObjects(file);
-			const root = o.dict(o.trailer['/Root']);
-			expect(root['/Lang'], when).toBe('u:en-US');
-			expect(o.dict(root['/ViewerPreferences'])['/DisplayDocTitle'], when).toBe(true);
-			const scopes = Object.values(o.all).map((x) => (x.value as Record<string, Record<string, unknown>> | undefined)?.['/A']?.['/Scope']).filter(Boolean);
-			expect(scopes, when).toContain('/Column');
-			expect(scopes, when).toContain('/Row');
-			expect(untaggedPaint(file), when).toEqual([]);
+	it.skipIf(noQpdf)(
+		'is clean for qpdf, in US English with its title shown, its tables with row and column headers, nothing painted untagged',
+		() => {
+			for (const [when, pdf] of [
+				['unsigned', unsigned],
+				['signed', signed]
+			] as const) {
+				const file = writeTemp(pdf);
+				expect(qpdfCheck(file).out, when).toContain('No syntax or stream encoding errors found');
+				const o = qpdfObjects(file);
+				const root = o.dict(o.trailer['/Root']);
+				expect(root['/Lang'], when).toBe('u:en-US');
+				expect(o.dict(root['/ViewerPreferences'])['/DisplayDocTitle'], when).toBe(true);
+				const scopes = Object.values(o.all)
+					.map((x) => (x.value as Record<string, Record<string, unknown>> | undefined)?.['/A']?.['/Scope'])
+					.filter(Boolean);
+				expect(scopes, when).toContain('/Column');
+				expect(scopes, when).toContain('/Row');
+				expect(untaggedPaint(file), when).toEqual([]);
+			}
 		}
-	});
+	);
 
-	it.skipIf(noPoppler)('reads as headings, paragraphs and tables with their headers; running heads and a repeated header row are left out', () => {
-		const tree = structText(writeTemp(unsigned));
-		expect(structText(writeTemp(signed))).toBe(tree);
-		let pos = -1;
-		for (const s of ['H1', '"Court evidence packet"', 'H2', '"Referral"', 'Table', 'TR', 'TH', '"Participant"', 'TD', `"${facts.referral.legalName}"`, '"Standing"', '"Module time log"', '"Record of events"', '"Event 40 with a note"']) {
-			const next = tree.indexOf(s, pos + 1);
-			expect(next, s).toBeGreaterThan(pos);
-			pos = next;
+	it.skipIf(noPoppler)(
+		'reads as headings, paragraphs and tables with their headers; running heads and a repeated header row are left out',
+		() => {
+			const tree = structText(writeTemp(unsigned));
+			expect(structText(writeTemp(signed))).toBe(tree);
+			let pos = -1;
+			for (const s of [
+				'H1',
+				'"Court evidence packet"',
+				'H2',
+				'"Referral"',
+				'Table',
+				'TR',
+				'TH',
+				'"Participant"',
+				'TD',
+				`"${facts.referral.legalName}"`,
+				'"Standing"',
+				'"Module time log"',
+				'"Record of events"',
+				'"Event 40 with a note"'
+			]) {
+				const next = tree.indexOf(s, pos + 1);
+				expect(next, s).toBeGreaterThan(pos);
+				pos = next;
+			}
+			// Page furniture is an artifact: the running head never enters the tree.
+			expect(tree).not.toContain('COURT EVIDENCE PACKET');
+			expect(tree).not.toMatch(/Page \d+ of \d+/);
+			// The events table's header row is tagged once although it is printed on every page it spans.
+			expect(pdftotext(writeTemp(unsigned)).match(/Recorded by/g)!.length).toBeGreaterThan(1);
+			expect(tree.match(/"Recorded by"/g)).toHaveLength(1);
+		},
+		120_000
+	); // poppler takes seconds to read a few pages' structure with their text
+
+	it.skipIf(noXmllint)(
+		'has well-formed XMP saying PDF/A-3b, with the provider’s name escaped, kept through signing',
+		() => {
+			const packet = xmp(unsigned);
+			expect(xmlProblem(packet)).toBeNull();
+			expect(packet).toContain('<pdfaid:part>3</pdfaid:part>');
+			expect(packet).toContain('<rdf:li>Smith &amp; Jones &lt;Counseling&gt;</rdf:li>');
+			expect(xmp(signed)).toBe(packet);
 		}
-		// Page furniture is an artifact: the running head never enters the tree.
-		expect(tree).not.toContain('COURT EVIDENCE PACKET');
-		expect(tree).not.toMatch(/Page \d+ of \d+/);
-		// The events table's header row is tagged once although it is printed on every page it spans.
-		expect(pdftotext(writeTemp(unsigned)).match(/Recorded by/g)!.length).toBeGreaterThan(1);
-		expect(tree.match(/"Recorded by"/g)).toHaveLength(1);
-	}, 120_000); // poppler takes seconds to read a few pages' structure with their text
+	);
 
-	it.skipIf(noXmllint)('has well-formed XMP saying PDF/A-3b, with the provider’s name escaped, kept through signing', () => {
-		const packet = xmp(unsigned);
-		expect(xmlProblem(packet)).toBeNull();
-		expect(packet).toContain('<pdfaid:part>3</pdfaid:part>');
-		expect(packet).toContain('<rdf:li>Smith &amp; Jones &lt;Counseling&gt;</rdf:li>');
-		expect(xmp(signed)).toBe(packet);
-	});
-
-	it.skipIf(noPreflight)('passes Apache PDFBox Preflight but for what PDF/A-3 allows over PDF/A-1, before and after signing', () => {
-		for (const pdf of [unsigned, signed]) expect(preflightErrors(writeTemp(pdf)).filter((e) => !PDFA3_ALLOWS.includes(e))).toEqual([]);
-	});
+	it.skipIf(noPreflight)(
+		'passes Apache PDFBox Preflight but for what PDF/A-3 allows over PDF/A-1, before and after signing',
+		() => {
+			for (const pdf of [unsigned, signed])
+				expect(preflightErrors(writeTemp(pdf)).filter((e) => !PDFA3_ALLOWS.includes(e))).toEqual([]);
+		}
+	);
 
 	it.skipIf(noPoppler)('writes preview PNGs of its first two pages to /tmp/cert-preview (to look at)', () => {
 		mkdirSync('/tmp/cert-preview', { recursive: true });
 		writeFileSync('/tmp/cert-preview/packet.pdf', signed);
-		execFileSync('pdftoppm', ['-png', '-r', '100', '-f', '1', '-l', '2', 'packet.pdf', 'packet'], { cwd: '/tmp/cert-preview' });
+		execFileSync('pdftoppm', ['-png', '-r', '100', '-f', '1', '-l', '2', 'packet.pdf', 'packet'], {
+			cwd: '/tmp/cert-preview'
+		});
 	});
 });

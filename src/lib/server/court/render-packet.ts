@@ -18,8 +18,19 @@ const OK = '#1e6b3a';
 const WARN = '#8a5a00';
 const BAD = '#a12622';
 
-const ROLE_LABELS: Record<PacketRole, string> = { court: 'court staff', facilitator: 'facilitator', admin: 'program administrator' };
-const STANDING_COLORS: Record<Standing, string> = { completed: OK, on_track: INK, not_started: INK, withdrawn: MUTED, at_risk: WARN, overdue: BAD };
+const ROLE_LABELS: Record<PacketRole, string> = {
+	court: 'court staff',
+	facilitator: 'facilitator',
+	admin: 'program administrator'
+};
+const STANDING_COLORS: Record<Standing, string> = {
+	completed: OK,
+	on_track: INK,
+	not_started: INK,
+	withdrawn: MUTED,
+	at_risk: WARN,
+	overdue: BAD
+};
 const REASONS: Record<RiskReason, string> = {
 	not_activated: 'account not activated',
 	time_left: 'the module time left does not fit before the due date at an hour a day',
@@ -42,20 +53,45 @@ const SESSION_STATES: Record<PacketSession['state'], Cell> = {
 	registration_cancelled: { text: 'Registration cancelled', color: MUTED },
 	session_cancelled: { text: 'Session cancelled by the program', color: MUTED }
 };
-const CERTIFICATE_STATUS = { valid: { text: 'Valid', color: OK }, revoked: { text: 'Revoked', color: BAD }, superseded: { text: 'Superseded', color: WARN } } as const;
+const CERTIFICATE_STATUS = {
+	valid: { text: 'Valid', color: OK },
+	revoked: { text: 'Revoked', color: BAD },
+	superseded: { text: 'Superseded', color: WARN }
+} as const;
 
 export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 	const tz = f.timeZone;
-	const when = (iso: string) => plain(new Date(iso).toLocaleString('en-US', { timeZone: tz, year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }));
-	const zoneAbbr = plain(new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'short' }).formatToParts(new Date(f.generatedAt)).find((p) => p.type === 'timeZoneName')?.value ?? tz);
-	const localDay = (iso: string) => plain(new Date(iso).toLocaleDateString('en-US', { timeZone: tz, year: 'numeric', month: 'long', day: 'numeric' }));
+	const when = (iso: string) =>
+		plain(
+			new Date(iso).toLocaleString('en-US', {
+				timeZone: tz,
+				year: 'numeric',
+				month: 'short',
+				day: 'numeric',
+				hour: 'numeric',
+				minute: '2-digit'
+			})
+		);
+	const zoneAbbr = plain(
+		new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'short' })
+			.formatToParts(new Date(f.generatedAt))
+			.find((p) => p.type === 'timeZoneName')?.value ?? tz
+	);
+	const localDay = (iso: string) =>
+		plain(new Date(iso).toLocaleDateString('en-US', { timeZone: tz, year: 'numeric', month: 'long', day: 'numeric' }));
 	const r = f.referral;
 	const s = f.standing;
 
 	const { doc, root, done } = archivalDocument(
 		// The number in the keywords, as a certificate carries its serial: the upload check reads it there
 		// to tell an altered packet from an unknown file (verification/claimed-serial.ts).
-		{ title: 'Court evidence packet', author: f.provider, subject: `Case ${r.caseNumber}`, keywords: f.number ? `${f.number} court evidence packet` : undefined, createdAt: new Date(f.generatedAt) },
+		{
+			title: 'Court evidence packet',
+			author: f.provider,
+			subject: `Case ${r.caseNumber}`,
+			keywords: f.number ? `${f.number} court evidence packet` : undefined,
+			createdAt: new Date(f.generatedAt)
+		},
 		{ bufferPages: true, margins: { top: 0, left: PAGE.X, right: PAGE.X, bottom: 0 } }
 	);
 	const flow = new Flow(doc, root);
@@ -63,9 +99,15 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 	// Title
 	flow.put('Court evidence packet', PAGE.X, CW, 'sansBold', 18, INK, 1, 'H1');
 	flow.y += 24;
-	flow.paragraph(`The record behind the standing of ${r.legalName} in this program, for the case file. Times are ${zoneName(tz)}.`, { size: 9.5, color: MUTED, gap: 4 });
+	flow.paragraph(
+		`The record behind the standing of ${r.legalName} in this program, for the case file. Times are ${zoneName(tz)}.`,
+		{ size: 9.5, color: MUTED, gap: 4 }
+	);
 	if (f.number) {
-		flow.paragraph(`Packet number ${f.number}. It is signed by the program and registered: to check that this file is genuine and unaltered, upload it at ${f.verifyUrl}.`, { size: 9.5, gap: 4 });
+		flow.paragraph(
+			`Packet number ${f.number}. It is signed by the program and registered: to check that this file is genuine and unaltered, upload it at ${f.verifyUrl}.`,
+			{ size: 9.5, gap: 4 }
+		);
 	}
 	flow.paragraph(
 		'A report from the program’s records, not a certificate: the certificate is the record of completion. ' +
@@ -84,7 +126,15 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 		...(r.offence ? ([['Offence', r.offence]] as [string, string][]) : []),
 		['Referring court', f.courtName],
 		['Referral date', longDate(r.referralDate)],
-		['Due date', original ? { text: longDate(r.dueDate), note: `Originally ${longDate(original)}; extended by court order ${r.extensions.length === 1 ? 'once' : r.extensions.length === 2 ? 'twice' : `${r.extensions.length} times`} (below).` } : longDate(r.dueDate)],
+		[
+			'Due date',
+			original
+				? {
+						text: longDate(r.dueDate),
+						note: `Originally ${longDate(original)}; extended by court order ${r.extensions.length === 1 ? 'once' : r.extensions.length === 2 ? 'twice' : `${r.extensions.length} times`} (below).`
+					}
+				: longDate(r.dueDate)
+		],
 		['Course', r.curriculum ?? 'Not started'],
 		['Account activated', r.activatedAt ? when(r.activatedAt) : 'Not yet']
 	]);
@@ -97,13 +147,21 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 				{ header: 'Court order', width: 134 },
 				{ header: 'Recorded', width: 120 }
 			],
-			r.extensions.map((x) => [longDate(x.previousDueDate), { text: longDate(x.newDueDate), bold: true }, x.orderReference || '(removed)', when(x.recordedAt)])
+			r.extensions.map((x) => [
+				longDate(x.previousDueDate),
+				{ text: longDate(x.newDueDate), bold: true },
+				x.orderReference || '(removed)',
+				when(x.recordedAt)
+			])
 		);
 	}
 
 	// Standing
 	flow.heading('Standing');
-	const reasons = s.reasons.length && (s.standing === 'at_risk' || s.standing === 'overdue') ? ` Why: ${s.reasons.map((x) => REASONS[x]).join('; ')}.` : '';
+	const reasons =
+		s.reasons.length && (s.standing === 'at_risk' || s.standing === 'overdue')
+			? ` Why: ${s.reasons.map((x) => REASONS[x]).join('; ')}.`
+			: '';
 	const sentence =
 		s.standing === 'completed'
 			? `Completed ${s.completedAt ? localDay(s.completedAt) : ''} (due ${longDate(r.dueDate)}).`
@@ -136,22 +194,36 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 				c.serial,
 				CERTIFICATE_STATUS[c.status],
 				when(c.issuedAt),
-				c.revokedAt ? `Revoked ${when(c.revokedAt)}${c.revokeReason ? `: ${c.revokeReason}` : ''}` : c.supersededBy ? `Replaced by ${c.supersededBy}` : ''
+				c.revokedAt
+					? `Revoked ${when(c.revokedAt)}${c.revokeReason ? `: ${c.revokeReason}` : ''}`
+					: c.supersededBy
+						? `Replaced by ${c.supersededBy}`
+						: ''
 			])
 		);
-		flow.paragraph(`To verify a certificate: open ${f.verifyUrl} and type its serial and the verification code printed on it (or scan its QR code), or upload the PDF there to check that it is the file issued.`, { size: 8.5 });
+		flow.paragraph(
+			`To verify a certificate: open ${f.verifyUrl} and type its serial and the verification code printed on it (or scan its QR code), or upload the PDF there to check that it is the file issued.`,
+			{ size: 8.5 }
+		);
 	}
 
 	// Completion checklist, with the evidence of the fee, the attestation and the sign-off.
 	flow.heading('Completion checklist');
-	const met = (ok: boolean): Cell => (ok ? { text: 'Met', color: OK, bold: true } : { text: 'Not met', color: BAD, bold: true });
+	const met = (ok: boolean): Cell =>
+		ok ? { text: 'Met', color: OK, bold: true } : { text: 'Not met', color: BAD, bold: true };
 	const evidence = (key: string, detail: string): Cell => {
 		if (key === 'fee' && f.fee.required) {
 			if (f.fee.status === 'unpaid') return { text: 'Not recorded as paid' };
-			return { text: f.fee.status === 'paid' ? 'Paid' : 'Waived', note: f.fee.recordedAt ? `Recorded ${when(f.fee.recordedAt)}` : undefined };
+			return {
+				text: f.fee.status === 'paid' ? 'Paid' : 'Waived',
+				note: f.fee.recordedAt ? `Recorded ${when(f.fee.recordedAt)}` : undefined
+			};
 		}
 		if (key === 'attestation' && f.attestation) {
-			return { text: `Signed ${when(f.attestation.at)}`, note: `Typed name "${f.attestation.name}": he personally completed all the coursework, under penalty of law.` };
+			return {
+				text: `Signed ${when(f.attestation.at)}`,
+				note: `Typed name "${f.attestation.name}": he personally completed all the coursework, under penalty of law.`
+			};
 		}
 		return { text: detail };
 	};
@@ -163,7 +235,11 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 		],
 		[
 			...f.requirements.map((q) => [q.label, met(q.met), evidence(q.key, q.detail)]),
-			['Facilitator sign-off (issues the certificate)', met(!!f.signoff), f.signoff ? { text: when(f.signoff.at), note: `By ${f.signoff.by}` } : 'Not signed off']
+			[
+				'Facilitator sign-off (issues the certificate)',
+				met(!!f.signoff),
+				f.signoff ? { text: when(f.signoff.at), note: `By ${f.signoff.by}` } : 'Not signed off'
+			]
 		]
 	);
 
@@ -185,7 +261,10 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 			m.completedAt ? when(m.completedAt) : { text: '—', color: MUTED }
 		])
 	);
-	flow.paragraph('Time is counted on the server while the module page is open and in use; an idle or hidden page does not count.', { size: 8, color: MUTED });
+	flow.paragraph(
+		'Time is counted on the server while the module page is open and in use; an idle or hidden page does not count.',
+		{ size: 8, color: MUTED }
+	);
 
 	// Quiz results
 	flow.heading('Quiz results');
@@ -232,7 +311,10 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 			])
 		)
 	);
-	flow.paragraph('Outcomes only: the participant’s written answers and the facilitators’ feedback on them are not part of this packet.', { size: 8, color: MUTED });
+	flow.paragraph(
+		'Outcomes only: the participant’s written answers and the facilitators’ feedback on them are not part of this packet.',
+		{ size: 8, color: MUTED }
+	);
 
 	// Live sessions
 	flow.heading('Live sessions', 30);
@@ -247,7 +329,12 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 			],
 			f.sessions.map((x) => {
 				const kind = sessionKindLabel(x.kind);
-				return [{ text: x.title, note: kind.toLowerCase() === x.title.toLowerCase() ? undefined : kind }, formatSessionTime(x.startsAt, x.endsAt, tz), SESSION_STATES[x.state], x.participation ?? '—'];
+				return [
+					{ text: x.title, note: kind.toLowerCase() === x.title.toLowerCase() ? undefined : kind },
+					formatSessionTime(x.startsAt, x.endsAt, tz),
+					SESSION_STATES[x.state],
+					x.participation ?? '—'
+				];
 			})
 		);
 
@@ -274,12 +361,38 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 		artifact(
 			doc,
 			() => {
-				doc.font('sans').fontSize(8).fillColor(MUTED).text(f.provider.toUpperCase(), PAGE.X, 22, { width: CW / 2, lineBreak: false });
-				doc.text(f.number ? `COURT EVIDENCE PACKET ${f.number}` : 'COURT EVIDENCE PACKET', PAGE.X + CW / 2, 22, { width: CW / 2, align: 'right', lineBreak: false });
-				doc.font('sansBold').fontSize(12).fillColor(ACCENT).text(f.programName, PAGE.X, 34, { width: CW, lineBreak: false, ellipsis: true });
-				doc.font('sans').fontSize(8.5).fillColor(MUTED).text(`Referring court: ${f.courtName}`, PAGE.X, 52, { width: CW, lineBreak: false, ellipsis: true });
-				doc.text(`Generated ${when(f.generatedAt)} ${zoneAbbr} by ${f.generatedBy.name} (${ROLE_LABELS[f.generatedBy.role]})`, PAGE.X, 64, { width: CW, lineBreak: false, ellipsis: true });
-				doc.moveTo(PAGE.X, 80).lineTo(PAGE.X + CW, 80).lineWidth(0.6).strokeColor(RULE).stroke();
+				doc
+					.font('sans')
+					.fontSize(8)
+					.fillColor(MUTED)
+					.text(f.provider.toUpperCase(), PAGE.X, 22, { width: CW / 2, lineBreak: false });
+				doc.text(f.number ? `COURT EVIDENCE PACKET ${f.number}` : 'COURT EVIDENCE PACKET', PAGE.X + CW / 2, 22, {
+					width: CW / 2,
+					align: 'right',
+					lineBreak: false
+				});
+				doc
+					.font('sansBold')
+					.fontSize(12)
+					.fillColor(ACCENT)
+					.text(f.programName, PAGE.X, 34, { width: CW, lineBreak: false, ellipsis: true });
+				doc
+					.font('sans')
+					.fontSize(8.5)
+					.fillColor(MUTED)
+					.text(`Referring court: ${f.courtName}`, PAGE.X, 52, { width: CW, lineBreak: false, ellipsis: true });
+				doc.text(
+					`Generated ${when(f.generatedAt)} ${zoneAbbr} by ${f.generatedBy.name} (${ROLE_LABELS[f.generatedBy.role]})`,
+					PAGE.X,
+					64,
+					{ width: CW, lineBreak: false, ellipsis: true }
+				);
+				doc
+					.moveTo(PAGE.X, 80)
+					.lineTo(PAGE.X + CW, 80)
+					.lineWidth(0.6)
+					.strokeColor(RULE)
+					.stroke();
 			},
 			'Pagination',
 			['Top']
@@ -287,9 +400,26 @@ export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 		artifact(
 			doc,
 			() => {
-				doc.moveTo(PAGE.X, 748).lineTo(PAGE.X + CW, 748).lineWidth(0.6).strokeColor(RULE).stroke();
-				doc.font('sans').fontSize(8).fillColor(MUTED).text(`${r.legalName} · case ${r.caseNumber}`, PAGE.X, 754, { width: CW - 90, lineBreak: false, ellipsis: true });
-				doc.text(`Page ${i + 1} of ${range.count}`, PAGE.X + CW - 90, 754, { width: 90, align: 'right', lineBreak: false });
+				doc
+					.moveTo(PAGE.X, 748)
+					.lineTo(PAGE.X + CW, 748)
+					.lineWidth(0.6)
+					.strokeColor(RULE)
+					.stroke();
+				doc
+					.font('sans')
+					.fontSize(8)
+					.fillColor(MUTED)
+					.text(`${r.legalName} · case ${r.caseNumber}`, PAGE.X, 754, {
+						width: CW - 90,
+						lineBreak: false,
+						ellipsis: true
+					});
+				doc.text(`Page ${i + 1} of ${range.count}`, PAGE.X + CW - 90, 754, {
+					width: 90,
+					align: 'right',
+					lineBreak: false
+				});
 			},
 			'Pagination',
 			['Bottom']

@@ -34,7 +34,9 @@ export const realSeams: ScheduleSeams = {
 	warn: (line) => console.error(line)
 };
 
-export type BackupRun = ({ ok: true; removed: string[] } & BackupWritten) | { ok: false; reason: 'busy' | 'stopped' | 'failed'; message?: string };
+export type BackupRun =
+	| ({ ok: true; removed: string[] } & BackupWritten)
+	| { ok: false; reason: 'busy' | 'stopped' | 'failed'; message?: string };
 
 export interface BackupSchedule {
 	/** One backup now, unless one is already running; never throws (failures are logged). */
@@ -43,20 +45,30 @@ export interface BackupSchedule {
 	stop(): Promise<void>;
 }
 
-export function scheduleBackups(sqlite: SQLite.Database, settings: BackupSettings, seams: ScheduleSeams = realSeams): BackupSchedule {
+export function scheduleBackups(
+	sqlite: SQLite.Database,
+	settings: BackupSettings,
+	seams: ScheduleSeams = realSeams
+): BackupSchedule {
 	let running: Promise<BackupRun> | null = null;
 	let stopped = false;
 	const abort = new AbortController();
 
 	async function once(): Promise<BackupRun> {
 		try {
-			const written = await writeBackup(sqlite, settings.dir, seams.now(), { signal: abort.signal, check: seams.check });
+			const written = await writeBackup(sqlite, settings.dir, seams.now(), {
+				signal: abort.signal,
+				check: seams.check
+			});
 			const removed = await pruneBackups(settings.dir, settings.keep);
 			// File name, size and duration only: no paths beyond BACKUP_DIR, nothing from the data.
-			seams.log(`[backup] wrote ${basename(written.file)} (${formatBytes(written.bytes)}, ${written.ms} ms)${removed.length ? `; removed ${removed.length} older` : ''}`);
+			seams.log(
+				`[backup] wrote ${basename(written.file)} (${formatBytes(written.bytes)}, ${written.ms} ms)${removed.length ? `; removed ${removed.length} older` : ''}`
+			);
 			return { ok: true, removed, ...written };
 		} catch (e) {
-			const message = e instanceof BackupError ? e.message : `${(e as { code?: string }).code ?? 'error'}: ${(e as Error).message}`;
+			const message =
+				e instanceof BackupError ? e.message : `${(e as { code?: string }).code ?? 'error'}: ${(e as Error).message}`;
 			if (stopped) return { ok: false, reason: 'stopped', message };
 			seams.warn(`[backup] FAILED: ${message}`);
 			return { ok: false, reason: 'failed', message };
@@ -92,7 +104,9 @@ export function scheduleBackups(sqlite: SQLite.Database, settings: BackupSetting
 export function startScheduledBackups(handle: DbHandle, seams: ScheduleSeams = realSeams): BackupSchedule | null {
 	const dir = config.backupDir;
 	if (handle.kind === 'postgres') {
-		seams.log('[backup] PostgreSQL: no scheduled backups from the server; back the database up with pg_dump and WAL archiving (point-in-time recovery)');
+		seams.log(
+			'[backup] PostgreSQL: no scheduled backups from the server; back the database up with pg_dump and WAL archiving (point-in-time recovery)'
+		);
 		return null;
 	}
 	if (!dir) {
@@ -101,7 +115,9 @@ export function startScheduledBackups(handle: DbHandle, seams: ScheduleSeams = r
 	}
 	const settings = { dir: resolve(dir), intervalMs: config.backupIntervalMinutes * 60_000, keep: config.backupKeep };
 	mkdirSync(settings.dir, { recursive: true, mode: 0o700 });
-	seams.log(`[backup] every ${config.backupIntervalMinutes} min into ${settings.dir}, keeping the newest ${settings.keep}`);
+	seams.log(
+		`[backup] every ${config.backupIntervalMinutes} min into ${settings.dir}, keeping the newest ${settings.keep}`
+	);
 	return scheduleBackups(handle.sqlite!, settings, seams);
 }
 

@@ -17,13 +17,18 @@ export function backupFileName(at: Date): string {
 }
 
 export function utcStamp(at: Date): string {
-	return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+	return at
+		.toISOString()
+		.replace(/\.\d{3}Z$/, 'Z')
+		.replace(/[-:]/g, '');
 }
 
 /** The scheduled backups in `dir`, oldest first (their names sort by time). */
 export function listBackups(dir: string): string[] {
 	if (!existsSync(dir)) return [];
-	return readdirSync(dir).filter((n) => NAME.test(n)).sort();
+	return readdirSync(dir)
+		.filter((n) => NAME.test(n))
+		.sort();
 }
 
 export interface BackupOptions {
@@ -55,7 +60,11 @@ export class BackupError extends Error {}
  * `PRAGMA integrity_check`, synced, and only then renamed. A copy that fails the check is deleted;
  * the final name never holds a partial or unchecked file.
  */
-export async function backupTo(sqlite: SQLite.Database, file: string, opts: BackupOptions = {}): Promise<BackupWritten> {
+export async function backupTo(
+	sqlite: SQLite.Database,
+	file: string,
+	opts: BackupOptions = {}
+): Promise<BackupWritten> {
 	const started = performance.now();
 	if (existsSync(file)) throw new BackupError(`${file} already exists`);
 	const partial = `${file}.partial`;
@@ -71,7 +80,8 @@ export async function backupTo(sqlite: SQLite.Database, file: string, opts: Back
 		// very first step, without a file. Try again shortly: transactions here last milliseconds.
 		for (let attempt = 1; (await sqlite.backup(partial, { progress })).totalPages === 0; attempt++) {
 			if (opts.signal?.aborted) throw new BackupError('stopped before it finished (shutdown)');
-			if (attempt === BUSY_RETRIES) throw new BackupError('the database stayed inside a transaction for 5 s; no backup this time');
+			if (attempt === BUSY_RETRIES)
+				throw new BackupError('the database stayed inside a transaction for 5 s; no backup this time');
 			await new Promise((r) => setTimeout(r, 20));
 		}
 		const copy = new SQLite(partial, { fileMustExist: true });
@@ -91,12 +101,18 @@ export async function backupTo(sqlite: SQLite.Database, file: string, opts: Back
 		const { size } = await stat(file);
 		return { file, bytes: size, ms: Math.round(performance.now() - started) };
 	} finally {
-		for (const f of [partial, `${partial}-journal`, `${partial}-wal`, `${partial}-shm`]) await unlink(f).catch(() => {});
+		for (const f of [partial, `${partial}-journal`, `${partial}-wal`, `${partial}-shm`])
+			await unlink(f).catch(() => {});
 	}
 }
 
 /** Writes `john-school-<UTC time>.sqlite` into `dir`. */
-export function writeBackup(sqlite: SQLite.Database, dir: string, now: Date, opts: BackupOptions = {}): Promise<BackupWritten> {
+export function writeBackup(
+	sqlite: SQLite.Database,
+	dir: string,
+	now: Date,
+	opts: BackupOptions = {}
+): Promise<BackupWritten> {
 	return backupTo(sqlite, join(dir, backupFileName(now)), opts);
 }
 

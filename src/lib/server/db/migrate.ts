@@ -1,4 +1,11 @@
-import { Migrator, PostgresAdapter, sql, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import {
+	Migrator,
+	PostgresAdapter,
+	sql,
+	type Migration,
+	type MigrationProvider,
+	type MigrationResultSet
+} from 'kysely';
 import { migrations } from '../../../../db/migrations/index';
 import type { Db } from './index';
 
@@ -16,7 +23,11 @@ export async function migrateToLatest(db: Db): Promise<{ applied: string[] }> {
 		db.getExecutor().adapter instanceof PostgresAdapter
 			? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
 			: undefined;
-	const migrator = new Migrator({ db, provider: new StaticMigrationProvider(migrations), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+	const migrator = new Migrator({
+		db,
+		provider: new StaticMigrationProvider(migrations),
+		...(migrationTableSchema ? { migrationTableSchema } : {})
+	});
 	const result: MigrationResultSet = await migrator.migrateToLatest();
 	if (result.error) {
 		const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

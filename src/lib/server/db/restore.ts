@@ -39,18 +39,42 @@ export async function checkBackup(file: string): Promise<BackupCheck> {
 	try {
 		const rows = raw.pragma('integrity_check') as { integrity_check: string }[];
 		const result = rows.map((r) => r.integrity_check);
-		if (result.length !== 1 || result[0] !== 'ok') return { ok: false, problem: `PRAGMA integrity_check failed: ${integrityProblems(result)}` };
-		const hasMigrations = raw.prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'").get();
-		if (!hasMigrations) return { ok: false, problem: 'it has no migrations table (kysely_migration): not a John School database' };
-		const applied = (raw.prepare('select name from kysely_migration order by name').all() as { name: string }[]).map((r) => r.name);
+		if (result.length !== 1 || result[0] !== 'ok')
+			return { ok: false, problem: `PRAGMA integrity_check failed: ${integrityProblems(result)}` };
+		const hasMigrations = raw
+			.prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'")
+			.get();
+		if (!hasMigrations)
+			return { ok: false, problem: 'it has no migrations table (kysely_migration): not a John School database' };
+		const applied = (raw.prepare('select name from kysely_migration order by name').all() as { name: string }[]).map(
+			(r) => r.name
+		);
 		const unknown = applied.filter((n) => !(n in migrations));
-		if (unknown.length) return { ok: false, problem: `it was made by a newer version (unknown migrations: ${unknown.join(', ')}); restore it with that version` };
+		if (unknown.length)
+			return {
+				ok: false,
+				problem: `it was made by a newer version (unknown migrations: ${unknown.join(', ')}); restore it with that version`
+			};
 		const chain = await verifyAuditChain(db);
-		if (!chain.ok) return { ok: false, problem: `its audit chain does not verify (${chain.problems.slice(0, 3).map((p) => `entry ${p.seq}: ${p.problem}`).join('; ')})` };
+		if (!chain.ok)
+			return {
+				ok: false,
+				problem: `its audit chain does not verify (${chain.problems
+					.slice(0, 3)
+					.map((p) => `entry ${p.seq}: ${p.problem}`)
+					.join('; ')})`
+			};
 		// Backups made before the verification log was chained (migration 0021) have no chain to check.
 		if (applied.includes('0021_registry_chain_packets')) {
 			const log = await verifyVerificationChain(db);
-			if (!log.ok) return { ok: false, problem: `its verification log's chain does not verify (${log.problems.slice(0, 3).map((p) => `row ${p.seq}: ${p.problem}`).join('; ')})` };
+			if (!log.ok)
+				return {
+					ok: false,
+					problem: `its verification log's chain does not verify (${log.problems
+						.slice(0, 3)
+						.map((p) => `row ${p.seq}: ${p.problem}`)
+						.join('; ')})`
+				};
 		}
 		const newest = raw.prepare('select max(at) as at from audit_log').get() as { at: string | null };
 		return {
@@ -69,7 +93,11 @@ export async function checkBackup(file: string): Promise<BackupCheck> {
 
 export type RestoreOutcome =
 	| ({ ok: true; target: string; from: string; keptAside: string | null; notes: string[] } & BackupReport)
-	| { ok: false; reason: 'same_file' | 'backup_missing' | 'server_running' | 'current_unreadable' | 'backup_bad' | 'aside_exists'; detail: string };
+	| {
+			ok: false;
+			reason: 'same_file' | 'backup_missing' | 'server_running' | 'current_unreadable' | 'backup_bad' | 'aside_exists';
+			detail: string;
+	  };
 
 /**
  * Replaces the SQLite database `target` with the backup `from`:
@@ -79,7 +107,12 @@ export type RestoreOutcome =
  * 3. Renames the current database to `<target>.before-restore-<UTC time>` (never deleted), then the
  *    checked copy to `target`, and only then lets go of the lock.
  */
-export async function restoreSqlite(opts: { target: string; from: string; now: Date; force?: boolean }): Promise<RestoreOutcome> {
+export async function restoreSqlite(opts: {
+	target: string;
+	from: string;
+	now: Date;
+	force?: boolean;
+}): Promise<RestoreOutcome> {
 	const target = resolve(opts.target);
 	const from = resolve(opts.from);
 	if (target === from) return { ok: false, reason: 'same_file', detail: 'the backup is the live database itself' };
@@ -94,7 +127,12 @@ export async function restoreSqlite(opts: { target: string; from: string; now: D
 		const check = await checkBackup(copy);
 		if (!check.ok) return { ok: false, reason: 'backup_bad', detail: `${from} was not restored: ${check.problem}` };
 		for (const side of ['-wal', '-shm', '-journal']) {
-			if (existsSync(copy + side)) return { ok: false, reason: 'backup_bad', detail: `the checked copy was not closed cleanly (${copy}${side} remains)` };
+			if (existsSync(copy + side))
+				return {
+					ok: false,
+					reason: 'backup_bad',
+					detail: `the checked copy was not closed cleanly (${copy}${side} remains)`
+				};
 		}
 
 		const notes: string[] = [];
@@ -106,7 +144,12 @@ export async function restoreSqlite(opts: { target: string; from: string; now: D
 			chmodSync(copy, old.mode & 0o777);
 			if (process.getuid?.() === 0) chownSync(copy, old.uid, old.gid);
 			keptAside = `${target}.before-restore-${stamp}`;
-			if (existsSync(keptAside)) return { ok: false, reason: 'aside_exists', detail: `${keptAside} already exists; wait a second and run again` };
+			if (existsSync(keptAside))
+				return {
+					ok: false,
+					reason: 'aside_exists',
+					detail: `${keptAside} already exists; wait a second and run again`
+				};
 			const locked = lockIdle(target);
 			if (!locked.ok) {
 				if (locked.reason === 'server_running' || !opts.force) return locked;
@@ -134,12 +177,16 @@ export async function restoreSqlite(opts: { target: string; from: string; now: D
  * locking_mode=EXCLUSIVE + BEGIN EXCLUSIVE keep the lock until the connection closes, so a server
  * started meanwhile waits, then fails, rather than open a file being replaced.
  */
-function lockIdle(file: string): { ok: true; lock: SQLite.Database } | { ok: false; reason: 'server_running' | 'current_unreadable'; detail: string } {
+function lockIdle(
+	file: string
+):
+	{ ok: true; lock: SQLite.Database } | { ok: false; reason: 'server_running' | 'current_unreadable'; detail: string } {
 	let lock: SQLite.Database | null = null;
 	try {
 		lock = new SQLite(file, { fileMustExist: true, timeout: 0 });
 		const mode = lock.pragma('journal_mode = DELETE', { simple: true });
-		if (mode !== 'delete') throw Object.assign(new Error(`the journal mode stayed ${String(mode)}`), { code: 'SQLITE_BUSY' });
+		if (mode !== 'delete')
+			throw Object.assign(new Error(`the journal mode stayed ${String(mode)}`), { code: 'SQLITE_BUSY' });
 		lock.pragma('locking_mode = EXCLUSIVE');
 		lock.exec('BEGIN EXCLUSIVE');
 		lock.exec('COMMIT');
@@ -148,9 +195,17 @@ function lockIdle(file: string): { ok: true; lock: SQLite.Database } | { ok: fal
 		lock?.close();
 		const code = (e as { code?: string }).code ?? '';
 		if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-			return { ok: false, reason: 'server_running', detail: `${file} is in use (${code}): stop the server (and anything else that has it open), then restore` };
+			return {
+				ok: false,
+				reason: 'server_running',
+				detail: `${file} is in use (${code}): stop the server (and anything else that has it open), then restore`
+			};
 		}
-		return { ok: false, reason: 'current_unreadable', detail: `${file} cannot be opened to lock it (${(e as Error).message})` };
+		return {
+			ok: false,
+			reason: 'current_unreadable',
+			detail: `${file} cannot be opened to lock it (${(e as Error).message})`
+		};
 	}
 }
 

@@ -28,7 +28,17 @@ export interface ActivationInput {
 export type ActivationResult =
 	| { ok: true; token: string; userId: string }
 	| { ok: false; reason: 'rate_limited'; retryAfter: number }
-	| { ok: false; reason: 'invalid_code' | 'code_used' | 'code_expired' | 'details_mismatch' | 'email_taken' | 'notice_required' | 'no_curriculum' }
+	| {
+			ok: false;
+			reason:
+				| 'invalid_code'
+				| 'code_used'
+				| 'code_expired'
+				| 'details_mismatch'
+				| 'email_taken'
+				| 'notice_required'
+				| 'no_curriculum';
+	  }
 	| { ok: false; reason: 'weak_password'; problem: PasswordProblem };
 
 export async function activate(db: Db, input: ActivationInput): Promise<ActivationResult> {
@@ -38,16 +48,37 @@ export async function activate(db: Db, input: ActivationInput): Promise<Activati
 
 	const enrollment = await db
 		.selectFrom('enrollments')
-		.select(['id', 'program_id', 'legal_name', 'date_of_birth', 'case_number', 'code_used_at', 'code_expires_at', 'status'])
+		.select([
+			'id',
+			'program_id',
+			'legal_name',
+			'date_of_birth',
+			'case_number',
+			'code_used_at',
+			'code_expires_at',
+			'status'
+		])
 		.where('code_hash', '=', hashEnrollmentCode(input.code))
 		.executeTakeFirst();
 	const fail = async (reason: 'invalid_code' | 'details_mismatch') => {
 		await recordFailure(db, limitKey, policies.enrollmentCode);
-		await auditAlone(db, { actorId: null, action: 'enrollment.activate', outcome: 'failure', ip: input.ip, targetType: 'enrollment', targetId: enrollment?.id ?? null, details: { reason } });
+		await auditAlone(db, {
+			actorId: null,
+			action: 'enrollment.activate',
+			outcome: 'failure',
+			ip: input.ip,
+			targetType: 'enrollment',
+			targetId: enrollment?.id ?? null,
+			details: { reason }
+		});
 		return { ok: false as const, reason };
 	};
 	if (!enrollment) return fail('invalid_code');
-	if (enrollment.date_of_birth !== input.dateOfBirth || enrollment.case_number !== normaliseCaseNumber(input.caseNumber)) return fail('details_mismatch');
+	if (
+		enrollment.date_of_birth !== input.dateOfBirth ||
+		enrollment.case_number !== normaliseCaseNumber(input.caseNumber)
+	)
+		return fail('details_mismatch');
 	if (enrollment.code_used_at || enrollment.status !== 'referred') return { ok: false, reason: 'code_used' };
 	if (enrollment.code_expires_at <= clock.iso()) return { ok: false, reason: 'code_expired' };
 	if (!input.noticeAcknowledged) return { ok: false, reason: 'notice_required' };
@@ -62,7 +93,15 @@ export async function activate(db: Db, input: ActivationInput): Promise<Activati
 	const taken = async () => {
 		await recordFailure(db, limitKey, policies.enrollmentCode);
 		await recordFailure(db, emailKey, policies.emailTaken);
-		await auditAlone(db, { actorId: null, action: 'enrollment.activate', outcome: 'failure', ip: input.ip, targetType: 'enrollment', targetId: enrollment.id, details: { reason: 'email_taken' } });
+		await auditAlone(db, {
+			actorId: null,
+			action: 'enrollment.activate',
+			outcome: 'failure',
+			ip: input.ip,
+			targetType: 'enrollment',
+			targetId: enrollment.id,
+			details: { reason: 'email_taken' }
+		});
 		return { ok: false as const, reason: 'email_taken' as const };
 	};
 	if (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) return taken();
@@ -86,15 +125,39 @@ export async function activate(db: Db, input: ActivationInput): Promise<Activati
 			if (Number(claim.numUpdatedRows) !== 1) return false;
 			await trx
 				.insertInto('users')
-				.values({ id: userId, email, name: enrollment.legal_name, password_hash: passwordHash, totp_key: null, totp_last_step: null, disabled_at: null, created_at: now })
+				.values({
+					id: userId,
+					email,
+					name: enrollment.legal_name,
+					password_hash: passwordHash,
+					totp_key: null,
+					totp_last_step: null,
+					disabled_at: null,
+					created_at: now
+				})
 				.execute();
 			await trx.insertInto('user_roles').values({ user_id: userId, role: 'participant' }).execute();
 			await trx
 				.updateTable('enrollments')
-				.set({ user_id: userId, status: 'active', activated_at: now, curriculum_version_id: versionId, notice_version: NOTICE_VERSION, notice_acknowledged_at: now, email })
+				.set({
+					user_id: userId,
+					status: 'active',
+					activated_at: now,
+					curriculum_version_id: versionId,
+					notice_version: NOTICE_VERSION,
+					notice_acknowledged_at: now,
+					email
+				})
 				.where('id', '=', enrollment.id)
 				.execute();
-			await audit(trx, { actorId: userId, action: 'enrollment.activate', targetType: 'enrollment', targetId: enrollment.id, ip: input.ip, details: { noticeVersion: NOTICE_VERSION } });
+			await audit(trx, {
+				actorId: userId,
+				action: 'enrollment.activate',
+				targetType: 'enrollment',
+				targetId: enrollment.id,
+				ip: input.ip,
+				details: { noticeVersion: NOTICE_VERSION }
+			});
 			return true;
 		});
 		if (!used) return { ok: false, reason: 'code_used' };

@@ -42,14 +42,25 @@ async function referralInScope(db: Db, user: UserIdentity, enrollmentId: string)
 	return e && canSeeEnrollment(user, e, role) ? e : undefined;
 }
 
-export type LetterResult = { ok: true; pdf: Buffer; fileName: string } | { ok: false; reason: 'not_found' | 'wrong_code' | 'already_activated' | 'expired' };
+export type LetterResult =
+	| { ok: true; pdf: Buffer; fileName: string }
+	| { ok: false; reason: 'not_found' | 'wrong_code' | 'already_activated' | 'expired' };
 
-export async function instructionLetter(db: Db, user: UserIdentity, enrollmentId: string, code: string, origin: string, ip?: string): Promise<LetterResult> {
+export async function instructionLetter(
+	db: Db,
+	user: UserIdentity,
+	enrollmentId: string,
+	code: string,
+	origin: string,
+	ip?: string
+): Promise<LetterResult> {
 	const e = await referralInScope(db, user, enrollmentId);
 	if (!e) return { ok: false, reason: 'not_found' };
 	if (e.code_used_at || e.user_id) return { ok: false, reason: 'already_activated' };
-	if (!e.code_hash || !constantTimeEqualHex(hashEnrollmentCode(code), e.code_hash)) return { ok: false, reason: 'wrong_code' };
-	if (!e.code_expires_at || Date.parse(e.code_expires_at) <= clock.now().getTime()) return { ok: false, reason: 'expired' };
+	if (!e.code_hash || !constantTimeEqualHex(hashEnrollmentCode(code), e.code_hash))
+		return { ok: false, reason: 'wrong_code' };
+	if (!e.code_expires_at || Date.parse(e.code_expires_at) <= clock.now().getTime())
+		return { ok: false, reason: 'expired' };
 	const facts: LetterFacts = {
 		programName: e.programName,
 		provider: e.provider,
@@ -64,14 +75,24 @@ export async function instructionLetter(db: Db, user: UserIdentity, enrollmentId
 		printedAt: clock.iso()
 	};
 	const pdf = await renderInstructionLetter(facts);
-	await db.transaction().execute((trx) => audit(trx, { actorId: user.id, action: 'referral.letter', targetType: 'enrollment', targetId: e.id, ip }));
+	await db
+		.transaction()
+		.execute((trx) =>
+			audit(trx, { actorId: user.id, action: 'referral.letter', targetType: 'enrollment', targetId: e.id, ip })
+		);
 	return { ok: true, pdf, fileName: `enrollment-letter-${e.case_number.replace(/[^A-Za-z0-9-]/g, '')}.pdf` };
 }
 
-export type NewCodeResult = { ok: true; code: string; codeExpiresAt: string } | { ok: false; reason: 'not_found' | 'already_activated' };
+export type NewCodeResult =
+	{ ok: true; code: string; codeExpiresAt: string } | { ok: false; reason: 'not_found' | 'already_activated' };
 
 /** A lost letter: a new code replaces the old one (which stops working at once), audited. */
-export async function issueNewEnrollmentCode(db: Db, user: UserIdentity, enrollmentId: string, ip?: string): Promise<NewCodeResult> {
+export async function issueNewEnrollmentCode(
+	db: Db,
+	user: UserIdentity,
+	enrollmentId: string,
+	ip?: string
+): Promise<NewCodeResult> {
 	const e = await referralInScope(db, user, enrollmentId);
 	if (!e) return { ok: false, reason: 'not_found' };
 	if (e.code_used_at || e.user_id) return { ok: false, reason: 'already_activated' };

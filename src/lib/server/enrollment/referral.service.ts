@@ -32,13 +32,23 @@ export function hashEnrollmentCode(code: string): string {
 	return sha256Hex(`enrollment-code:${normaliseEnrollmentCode(code)}`);
 }
 
-export async function createReferral(db: Db, actor: UserIdentity, input: ReferralInput, ip?: string): Promise<ReferralResult> {
+export async function createReferral(
+	db: Db,
+	actor: UserIdentity,
+	input: ReferralInput,
+	ip?: string
+): Promise<ReferralResult> {
 	const courts = await courtsInScope(db, actor);
 	const court = courts.find((c) => c.id === input.courtId);
 	if (!court) return { ok: false, reason: 'court_not_found' };
 	if (input.dueDate < input.referralDate) return { ok: false, reason: 'due_before_referral' };
-	if (input.offenceDate && input.offenceDate > input.referralDate) return { ok: false, reason: 'offence_after_referral' };
-	const program = await db.selectFrom('programs').select(['id', 'settings_json', 'serial_prefix']).where('id', '=', court.program_id).executeTakeFirstOrThrow();
+	if (input.offenceDate && input.offenceDate > input.referralDate)
+		return { ok: false, reason: 'offence_after_referral' };
+	const program = await db
+		.selectFrom('programs')
+		.select(['id', 'settings_json', 'serial_prefix'])
+		.where('id', '=', court.program_id)
+		.executeTakeFirstOrThrow();
 	const settings = parseProgramSettings(program.settings_json);
 
 	const code = newEnrollmentCode();
@@ -89,7 +99,14 @@ export async function createReferral(db: Db, actor: UserIdentity, input: Referra
 					created_at: now.toISOString()
 				})
 				.execute();
-			await audit(trx, { actorId: actor.id, action: 'referral.create', targetType: 'enrollment', targetId: id, ip, details: { courtId: court.id } });
+			await audit(trx, {
+				actorId: actor.id,
+				action: 'referral.create',
+				targetType: 'enrollment',
+				targetId: id,
+				ip,
+				details: { courtId: court.id }
+			});
 			return number;
 		});
 	} catch (e) {
@@ -107,7 +124,9 @@ async function nextRegistrationNumber(trx: Db, program: { id: string; serial_pre
 	const row = await trx
 		.insertInto('registration_counters')
 		.values({ program_id: program.id, last_value: 1 })
-		.onConflict((oc) => oc.column('program_id').doUpdateSet((eb) => ({ last_value: eb('registration_counters.last_value', '+', 1) })))
+		.onConflict((oc) =>
+			oc.column('program_id').doUpdateSet((eb) => ({ last_value: eb('registration_counters.last_value', '+', 1) }))
+		)
 		.returning('last_value')
 		.executeTakeFirstOrThrow();
 	return registrationNumber(program.serial_prefix, Number(row.last_value));

@@ -30,12 +30,21 @@ const ACCENT = '#1f3a5f';
 
 function longDate(ymdOrIso: string, timeZone = 'UTC'): string {
 	const d = ymdOrIso.length === 10 ? new Date(`${ymdOrIso}T12:00:00Z`) : new Date(ymdOrIso);
-	return d.toLocaleDateString('en-US', { year: 'numeric', month: 'long', day: 'numeric', timeZone: ymdOrIso.length === 10 ? 'UTC' : timeZone });
+	return d.toLocaleDateString('en-US', {
+		year: 'numeric',
+		month: 'long',
+		day: 'numeric',
+		timeZone: ymdOrIso.length === 10 ? 'UTC' : timeZone
+	});
 }
 
 export async function renderInstructionLetter(f: LetterFacts): Promise<Buffer> {
 	const qr = QRCode.create(f.activateUrl, { errorCorrectionLevel: 'M' });
-	const doc = new PDFDocument({ size: 'LETTER', margin: 0, info: { Title: 'Enrollment instructions', Author: f.provider, CreationDate: new Date(f.printedAt) } });
+	const doc = new PDFDocument({
+		size: 'LETTER',
+		margin: 0,
+		info: { Title: 'Enrollment instructions', Author: f.provider, CreationDate: new Date(f.printedAt) }
+	});
 	// The certificate's embedded fonts: names such as "Nguyễn" or "Łukasz" print as written.
 	for (const [name, font] of Object.entries(certificateFonts())) doc.registerFont(name, font as unknown as Buffer);
 	const chunks: Buffer[] = [];
@@ -43,7 +52,11 @@ export async function renderInstructionLetter(f: LetterFacts): Promise<Buffer> {
 	const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
 
 	doc.rect(0, 0, W, 10).fill(ACCENT);
-	doc.fillColor(MUTED).font('sans').fontSize(10).text(f.provider.toUpperCase(), X, 44, { width: CW, characterSpacing: 1 });
+	doc
+		.fillColor(MUTED)
+		.font('sans')
+		.fontSize(10)
+		.text(f.provider.toUpperCase(), X, 44, { width: CW, characterSpacing: 1 });
 	doc.fillColor(ACCENT).font('sansBold').fontSize(20).text(f.programName, X, 60, { width: CW });
 	doc.moveDown(0.2).fillColor(INK).font('sans').fontSize(12).text('Enrollment instructions', { width: CW });
 
@@ -53,14 +66,20 @@ export async function renderInstructionLetter(f: LetterFacts): Promise<Buffer> {
 	doc.text(`Case number: ${f.caseNumber}`, { width: CW });
 	doc.text(`Referred by: ${f.courtName}`, { width: CW });
 	y = doc.y + 14;
-	doc.font('sansBold').fontSize(13).text(`Complete the program by ${longDate(f.dueDate)}.`, X, y, { width: CW });
+	doc
+		.font('sansBold')
+		.fontSize(13)
+		.text(`Complete the program by ${longDate(f.dueDate)}.`, X, y, { width: CW });
 	y = doc.y + 10;
-	doc.font('sans').fontSize(11).text(
-		'The court has referred you to this program. You take it online, on a phone or a computer, at your own pace: reading modules, short quizzes and written reflections, and any live session the program requires. When you finish, the program issues a certificate that your court can check.',
-		X,
-		y,
-		{ width: CW, lineGap: 2 }
-	);
+	doc
+		.font('sans')
+		.fontSize(11)
+		.text(
+			'The court has referred you to this program. You take it online, on a phone or a computer, at your own pace: reading modules, short quizzes and written reflections, and any live session the program requires. When you finish, the program issues a certificate that your court can check.',
+			X,
+			y,
+			{ width: CW, lineGap: 2 }
+		);
 
 	y = doc.y + 16;
 	doc.font('sansBold').fontSize(12).fillColor(ACCENT).text('How to start', X, y);
@@ -78,22 +97,42 @@ export async function renderInstructionLetter(f: LetterFacts): Promise<Buffer> {
 	const qx = X + CW - size;
 	const qy = y;
 	for (let r = 0; r < qr.modules.size; r++)
-		for (let c = 0; c < qr.modules.size; c++) if (qr.modules.get(r, c)) doc.rect(qx + c * cell, qy + r * cell, cell, cell);
+		for (let c = 0; c < qr.modules.size; c++)
+			if (qr.modules.get(r, c)) doc.rect(qx + c * cell, qy + r * cell, cell, cell);
 	doc.fill(INK);
 
 	y = Math.max(doc.y, qy + size) + 22;
 	doc.roundedRect(X, y, CW, 86, 6).lineWidth(1.2).strokeColor(ACCENT).stroke();
-	doc.fillColor(MUTED).font('sans').fontSize(10).text('YOUR ENROLLMENT CODE', X + 18, y + 14, { characterSpacing: 1 });
-	doc.fillColor(INK).font('monoBold').fontSize(26).text(f.code, X + 18, y + 30, { characterSpacing: 2 });
-	doc.fillColor(MUTED).font('sans').fontSize(10).text(`Works once. Valid until ${longDate(f.codeExpiresAt, f.timeZone)}.`, X + 18, y + 64);
+	doc
+		.fillColor(MUTED)
+		.font('sans')
+		.fontSize(10)
+		.text('YOUR ENROLLMENT CODE', X + 18, y + 14, { characterSpacing: 1 });
+	doc
+		.fillColor(INK)
+		.font('monoBold')
+		.fontSize(26)
+		.text(f.code, X + 18, y + 30, { characterSpacing: 2 });
+	doc
+		.fillColor(MUTED)
+		.font('sans')
+		.fontSize(10)
+		.text(`Works once. Valid until ${longDate(f.codeExpiresAt, f.timeZone)}.`, X + 18, y + 64);
 
 	y += 110;
 	doc.fillColor(INK).font('sansBold').fontSize(11).text('Keep this letter private.', X, y, { width: CW });
-	doc.font('sans').fontSize(10.5).fillColor(INK).text(
-		'With your date of birth and case number, the code opens your account. If you lose it, ask the court clerk for a new code; the old one then stops working. Questions about your case go to your lawyer or probation officer; questions about the course go to the program.',
-		{ width: CW, lineGap: 2 }
-	);
-	doc.fillColor(MUTED).fontSize(9).text(`Printed ${longDate(f.printedAt, f.timeZone)}.`, X, 730, { width: CW });
+	doc
+		.font('sans')
+		.fontSize(10.5)
+		.fillColor(INK)
+		.text(
+			'With your date of birth and case number, the code opens your account. If you lose it, ask the court clerk for a new code; the old one then stops working. Questions about your case go to your lawyer or probation officer; questions about the course go to the program.',
+			{ width: CW, lineGap: 2 }
+		);
+	doc
+		.fillColor(MUTED)
+		.fontSize(9)
+		.text(`Printed ${longDate(f.printedAt, f.timeZone)}.`, X, 730, { width: CW });
 	doc.end();
 	return done;
 }

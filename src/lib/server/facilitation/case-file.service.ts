@@ -13,7 +13,13 @@ export const ORDER_REFERENCE_MAX = 120;
 
 export type CaseNoteResult = { ok: true; id: string } | { ok: false; reason: 'not_found' | 'empty' | 'too_long' };
 
-export async function addCaseNote(db: Db, user: UserIdentity, enrollmentId: string, body: string, ip?: string): Promise<CaseNoteResult> {
+export async function addCaseNote(
+	db: Db,
+	user: UserIdentity,
+	enrollmentId: string,
+	body: string,
+	ip?: string
+): Promise<CaseNoteResult> {
 	const e = await enrollmentForStaff(db, user, enrollmentId);
 	if (!e) return { ok: false, reason: 'not_found' };
 	const text = body.trim();
@@ -21,9 +27,19 @@ export async function addCaseNote(db: Db, user: UserIdentity, enrollmentId: stri
 	if (text.length > NOTE_MAX) return { ok: false, reason: 'too_long' };
 	const id = newId();
 	await db.transaction().execute(async (trx) => {
-		await trx.insertInto('case_notes').values({ id, enrollment_id: e.id, author_id: user.id, body: text, created_at: clock.iso() }).execute();
+		await trx
+			.insertInto('case_notes')
+			.values({ id, enrollment_id: e.id, author_id: user.id, body: text, created_at: clock.iso() })
+			.execute();
 		// The note's text stays out of the audit log (it may name people); its id leads to it.
-		await audit(trx, { actorId: user.id, action: 'case_note.add', targetType: 'enrollment', targetId: e.id, ip, details: { noteId: id } });
+		await audit(trx, {
+			actorId: user.id,
+			action: 'case_note.add',
+			targetType: 'enrollment',
+			targetId: e.id,
+			ip,
+			details: { noteId: id }
+		});
 	});
 	return { ok: true, id };
 }
@@ -42,15 +58,27 @@ export async function caseNotes(db: Db, enrollmentId: string) {
 
 export type ExtensionResult =
 	| { ok: true; id: string; previousDueDate: string }
-	| { ok: false; reason: 'not_found' | 'not_open' | 'invalid_date' | 'not_later' | 'reference_required' | 'too_long' | 'changed' };
+	| {
+			ok: false;
+			reason: 'not_found' | 'not_open' | 'invalid_date' | 'not_later' | 'reference_required' | 'too_long' | 'changed';
+	  };
 
-const isRealDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+const isRealDate = (s: string) =>
+	/^\d{4}-\d{2}-\d{2}$/.test(s) &&
+	!Number.isNaN(Date.parse(s)) &&
+	new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 
 /**
  * Records a court-approved extension: the enrollment's due date moves to the new date (so compliance,
  * the court's view and the at-risk flag follow at once) and the previous date is kept.
  */
-export async function extendDueDate(db: Db, user: UserIdentity, enrollmentId: string, input: { newDueDate: string; orderReference: string }, ip?: string): Promise<ExtensionResult> {
+export async function extendDueDate(
+	db: Db,
+	user: UserIdentity,
+	enrollmentId: string,
+	input: { newDueDate: string; orderReference: string },
+	ip?: string
+): Promise<ExtensionResult> {
 	const e = await enrollmentForStaff(db, user, enrollmentId);
 	if (!e) return { ok: false, reason: 'not_found' };
 	if (e.status !== 'active' && e.status !== 'referred') return { ok: false, reason: 'not_open' };
@@ -63,13 +91,33 @@ export async function extendDueDate(db: Db, user: UserIdentity, enrollmentId: st
 	const id = newId();
 	const done = await db.transaction().execute(async (trx) => {
 		// Only from the date this decision was made against: two extensions at once never stack silently.
-		const res = await trx.updateTable('enrollments').set({ due_date: newDueDate }).where('id', '=', e.id).where('due_date', '=', e.due_date).executeTakeFirst();
+		const res = await trx
+			.updateTable('enrollments')
+			.set({ due_date: newDueDate })
+			.where('id', '=', e.id)
+			.where('due_date', '=', e.due_date)
+			.executeTakeFirst();
 		if (Number(res.numUpdatedRows) !== 1) return false;
 		await trx
 			.insertInto('due_date_extensions')
-			.values({ id, enrollment_id: e.id, previous_due_date: e.due_date, new_due_date: newDueDate, order_reference: reference, recorded_by: user.id, created_at: clock.iso() })
+			.values({
+				id,
+				enrollment_id: e.id,
+				previous_due_date: e.due_date,
+				new_due_date: newDueDate,
+				order_reference: reference,
+				recorded_by: user.id,
+				created_at: clock.iso()
+			})
 			.execute();
-		await audit(trx, { actorId: user.id, action: 'enrollment.extend_due_date', targetType: 'enrollment', targetId: e.id, ip, details: { extensionId: id, previousDueDate: e.due_date, newDueDate } });
+		await audit(trx, {
+			actorId: user.id,
+			action: 'enrollment.extend_due_date',
+			targetType: 'enrollment',
+			targetId: e.id,
+			ip,
+			details: { extensionId: id, previousDueDate: e.due_date, newDueDate }
+		});
 		return true;
 	});
 	if (!done) return { ok: false, reason: 'changed' };

@@ -23,18 +23,45 @@ export async function participantRecord(db: Db, user: UserIdentity, enrollmentId
 		db
 			.selectFrom('reflection_submissions')
 			.innerJoin('reflection_prompts', 'reflection_prompts.id', 'reflection_submissions.prompt_id')
-			.select(['reflection_submissions.id', 'reflection_submissions.version', 'reflection_submissions.status', 'reflection_submissions.submitted_at', 'reflection_prompts.module_id'])
+			.select([
+				'reflection_submissions.id',
+				'reflection_submissions.version',
+				'reflection_submissions.status',
+				'reflection_submissions.submitted_at',
+				'reflection_prompts.module_id'
+			])
 			.where('reflection_submissions.enrollment_id', '=', e.id)
 			.orderBy('reflection_submissions.submitted_at', 'desc')
 			.execute(),
-		db.selectFrom('certificates').select(['id', 'serial', 'status', 'issued_at']).where('enrollment_id', '=', e.id).orderBy('issued_at', 'desc').executeTakeFirst(),
+		db
+			.selectFrom('certificates')
+			.select(['id', 'serial', 'status', 'issued_at'])
+			.where('enrollment_id', '=', e.id)
+			.orderBy('issued_at', 'desc')
+			.executeTakeFirst(),
 		lastActivity(db, [e]),
 		caseNotes(db, e.id),
 		dueDateExtensions(db, e.id)
 	]);
 	const timeline = await participantTimeline(db, e, state);
-	const row = participantRow(state, { lastActivityAt: activity.get(e.id) ?? null, extensions: extensions.length, today: today(), now: clock.now() });
-	await db.transaction().execute((trx) => audit(trx, { actorId: user.id, action: 'record.view', targetType: 'enrollment', targetId: e.id, ip, details: { as: 'facilitator' } }));
+	const row = participantRow(state, {
+		lastActivityAt: activity.get(e.id) ?? null,
+		extensions: extensions.length,
+		today: today(),
+		now: clock.now()
+	});
+	await db
+		.transaction()
+		.execute((trx) =>
+			audit(trx, {
+				actorId: user.id,
+				action: 'record.view',
+				targetType: 'enrollment',
+				targetId: e.id,
+				ip,
+				details: { as: 'facilitator' }
+			})
+		);
 	return { enrollment: e, state, row, submissions, certificate: certificate ?? null, timeline, notes, extensions };
 }
 
@@ -42,8 +69,19 @@ export async function recordFee(db: Db, user: UserIdentity, enrollmentId: string
 	const e = await enrollmentForStaff(db, user, enrollmentId);
 	if (!e) return { ok: false as const, reason: 'not_found' as const };
 	await db.transaction().execute(async (trx) => {
-		await trx.updateTable('enrollments').set({ fee_status: status, fee_recorded_by: user.id, fee_recorded_at: clock.iso() }).where('id', '=', e.id).execute();
-		await audit(trx, { actorId: user.id, action: 'enrollment.fee', targetType: 'enrollment', targetId: e.id, ip, details: { status } });
+		await trx
+			.updateTable('enrollments')
+			.set({ fee_status: status, fee_recorded_by: user.id, fee_recorded_at: clock.iso() })
+			.where('id', '=', e.id)
+			.execute();
+		await audit(trx, {
+			actorId: user.id,
+			action: 'enrollment.fee',
+			targetType: 'enrollment',
+			targetId: e.id,
+			ip,
+			details: { status }
+		});
 	});
 	return { ok: true as const };
 }
@@ -80,7 +118,15 @@ export async function submissionForGrading(db: Db, user: UserIdentity, submissio
 		.selectFrom('reflection_submissions')
 		.leftJoin('reflection_grades', 'reflection_grades.submission_id', 'reflection_submissions.id')
 		.leftJoin('users', 'users.id', 'reflection_grades.grader_id')
-		.select(['reflection_submissions.version', 'reflection_submissions.body', 'reflection_submissions.submitted_at', 'reflection_grades.outcome', 'reflection_grades.feedback', 'reflection_grades.graded_at', 'users.name as grader'])
+		.select([
+			'reflection_submissions.version',
+			'reflection_submissions.body',
+			'reflection_submissions.submitted_at',
+			'reflection_grades.outcome',
+			'reflection_grades.feedback',
+			'reflection_grades.graded_at',
+			'users.name as grader'
+		])
 		.where('reflection_submissions.enrollment_id', '=', sub.enrollment_id)
 		.where('reflection_submissions.prompt_id', '=', sub.prompt_id)
 		.where('reflection_submissions.version', '<', sub.version)
@@ -89,7 +135,12 @@ export async function submissionForGrading(db: Db, user: UserIdentity, submissio
 	const grade = await db
 		.selectFrom('reflection_grades')
 		.innerJoin('users', 'users.id', 'reflection_grades.grader_id')
-		.select(['reflection_grades.outcome', 'reflection_grades.feedback', 'reflection_grades.graded_at', 'users.name as grader'])
+		.select([
+			'reflection_grades.outcome',
+			'reflection_grades.feedback',
+			'reflection_grades.graded_at',
+			'users.name as grader'
+		])
 		.where('reflection_grades.submission_id', '=', sub.id)
 		.executeTakeFirst();
 	return { ...sub, rubric: JSON.parse(sub.rubric_json) as string[], earlier, grade: grade ?? null };
@@ -98,7 +149,14 @@ export async function submissionForGrading(db: Db, user: UserIdentity, submissio
 export type UnlockResult = { ok: true } | { ok: false; reason: 'not_found' | 'not_locked' | 'reason_required' };
 
 /** Grants one more attempt at a locked quiz, with the facilitator's reason, audited. */
-export async function unlockQuiz(db: Db, user: UserIdentity, enrollmentId: string, moduleId: string, reason: string, ip?: string): Promise<UnlockResult> {
+export async function unlockQuiz(
+	db: Db,
+	user: UserIdentity,
+	enrollmentId: string,
+	moduleId: string,
+	reason: string,
+	ip?: string
+): Promise<UnlockResult> {
 	const e = await enrollmentForStaff(db, user, enrollmentId);
 	if (!e) return { ok: false, reason: 'not_found' };
 	if (reason.trim().length < 5) return { ok: false, reason: 'reason_required' };
@@ -108,8 +166,26 @@ export async function unlockQuiz(db: Db, user: UserIdentity, enrollmentId: strin
 	if (!m.quizLocked) return { ok: false, reason: 'not_locked' };
 	await db.transaction().execute(async (trx) => {
 		const id = newId();
-		await trx.insertInto('quiz_unlocks').values({ id, enrollment_id: e.id, quiz_id: m.quizId, extra_attempts: 1, reason: reason.trim(), unlocked_by: user.id, created_at: clock.iso() }).execute();
-		await audit(trx, { actorId: user.id, action: 'quiz.unlock', targetType: 'enrollment', targetId: e.id, ip, details: { quizId: m.quizId } });
+		await trx
+			.insertInto('quiz_unlocks')
+			.values({
+				id,
+				enrollment_id: e.id,
+				quiz_id: m.quizId,
+				extra_attempts: 1,
+				reason: reason.trim(),
+				unlocked_by: user.id,
+				created_at: clock.iso()
+			})
+			.execute();
+		await audit(trx, {
+			actorId: user.id,
+			action: 'quiz.unlock',
+			targetType: 'enrollment',
+			targetId: e.id,
+			ip,
+			details: { quizId: m.quizId }
+		});
 	});
 	return { ok: true };
 }

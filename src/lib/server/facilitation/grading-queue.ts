@@ -77,7 +77,10 @@ export async function gradingQueue(db: Db, user: UserIdentity, filters: QueueFil
 	if (filters.participant !== undefined) q = q.where('reflection_submissions.enrollment_id', '=', filters.participant);
 	const rows = await q.orderBy('reflection_submissions.submitted_at').orderBy('reflection_submissions.id').execute();
 	const now = clock.now().getTime();
-	const flagged = await openFlagsBySubmission(db, rows.map((r) => r.id));
+	const flagged = await openFlagsBySubmission(
+		db,
+		rows.map((r) => r.id)
+	);
 	const items = rows.map((r) => ({
 		id: r.id,
 		enrollmentId: r.enrollment_id,
@@ -118,7 +121,12 @@ export async function gradingQueueFilters(db: Db, user: UserIdentity) {
 			.orderBy('curriculum_versions.published_at', 'desc')
 			.execute(),
 		waiting(db, programs)
-			.select((eb) => ['enrollments.id', 'enrollments.legal_name', 'enrollments.case_number', eb.fn.countAll<number>().as('n')])
+			.select((eb) => [
+				'enrollments.id',
+				'enrollments.legal_name',
+				'enrollments.case_number',
+				eb.fn.countAll<number>().as('n')
+			])
 			.groupBy(['enrollments.id', 'enrollments.legal_name', 'enrollments.case_number'])
 			.orderBy('enrollments.legal_name')
 			.orderBy('enrollments.id')
@@ -129,6 +137,11 @@ export async function gradingQueueFilters(db: Db, user: UserIdentity) {
 	for (const m of modules) if (!byPosition.has(Number(m.position))) byPosition.set(Number(m.position), m.title);
 	return {
 		modules: [...byPosition].map(([position, title]) => ({ position, title })),
-		participants: participants.map((p) => ({ id: p.id, legalName: p.legal_name, caseNumber: p.case_number, waiting: Number(p.n) }))
+		participants: participants.map((p) => ({
+			id: p.id,
+			legalName: p.legal_name,
+			caseNumber: p.case_number,
+			waiting: Number(p.n)
+		}))
 	};
 }

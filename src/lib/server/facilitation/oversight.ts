@@ -52,29 +52,64 @@ const latest = (...isos: (string | null | undefined)[]): string | null =>
 	isos.reduce<string | null>((best, x) => (x && (!best || Date.parse(x) > Date.parse(best)) ? x : best), null);
 
 /** The newest thing each participant did (module time, quiz attempts, reflections, drafts, activation), in set queries. */
-export async function lastActivity(db: Db, enrollments: Pick<EnrollmentsTable, 'id' | 'activated_at'>[]): Promise<Map<string, string | null>> {
+export async function lastActivity(
+	db: Db,
+	enrollments: Pick<EnrollmentsTable, 'id' | 'activated_at'>[]
+): Promise<Map<string, string | null>> {
 	const ids = enrollments.map((e) => e.id);
 	const [progress, attempts, submissions, drafts] = await Promise.all([
-		inChunks(ids, (c) => db.selectFrom('module_progress').select((eb) => ['enrollment_id', eb.fn.max('last_activity_at').as('at')]).where('enrollment_id', 'in', c).groupBy('enrollment_id').execute()),
 		inChunks(ids, (c) =>
-			db.selectFrom('quiz_attempts').select((eb) => ['enrollment_id', eb.fn.max('started_at').as('at'), eb.fn.max('submitted_at').as('at2')]).where('enrollment_id', 'in', c).groupBy('enrollment_id').execute()
+			db
+				.selectFrom('module_progress')
+				.select((eb) => ['enrollment_id', eb.fn.max('last_activity_at').as('at')])
+				.where('enrollment_id', 'in', c)
+				.groupBy('enrollment_id')
+				.execute()
 		),
-		inChunks(ids, (c) => db.selectFrom('reflection_submissions').select((eb) => ['enrollment_id', eb.fn.max('submitted_at').as('at')]).where('enrollment_id', 'in', c).groupBy('enrollment_id').execute()),
-		inChunks(ids, (c) => db.selectFrom('reflection_drafts').select((eb) => ['enrollment_id', eb.fn.max('updated_at').as('at')]).where('enrollment_id', 'in', c).groupBy('enrollment_id').execute())
+		inChunks(ids, (c) =>
+			db
+				.selectFrom('quiz_attempts')
+				.select((eb) => ['enrollment_id', eb.fn.max('started_at').as('at'), eb.fn.max('submitted_at').as('at2')])
+				.where('enrollment_id', 'in', c)
+				.groupBy('enrollment_id')
+				.execute()
+		),
+		inChunks(ids, (c) =>
+			db
+				.selectFrom('reflection_submissions')
+				.select((eb) => ['enrollment_id', eb.fn.max('submitted_at').as('at')])
+				.where('enrollment_id', 'in', c)
+				.groupBy('enrollment_id')
+				.execute()
+		),
+		inChunks(ids, (c) =>
+			db
+				.selectFrom('reflection_drafts')
+				.select((eb) => ['enrollment_id', eb.fn.max('updated_at').as('at')])
+				.where('enrollment_id', 'in', c)
+				.groupBy('enrollment_id')
+				.execute()
+		)
 	]);
 	const out = new Map<string, string | null>(enrollments.map((e) => [e.id, e.activated_at]));
 	for (const rows of [progress, attempts, submissions, drafts]) {
-		for (const r of rows as { enrollment_id: string; at: string | null; at2?: string | null }[]) out.set(r.enrollment_id, latest(out.get(r.enrollment_id), r.at, r.at2));
+		for (const r of rows as { enrollment_id: string; at: string | null; at2?: string | null }[])
+			out.set(r.enrollment_id, latest(out.get(r.enrollment_id), r.at, r.at2));
 	}
 	return out;
 }
 
 /** One participant's row from his measured state (shared by the list and the participant page). */
-export function participantRow(state: CourseState, extras: { lastActivityAt: string | null; extensions: number; today: string; now: Date }): ParticipantRow {
+export function participantRow(
+	state: CourseState,
+	extras: { lastActivityAt: string | null; extensions: number; today: string; now: Date }
+): ParticipantRow {
 	const e = state.enrollment;
 	const mods = state.modules;
 	const reflections = mods.flatMap((m) => m.reflections);
-	const remainingSeatSeconds = mods.filter((m) => !m.complete).reduce((n, m) => n + Math.max(0, m.requiredSeconds - m.seatSeconds), 0);
+	const remainingSeatSeconds = mods
+		.filter((m) => !m.complete)
+		.reduce((n, m) => n + Math.max(0, m.requiredSeconds - m.seatSeconds), 0);
 	const modulesDone = mods.filter((m) => m.complete).length;
 	const quizzesLocked = mods.filter((m) => m.quizLocked).length;
 	const s = standingOf({
@@ -124,12 +159,26 @@ export async function participantRows(db: Db, enrollments: EnrollmentsTable[]): 
 	const [states, activity, extensions] = await Promise.all([
 		loadCourseStates(db, enrollments),
 		lastActivity(db, enrollments),
-		inChunks(ids, (c) => db.selectFrom('due_date_extensions').select((eb) => ['enrollment_id', eb.fn.countAll<number>().as('n')]).where('enrollment_id', 'in', c).groupBy('enrollment_id').execute())
+		inChunks(ids, (c) =>
+			db
+				.selectFrom('due_date_extensions')
+				.select((eb) => ['enrollment_id', eb.fn.countAll<number>().as('n')])
+				.where('enrollment_id', 'in', c)
+				.groupBy('enrollment_id')
+				.execute()
+		)
 	]);
 	const extCount = new Map(extensions.map((x) => [x.enrollment_id, Number(x.n)]));
 	const day = today();
 	const now = clock.now();
-	return states.map((s) => participantRow(s, { lastActivityAt: activity.get(s.enrollment.id) ?? null, extensions: extCount.get(s.enrollment.id) ?? 0, today: day, now }));
+	return states.map((s) =>
+		participantRow(s, {
+			lastActivityAt: activity.get(s.enrollment.id) ?? null,
+			extensions: extCount.get(s.enrollment.id) ?? 0,
+			today: day,
+			now
+		})
+	);
 }
 
 export interface OverviewQuery {
@@ -161,11 +210,14 @@ function matches(r: ParticipantRow, show: ParticipantFilter): boolean {
 	}
 }
 
-const byName = (a: ParticipantRow, b: ParticipantRow) => a.legalName.localeCompare(b.legalName) || a.id.localeCompare(b.id);
+const byName = (a: ParticipantRow, b: ParticipantRow) =>
+	a.legalName.localeCompare(b.legalName) || a.id.localeCompare(b.id);
 const sorters: Record<ParticipantSort, (a: ParticipantRow, b: ParticipantRow) => number> = {
 	due: (a, b) => a.dueDate.localeCompare(b.dueDate) || byName(a, b),
 	// Longest idle first: who has gone quiet is who a facilitator calls.
-	activity: (a, b) => (a.lastActivityAt ? Date.parse(a.lastActivityAt) : 0) - (b.lastActivityAt ? Date.parse(b.lastActivityAt) : 0) || byName(a, b),
+	activity: (a, b) =>
+		(a.lastActivityAt ? Date.parse(a.lastActivityAt) : 0) - (b.lastActivityAt ? Date.parse(b.lastActivityAt) : 0) ||
+		byName(a, b),
 	name: byName
 };
 
@@ -178,11 +230,18 @@ export async function participantsOverview(db: Db, user: UserIdentity, query: Ov
 	const base = () => db.selectFrom('enrollments').where('program_id', 'in', programs).where('purged_at', 'is', null);
 	// The working caseload (not yet completed) is always measured, for the counts; finished and
 	// withdrawn enrollments only when asked for.
-	const closed: EnrollmentStatus[] = show === 'completed' ? ['completed'] : show === 'all' ? ['completed', 'withdrawn'] : [];
+	const closed: EnrollmentStatus[] =
+		show === 'completed' ? ['completed'] : show === 'all' ? ['completed', 'withdrawn'] : [];
 	const [inProgress, finished, completedCount] = await Promise.all([
-		base().selectAll().where('status', 'in', [...IN_PROGRESS]).execute(),
+		base()
+			.selectAll()
+			.where('status', 'in', [...IN_PROGRESS])
+			.execute(),
 		closed.length ? base().selectAll().where('status', 'in', closed).execute() : Promise.resolve([]),
-		base().select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'completed').executeTakeFirstOrThrow()
+		base()
+			.select((eb) => eb.fn.countAll<number>().as('n'))
+			.where('status', '=', 'completed')
+			.executeTakeFirstOrThrow()
 	]);
 	const rows = await participantRows(db, [...inProgress, ...finished]);
 	const working = rows.filter((r) => r.status === 'active' || r.status === 'referred');

@@ -10,13 +10,36 @@ import { newId } from '../ids';
 import type { UserIdentity } from '../users/users.queries';
 
 /** Flags raised by the phrase screen when a reflection is submitted; call inside its transaction. */
-export async function screenSubmission(trx: Db, submission: { id: string; enrollmentId: string; body: string }): Promise<SafetyCategory[]> {
+export async function screenSubmission(
+	trx: Db,
+	submission: { id: string; enrollmentId: string; body: string }
+): Promise<SafetyCategory[]> {
 	const found = screenText(submission.body);
 	const at = clock.iso();
 	for (const category of found) {
 		const id = newId();
-		await trx.insertInto('safety_flags').values({ id, submission_id: submission.id, enrollment_id: submission.enrollmentId, category, note: null, raised_by: null, raised_at: at, resolution: null, resolved_by: null, resolved_at: null }).execute();
-		await audit(trx, { actorId: null, action: 'safety.flag', targetType: 'enrollment', targetId: submission.enrollmentId, details: { flagId: id, category, automatic: true } });
+		await trx
+			.insertInto('safety_flags')
+			.values({
+				id,
+				submission_id: submission.id,
+				enrollment_id: submission.enrollmentId,
+				category,
+				note: null,
+				raised_by: null,
+				raised_at: at,
+				resolution: null,
+				resolved_by: null,
+				resolved_at: null
+			})
+			.execute();
+		await audit(trx, {
+			actorId: null,
+			action: 'safety.flag',
+			targetType: 'enrollment',
+			targetId: submission.enrollmentId,
+			details: { flagId: id, category, automatic: true }
+		});
 	}
 	return found;
 }
@@ -34,9 +57,16 @@ async function submissionInScope(db: Db, user: UserIdentity, submissionId: strin
 		.executeTakeFirst();
 }
 
-export type RaiseResult = { ok: true; id: string } | { ok: false; reason: 'not_found' | 'bad_category' | 'note_required' };
+export type RaiseResult =
+	{ ok: true; id: string } | { ok: false; reason: 'not_found' | 'bad_category' | 'note_required' };
 
-export async function raiseFlag(db: Db, user: UserIdentity, submissionId: string, input: { category: string; note: string }, ip?: string): Promise<RaiseResult> {
+export async function raiseFlag(
+	db: Db,
+	user: UserIdentity,
+	submissionId: string,
+	input: { category: string; note: string },
+	ip?: string
+): Promise<RaiseResult> {
 	const s = await submissionInScope(db, user, submissionId);
 	if (!s) return { ok: false, reason: 'not_found' };
 	if (!(SAFETY_CATEGORIES as readonly string[]).includes(input.category)) return { ok: false, reason: 'bad_category' };
@@ -46,17 +76,42 @@ export async function raiseFlag(db: Db, user: UserIdentity, submissionId: string
 	await db.transaction().execute(async (trx) => {
 		await trx
 			.insertInto('safety_flags')
-			.values({ id, submission_id: s.id, enrollment_id: s.enrollment_id, category: input.category as SafetyCategory, note, raised_by: user.id, raised_at: clock.iso(), resolution: null, resolved_by: null, resolved_at: null })
+			.values({
+				id,
+				submission_id: s.id,
+				enrollment_id: s.enrollment_id,
+				category: input.category as SafetyCategory,
+				note,
+				raised_by: user.id,
+				raised_at: clock.iso(),
+				resolution: null,
+				resolved_by: null,
+				resolved_at: null
+			})
 			.execute();
-		await audit(trx, { actorId: user.id, action: 'safety.flag', targetType: 'enrollment', targetId: s.enrollment_id, ip, details: { flagId: id, category: input.category } });
+		await audit(trx, {
+			actorId: user.id,
+			action: 'safety.flag',
+			targetType: 'enrollment',
+			targetId: s.enrollment_id,
+			ip,
+			details: { flagId: id, category: input.category }
+		});
 	});
 	return { ok: true, id };
 }
 
-export type ResolveResult = { ok: true } | { ok: false; reason: 'not_found' | 'already_resolved' | 'resolution_required' };
+export type ResolveResult =
+	{ ok: true } | { ok: false; reason: 'not_found' | 'already_resolved' | 'resolution_required' };
 
 /** Records what was done about a flag; the first resolution wins, a second is told so. */
-export async function resolveFlag(db: Db, user: UserIdentity, flagId: string, resolution: string, ip?: string): Promise<ResolveResult> {
+export async function resolveFlag(
+	db: Db,
+	user: UserIdentity,
+	flagId: string,
+	resolution: string,
+	ip?: string
+): Promise<ResolveResult> {
 	const programs = staffProgramIds(user);
 	const flag = programs.length
 		? await db
@@ -71,9 +126,21 @@ export async function resolveFlag(db: Db, user: UserIdentity, flagId: string, re
 	const text = resolution.trim();
 	if (text.length < 10) return { ok: false, reason: 'resolution_required' };
 	return db.transaction().execute(async (trx): Promise<ResolveResult> => {
-		const u = await trx.updateTable('safety_flags').set({ resolution: text, resolved_by: user.id, resolved_at: clock.iso() }).where('id', '=', flagId).where('resolved_at', 'is', null).executeTakeFirst();
+		const u = await trx
+			.updateTable('safety_flags')
+			.set({ resolution: text, resolved_by: user.id, resolved_at: clock.iso() })
+			.where('id', '=', flagId)
+			.where('resolved_at', 'is', null)
+			.executeTakeFirst();
 		if (Number(u.numUpdatedRows) !== 1) return { ok: false, reason: 'already_resolved' };
-		await audit(trx, { actorId: user.id, action: 'safety.resolve', targetType: 'enrollment', targetId: flag.enrollment_id, ip, details: { flagId } });
+		await audit(trx, {
+			actorId: user.id,
+			action: 'safety.resolve',
+			targetType: 'enrollment',
+			targetId: flag.enrollment_id,
+			ip,
+			details: { flagId }
+		});
 		return { ok: true };
 	});
 }
@@ -115,7 +182,11 @@ export async function safetyQueue(db: Db, user: UserIdentity, ip?: string) {
 		flagQuery(db, programs).where('f.resolved_at', 'is', null).orderBy('f.raised_at', 'asc').limit(200).execute(),
 		flagQuery(db, programs).where('f.resolved_at', 'is not', null).orderBy('f.resolved_at', 'desc').limit(20).execute()
 	]);
-	await db.transaction().execute((trx) => audit(trx, { actorId: user.id, action: 'safety.queue.view', ip, details: { open: open.length } }));
+	await db
+		.transaction()
+		.execute((trx) =>
+			audit(trx, { actorId: user.id, action: 'safety.queue.view', ip, details: { open: open.length } })
+		);
 	return { open, resolved };
 }
 
@@ -136,7 +207,12 @@ export async function openSafetyCount(db: Db, user: UserIdentity): Promise<numbe
 /** The open flags of some submissions (for the grading queue and page). */
 export async function openFlagsBySubmission(db: Db, submissionIds: string[]): Promise<Map<string, SafetyCategory[]>> {
 	if (!submissionIds.length) return new Map();
-	const rows = await db.selectFrom('safety_flags').select(['submission_id', 'category']).where('submission_id', 'in', submissionIds).where('resolved_at', 'is', null).execute();
+	const rows = await db
+		.selectFrom('safety_flags')
+		.select(['submission_id', 'category'])
+		.where('submission_id', 'in', submissionIds)
+		.where('resolved_at', 'is', null)
+		.execute();
 	const out = new Map<string, SafetyCategory[]>();
 	for (const r of rows) out.set(r.submission_id, [...(out.get(r.submission_id) ?? []), r.category]);
 	return out;

@@ -39,7 +39,8 @@ const CHUNK = 500;
  */
 export async function loadCourseStates(db: Db, enrollments: EnrollmentsTable[]): Promise<CourseState[]> {
 	const out: CourseState[] = [];
-	for (let i = 0; i < enrollments.length; i += CHUNK) out.push(...(await loadChunk(db, enrollments.slice(i, i + CHUNK))));
+	for (let i = 0; i < enrollments.length; i += CHUNK)
+		out.push(...(await loadChunk(db, enrollments.slice(i, i + CHUNK))));
 	return out;
 }
 
@@ -68,7 +69,18 @@ async function loadChunk(db: Db, enrollments: EnrollmentsTable[]): Promise<Cours
 			? db
 					.selectFrom('modules')
 					.innerJoin('quizzes', 'quizzes.module_id', 'modules.id')
-					.select(['modules.id', 'modules.curriculum_version_id', 'modules.position', 'modules.slug', 'modules.title', 'modules.summary', 'modules.min_seat_seconds', 'quizzes.id as quizId', 'quizzes.pass_mark', 'quizzes.max_attempts'])
+					.select([
+						'modules.id',
+						'modules.curriculum_version_id',
+						'modules.position',
+						'modules.slug',
+						'modules.title',
+						'modules.summary',
+						'modules.min_seat_seconds',
+						'quizzes.id as quizId',
+						'quizzes.pass_mark',
+						'quizzes.max_attempts'
+					])
 					.where('modules.curriculum_version_id', 'in', versionIds)
 					.orderBy('modules.position')
 					.execute()
@@ -83,8 +95,18 @@ async function loadChunk(db: Db, enrollments: EnrollmentsTable[]): Promise<Cours
 			.where('enrollment_id', 'in', enrollmentIds)
 			.where('submitted_at', 'is not', null)
 			.execute(),
-		db.selectFrom('quiz_unlocks').select(['enrollment_id', 'quiz_id', 'extra_attempts']).where('enrollment_id', 'in', enrollmentIds).execute(),
-		db.selectFrom('reflection_prompts').select(['id', 'module_id']).where('module_id', 'in', orNone(moduleIds)).orderBy('position').orderBy('id').execute(),
+		db
+			.selectFrom('quiz_unlocks')
+			.select(['enrollment_id', 'quiz_id', 'extra_attempts'])
+			.where('enrollment_id', 'in', enrollmentIds)
+			.execute(),
+		db
+			.selectFrom('reflection_prompts')
+			.select(['id', 'module_id'])
+			.where('module_id', 'in', orNone(moduleIds))
+			.orderBy('position')
+			.orderBy('id')
+			.execute(),
 		db
 			.selectFrom('reflection_submissions')
 			.select(['enrollment_id', 'prompt_id', 'version', 'status'])
@@ -123,7 +145,17 @@ async function loadChunk(db: Db, enrollments: EnrollmentsTable[]): Promise<Cours
 }
 
 interface Rows {
-	modules: { id: string; position: number; slug: string; title: string; summary: string; min_seat_seconds: number; quizId: string; pass_mark: number | null; max_attempts: number | null }[];
+	modules: {
+		id: string;
+		position: number;
+		slug: string;
+		title: string;
+		summary: string;
+		min_seat_seconds: number;
+		quizId: string;
+		pass_mark: number | null;
+		max_attempts: number | null;
+	}[];
 	promptsOf: Map<string, { id: string; module_id: string }[]>;
 	progress: { module_id: string; seat_seconds: number }[];
 	attempts: { quiz_id: string; score: number | null; passed: number | null }[];
@@ -154,7 +186,10 @@ function buildState(enrollment: EnrollmentsTable, settings: ProgramSettings, row
 			requiredSeconds: requiredSeatSeconds(m.min_seat_seconds, settings),
 			quizPassed,
 			bestScore: mine.length ? Math.max(...mine.map((a) => Number(a.score ?? 0))) : null,
-			reflections: (promptsOf.get(m.id) ?? []).map((r) => ({ promptId: r.id, status: latestStatus.get(r.id) ?? 'none' }))
+			reflections: (promptsOf.get(m.id) ?? []).map((r) => ({
+				promptId: r.id,
+				status: latestStatus.get(r.id) ?? 'none'
+			}))
 		};
 		const complete = moduleComplete(evidence);
 		const state: ModuleState = {
@@ -184,5 +219,11 @@ function buildState(enrollment: EnrollmentsTable, settings: ProgramSettings, row
 		feeStatus: enrollment.fee_status,
 		attested: !!enrollment.attested_at
 	});
-	return { enrollment, settings, modules: states, requirements, totalSeatSeconds: states.reduce((n, m) => n + m.seatSeconds, 0) };
+	return {
+		enrollment,
+		settings,
+		modules: states,
+		requirements,
+		totalSeatSeconds: states.reduce((n, m) => n + m.seatSeconds, 0)
+	};
 }

@@ -4,7 +4,9 @@ import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 import { ownModule } from './participant';
 
-export type HeartbeatResult = { ok: true; seatSeconds: number; requiredSeconds: number } | { ok: false; reason: 'no_enrollment' | 'not_found' | 'locked' };
+export type HeartbeatResult =
+	| { ok: true; seatSeconds: number; requiredSeconds: number }
+	| { ok: false; reason: 'no_enrollment' | 'not_found' | 'locked' };
 
 export async function heartbeat(db: Db, user: UserIdentity, moduleId: string): Promise<HeartbeatResult> {
 	const access = await ownModule(db, user, moduleId);
@@ -14,7 +16,11 @@ export async function heartbeat(db: Db, user: UserIdentity, moduleId: string): P
 	const nowIso = now.toISOString();
 	const seatSeconds = await db.transaction().execute(async (trx) => {
 		// Read the enrollment's last heartbeat inside the transaction: concurrent tabs are serialised.
-		const e = await trx.selectFrom('enrollments').select('seat_last_beat_at').where('id', '=', enrollmentId).executeTakeFirstOrThrow();
+		const e = await trx
+			.selectFrom('enrollments')
+			.select('seat_last_beat_at')
+			.where('id', '=', enrollmentId)
+			.executeTakeFirstOrThrow();
 		const last = e.seat_last_beat_at;
 		// Compare-and-set: on PostgreSQL two tabs may read the same last beat; only one gets the credit.
 		const claim = await trx
@@ -33,7 +39,14 @@ export async function heartbeat(db: Db, user: UserIdentity, moduleId: string): P
 		if (!row) {
 			await trx
 				.insertInto('module_progress')
-				.values({ enrollment_id: enrollmentId, module_id: moduleId, seat_seconds: credit, started_at: nowIso, last_activity_at: nowIso, completed_at: null })
+				.values({
+					enrollment_id: enrollmentId,
+					module_id: moduleId,
+					seat_seconds: credit,
+					started_at: nowIso,
+					last_activity_at: nowIso,
+					completed_at: null
+				})
 				.execute();
 			return credit;
 		}

@@ -16,7 +16,8 @@ export const DECISION_DAYS = 30;
 export const MAX_OPEN = 3;
 const DAY_MS = 86_400_000;
 
-export type RequestResult = { ok: true; id: string } | { ok: false; reason: 'not_found' | 'too_short' | 'too_many_open' };
+export type RequestResult =
+	{ ok: true; id: string } | { ok: false; reason: 'not_found' | 'too_short' | 'too_many_open' };
 
 export async function requestCorrection(db: Db, user: UserIdentity, body: string, ip?: string): Promise<RequestResult> {
 	const enrollment = await findOwnEnrollment(db, user);
@@ -25,12 +26,40 @@ export async function requestCorrection(db: Db, user: UserIdentity, body: string
 	if (text.length < 10) return { ok: false, reason: 'too_short' };
 	return db.transaction().execute(async (trx): Promise<RequestResult> => {
 		// Serialise one participant's requests (PostgreSQL row lock; SQLite's write lock) before counting.
-		await trx.updateTable('enrollments').set((eb) => ({ status: eb.ref('status') })).where('id', '=', enrollment.id).execute();
-		const open = await trx.selectFrom('correction_requests').select((eb) => eb.fn.countAll<number>().as('n')).where('enrollment_id', '=', enrollment.id).where('decided_at', 'is', null).executeTakeFirstOrThrow();
+		await trx
+			.updateTable('enrollments')
+			.set((eb) => ({ status: eb.ref('status') }))
+			.where('id', '=', enrollment.id)
+			.execute();
+		const open = await trx
+			.selectFrom('correction_requests')
+			.select((eb) => eb.fn.countAll<number>().as('n'))
+			.where('enrollment_id', '=', enrollment.id)
+			.where('decided_at', 'is', null)
+			.executeTakeFirstOrThrow();
 		if (Number(open.n) >= MAX_OPEN) return { ok: false, reason: 'too_many_open' };
 		const id = newId();
-		await trx.insertInto('correction_requests').values({ id, enrollment_id: enrollment.id, body: text, created_at: clock.iso(), decision: null, response: null, decided_by: null, decided_at: null }).execute();
-		await audit(trx, { actorId: user.id, action: 'correction.request', targetType: 'enrollment', targetId: enrollment.id, ip, details: { requestId: id } });
+		await trx
+			.insertInto('correction_requests')
+			.values({
+				id,
+				enrollment_id: enrollment.id,
+				body: text,
+				created_at: clock.iso(),
+				decision: null,
+				response: null,
+				decided_by: null,
+				decided_at: null
+			})
+			.execute();
+		await audit(trx, {
+			actorId: user.id,
+			action: 'correction.request',
+			targetType: 'enrollment',
+			targetId: enrollment.id,
+			ip,
+			details: { requestId: id }
+		});
 		return { ok: true, id };
 	});
 }
@@ -43,8 +72,21 @@ export function answerBy(createdAt: string): string {
 export async function myCorrectionRequests(db: Db, user: UserIdentity) {
 	const enrollment = await findOwnEnrollment(db, user);
 	if (!enrollment) return [];
-	const rows = await db.selectFrom('correction_requests').selectAll().where('enrollment_id', '=', enrollment.id).orderBy('created_at', 'desc').execute();
-	return rows.map((r) => ({ id: r.id, body: r.body, createdAt: r.created_at, answerBy: answerBy(r.created_at), decision: r.decision, response: r.response, decidedAt: r.decided_at }));
+	const rows = await db
+		.selectFrom('correction_requests')
+		.selectAll()
+		.where('enrollment_id', '=', enrollment.id)
+		.orderBy('created_at', 'desc')
+		.execute();
+	return rows.map((r) => ({
+		id: r.id,
+		body: r.body,
+		createdAt: r.created_at,
+		answerBy: answerBy(r.created_at),
+		decision: r.decision,
+		response: r.response,
+		decidedAt: r.decided_at
+	}));
 }
 
 function adminPrograms(user: UserIdentity): string[] {
@@ -59,14 +101,29 @@ export async function correctionQueue(db: Db, admin: UserIdentity, ip?: string) 
 		db
 			.selectFrom('correction_requests as c')
 			.innerJoin('enrollments as e', 'e.id', 'c.enrollment_id')
-			.select(['c.id', 'c.body', 'c.created_at', 'c.decision', 'c.response', 'c.decided_at', 'e.id as enrollment_id', 'e.legal_name', 'e.case_number', 'e.status'])
+			.select([
+				'c.id',
+				'c.body',
+				'c.created_at',
+				'c.decision',
+				'c.response',
+				'c.decided_at',
+				'e.id as enrollment_id',
+				'e.legal_name',
+				'e.case_number',
+				'e.status'
+			])
 			.where('e.program_id', 'in', programs)
 			.where('e.purged_at', 'is', null);
 	const [open, decided] = await Promise.all([
 		base().where('c.decided_at', 'is', null).orderBy('c.created_at', 'asc').limit(200).execute(),
 		base().where('c.decided_at', 'is not', null).orderBy('c.decided_at', 'desc').limit(30).execute()
 	]);
-	await db.transaction().execute((trx) => audit(trx, { actorId: admin.id, action: 'correction.queue.view', ip, details: { open: open.length } }));
+	await db
+		.transaction()
+		.execute((trx) =>
+			audit(trx, { actorId: admin.id, action: 'correction.queue.view', ip, details: { open: open.length } })
+		);
 	const now = clock.now().getTime();
 	const view = (r: (typeof open)[number]) => ({
 		id: r.id,
@@ -89,11 +146,33 @@ export async function correctionForAdmin(db: Db, admin: UserIdentity, requestId:
 	const row = await db
 		.selectFrom('correction_requests as c')
 		.innerJoin('enrollments as e', 'e.id', 'c.enrollment_id')
-		.select(['c.id', 'c.body', 'c.created_at', 'c.decision', 'c.response', 'c.decided_at', 'e.id as enrollment_id', 'e.program_id', 'e.legal_name', 'e.date_of_birth', 'e.case_number', 'e.offence', 'e.offence_date', 'e.email', 'e.phone', 'e.purged_at'])
+		.select([
+			'c.id',
+			'c.body',
+			'c.created_at',
+			'c.decision',
+			'c.response',
+			'c.decided_at',
+			'e.id as enrollment_id',
+			'e.program_id',
+			'e.legal_name',
+			'e.date_of_birth',
+			'e.case_number',
+			'e.offence',
+			'e.offence_date',
+			'e.email',
+			'e.phone',
+			'e.purged_at'
+		])
 		.where('c.id', '=', requestId)
 		.executeTakeFirst();
 	if (!row || row.purged_at || !adminPrograms(admin).includes(row.program_id)) return undefined;
-	const certificate = await db.selectFrom('certificates').select(['id', 'serial']).where('enrollment_id', '=', row.enrollment_id).where('status', '=', 'valid').executeTakeFirst();
+	const certificate = await db
+		.selectFrom('certificates')
+		.select(['id', 'serial'])
+		.where('enrollment_id', '=', row.enrollment_id)
+		.where('status', '=', 'valid')
+		.executeTakeFirst();
 	return { ...row, answerBy: answerBy(row.created_at), certificate: certificate ?? null };
 }
 
@@ -108,7 +187,8 @@ export interface ReferralCorrection {
 	phone: string | null;
 }
 
-export type CorrectReferralResult = { ok: true; changed: string[] } | { ok: false; reason: 'not_found' | 'has_certificate' | 'duplicate_case' };
+export type CorrectReferralResult =
+	{ ok: true; changed: string[] } | { ok: false; reason: 'not_found' | 'has_certificate' | 'duplicate_case' };
 
 /**
  * Corrects the referral's facts. An enrollment with a valid certificate, or one being issued, is
@@ -116,7 +196,13 @@ export type CorrectReferralResult = { ok: true; changed: string[] } | { ok: fals
  * disagrees with the record.
  * The audit entry names the fields that changed, not their values.
  */
-export async function correctReferral(db: Db, admin: UserIdentity, enrollmentId: string, fix: ReferralCorrection, ip?: string): Promise<CorrectReferralResult> {
+export async function correctReferral(
+	db: Db,
+	admin: UserIdentity,
+	enrollmentId: string,
+	fix: ReferralCorrection,
+	ip?: string
+): Promise<CorrectReferralResult> {
 	const e = await db.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirst();
 	if (!e || e.purged_at || !adminPrograms(admin).includes(e.program_id)) return { ok: false, reason: 'not_found' };
 	const next = {
@@ -133,12 +219,22 @@ export async function correctReferral(db: Db, admin: UserIdentity, enrollmentId:
 		return await db.transaction().execute(async (trx): Promise<CorrectReferralResult> => {
 			// The sign-off claim locks the same row, so from here on no certificate can be claimed or
 			// issued from facts other than the ones this transaction leaves (see completion.service.ts).
-			const locked = await trx.updateTable('enrollments').set((eb) => ({ status: eb.ref('status') })).where('id', '=', enrollmentId).where('purged_at', 'is', null).executeTakeFirst();
+			const locked = await trx
+				.updateTable('enrollments')
+				.set((eb) => ({ status: eb.ref('status') }))
+				.where('id', '=', enrollmentId)
+				.where('purged_at', 'is', null)
+				.executeTakeFirst();
 			if (Number(locked.numUpdatedRows) !== 1) return { ok: false, reason: 'not_found' };
 			// A sign-off whose certificate is not registered yet is a certificate on its way: it is
 			// corrected through the registry once issued. (After a revocation the referral is corrected here.)
 			const [valid, issuing] = await Promise.all([
-				trx.selectFrom('certificates').select('id').where('enrollment_id', '=', enrollmentId).where('status', '=', 'valid').executeTakeFirst(),
+				trx
+					.selectFrom('certificates')
+					.select('id')
+					.where('enrollment_id', '=', enrollmentId)
+					.where('status', '=', 'valid')
+					.executeTakeFirst(),
 				trx
 					.selectFrom('signoffs')
 					.leftJoin('certificates', 'certificates.serial', 'signoffs.serial')
@@ -148,11 +244,22 @@ export async function correctReferral(db: Db, admin: UserIdentity, enrollmentId:
 					.executeTakeFirst()
 			]);
 			if (valid || issuing) return { ok: false, reason: 'has_certificate' };
-			const now = await trx.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirstOrThrow();
+			const now = await trx
+				.selectFrom('enrollments')
+				.selectAll()
+				.where('id', '=', enrollmentId)
+				.executeTakeFirstOrThrow();
 			const changed = (Object.keys(next) as (keyof typeof next)[]).filter((k) => (now[k] ?? null) !== next[k]);
 			if (!changed.length) return { ok: true, changed };
 			await trx.updateTable('enrollments').set(next).where('id', '=', enrollmentId).execute();
-			await audit(trx, { actorId: admin.id, action: 'enrollment.correct', targetType: 'enrollment', targetId: enrollmentId, ip, details: { fields: changed.join(',') } });
+			await audit(trx, {
+				actorId: admin.id,
+				action: 'enrollment.correct',
+				targetType: 'enrollment',
+				targetId: enrollmentId,
+				ip,
+				details: { fields: changed.join(',') }
+			});
 			return { ok: true, changed };
 		});
 	} catch (err) {
@@ -164,7 +271,14 @@ export async function correctReferral(db: Db, admin: UserIdentity, enrollmentId:
 export type DecideResult = { ok: true } | { ok: false; reason: 'not_found' | 'already_decided' | 'response_required' };
 
 /** Records the decision once: a second admin deciding at the same moment is told it was decided. */
-export async function decideCorrection(db: Db, admin: UserIdentity, requestId: string, decision: 'corrected' | 'declined', response: string, ip?: string): Promise<DecideResult> {
+export async function decideCorrection(
+	db: Db,
+	admin: UserIdentity,
+	requestId: string,
+	decision: 'corrected' | 'declined',
+	response: string,
+	ip?: string
+): Promise<DecideResult> {
 	const r = await correctionForAdmin(db, admin, requestId);
 	if (!r) return { ok: false, reason: 'not_found' };
 	const text = response.trim();
@@ -177,7 +291,14 @@ export async function decideCorrection(db: Db, admin: UserIdentity, requestId: s
 			.where('decided_at', 'is', null)
 			.executeTakeFirst();
 		if (Number(u.numUpdatedRows) !== 1) return { ok: false, reason: 'already_decided' };
-		await audit(trx, { actorId: admin.id, action: 'correction.decide', targetType: 'enrollment', targetId: r.enrollment_id, ip, details: { requestId, decision } });
+		await audit(trx, {
+			actorId: admin.id,
+			action: 'correction.decide',
+			targetType: 'enrollment',
+			targetId: r.enrollment_id,
+			ip,
+			details: { requestId, decision }
+		});
 		return { ok: true };
 	});
 }

@@ -37,13 +37,20 @@ function latest(values: (string | null | undefined)[]): string {
  * due date or its last activity, whichever is later, so an abandoned referral is removed too, but
  * never while it is still running.
  */
-export async function purgeCandidates(db: Db, now: Date, withinDays = 0, programIds?: string[]): Promise<PurgeCandidate[]> {
+export async function purgeCandidates(
+	db: Db,
+	now: Date,
+	withinDays = 0,
+	programIds?: string[]
+): Promise<PurgeCandidate[]> {
 	if (programIds?.length === 0) return [];
 	let programQuery = db.selectFrom('programs').select(['id', 'settings_json']);
 	if (programIds) programQuery = programQuery.where('id', 'in', programIds);
 	const programs = await programQuery.execute();
 	const retention = new Map(programs.map((p) => [p.id, parseProgramSettings(p.settings_json).retentionDays]));
-	let enrollments = db.selectFrom('enrollments').leftJoin('certificates', 'certificates.enrollment_id', 'enrollments.id');
+	let enrollments = db
+		.selectFrom('enrollments')
+		.leftJoin('certificates', 'certificates.enrollment_id', 'enrollments.id');
 	if (programIds) enrollments = enrollments.where('enrollments.program_id', 'in', programIds);
 	const rows = await enrollments
 		.select((eb) => [
@@ -57,7 +64,15 @@ export async function purgeCandidates(db: Db, now: Date, withinDays = 0, program
 			eb.fn.max('certificates.issued_at').as('last_issued_at')
 		])
 		.where('enrollments.purged_at', 'is', null)
-		.groupBy(['enrollments.id', 'enrollments.program_id', 'enrollments.status', 'enrollments.completed_at', 'enrollments.due_date', 'enrollments.seat_last_beat_at', 'enrollments.created_at'])
+		.groupBy([
+			'enrollments.id',
+			'enrollments.program_id',
+			'enrollments.status',
+			'enrollments.completed_at',
+			'enrollments.due_date',
+			'enrollments.seat_last_beat_at',
+			'enrollments.created_at'
+		])
 		.execute();
 	const horizon = now.getTime() + withinDays * DAY_MS;
 	const due: PurgeCandidate[] = [];
@@ -68,7 +83,14 @@ export async function purgeCandidates(db: Db, now: Date, withinDays = 0, program
 				? latest([r.completed_at, r.last_issued_at as string | null])
 				: latest([endOfDay(r.due_date), r.seat_last_beat_at, r.created_at]);
 		const dueAt = new Date(new Date(caseEndedAt).getTime() + days * DAY_MS);
-		if (dueAt.getTime() <= horizon) due.push({ enrollmentId: r.id, programId: r.program_id, caseEndedAt, retentionDays: days, dueAt: dueAt.toISOString() });
+		if (dueAt.getTime() <= horizon)
+			due.push({
+				enrollmentId: r.id,
+				programId: r.program_id,
+				caseEndedAt,
+				retentionDays: days,
+				dueAt: dueAt.toISOString()
+			});
 	}
 	return due.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
 }
@@ -79,7 +101,14 @@ export async function purgeCandidates(db: Db, now: Date, withinDays = 0, program
  * left in the database links to a person; its offence date goes with the offence.
  */
 export function redactFacts(f: CertificateFacts, purgedAt: string): CertificateFacts & { purgedAt: string } {
-	const common = { participantName: '', dateOfBirth: '', caseNumber: '', offence: null, attestation: { name: '', signedAt: f.attestation.signedAt }, purgedAt };
+	const common = {
+		participantName: '',
+		dateOfBirth: '',
+		caseNumber: '',
+		offence: null,
+		attestation: { name: '', signedAt: f.attestation.signedAt },
+		purgedAt
+	};
 	return f.v === 2 ? { ...f, ...common, offenceDate: null } : { ...f, ...common };
 }
 
@@ -89,7 +118,11 @@ export type PurgeOutcome = { purged: true; certificates: number } | { purged: fa
  * Removes one enrollment's personal data, in one transaction with its audit entry. Checked again
  * inside the transaction, so two runs at once (the daily timer and an operator) purge it once.
  */
-export async function purgeEnrollment(db: Db, candidate: PurgeCandidate, actorId: string | null = null): Promise<PurgeOutcome> {
+export async function purgeEnrollment(
+	db: Db,
+	candidate: PurgeCandidate,
+	actorId: string | null = null
+): Promise<PurgeOutcome> {
 	return db.transaction().execute(async (trx): Promise<PurgeOutcome> => {
 		const at = clock.iso();
 		// The conditional update is the claim: whoever sets purged_at first does the rest.
@@ -117,28 +150,72 @@ export async function purgeEnrollment(db: Db, candidate: PurgeCandidate, actorId
 		await trx.deleteFrom('case_notes').where('enrollment_id', '=', id).execute();
 		await trx.deleteFrom('reflection_drafts').where('enrollment_id', '=', id).execute();
 		const submissions = trx.selectFrom('reflection_submissions').select('id').where('enrollment_id', '=', id);
-		await trx.updateTable('reflection_grades').set({ feedback: '' }).where('submission_id', 'in', submissions).execute();
+		await trx
+			.updateTable('reflection_grades')
+			.set({ feedback: '' })
+			.where('submission_id', 'in', submissions)
+			.execute();
 		await trx.updateTable('reflection_submissions').set({ body: '' }).where('enrollment_id', '=', id).execute();
 		await trx.updateTable('quiz_attempts').set({ answers_json: null }).where('enrollment_id', '=', id).execute();
 		await trx.updateTable('quiz_unlocks').set({ reason: '' }).where('enrollment_id', '=', id).execute();
-		await trx.updateTable('session_registrations').set({ participation_note: null }).where('enrollment_id', '=', id).execute();
+		await trx
+			.updateTable('session_registrations')
+			.set({ participation_note: null })
+			.where('enrollment_id', '=', id)
+			.execute();
 		await trx.updateTable('due_date_extensions').set({ order_reference: '' }).where('enrollment_id', '=', id).execute();
-		await trx.updateTable('correction_requests').set({ body: '', response: null }).where('enrollment_id', '=', id).execute();
-		await trx.updateTable('safety_flags').set({ note: null, resolution: null }).where('enrollment_id', '=', id).execute();
+		await trx
+			.updateTable('correction_requests')
+			.set({ body: '', response: null })
+			.where('enrollment_id', '=', id)
+			.execute();
+		await trx
+			.updateTable('safety_flags')
+			.set({ note: null, resolution: null })
+			.where('enrollment_id', '=', id)
+			.execute();
 
-		const certificates = await trx.selectFrom('certificates').select(['id', 'facts_json']).where('enrollment_id', '=', id).execute();
+		const certificates = await trx
+			.selectFrom('certificates')
+			.select(['id', 'facts_json'])
+			.where('enrollment_id', '=', id)
+			.execute();
 		for (const c of certificates) {
 			const facts = redactFacts(JSON.parse(c.facts_json) as CertificateFacts, at);
-			await trx.updateTable('certificates').set({ facts_json: JSON.stringify(facts) }).where('id', '=', c.id).execute();
+			await trx
+				.updateTable('certificates')
+				.set({ facts_json: JSON.stringify(facts) })
+				.where('id', '=', c.id)
+				.execute();
 		}
 		// The issued files carry the name, date of birth and case number: a verifier's upload still
 		// matches by the SHA-256 the registry keeps.
-		if (certificates.length) await trx.deleteFrom('certificate_files').where('certificate_id', 'in', certificates.map((c) => c.id)).execute();
+		if (certificates.length)
+			await trx
+				.deleteFrom('certificate_files')
+				.where(
+					'certificate_id',
+					'in',
+					certificates.map((c) => c.id)
+				)
+				.execute();
 		// Corrections of his certificates keep which fields changed, not the old and new values or the reason.
-		const corrections = await trx.selectFrom('certificate_corrections').select(['id', 'changes_json']).where('enrollment_id', '=', id).execute();
+		const corrections = await trx
+			.selectFrom('certificate_corrections')
+			.select(['id', 'changes_json'])
+			.where('enrollment_id', '=', id)
+			.execute();
 		for (const k of corrections) {
-			const fields = (JSON.parse(k.changes_json) as { field: string }[]).map((x) => ({ field: x.field, old: null, new: null }));
-			await trx.updateTable('certificate_corrections').set({ reason: '', changes_json: JSON.stringify(fields) }).where('id', '=', k.id).execute();
+			const fields = (JSON.parse(k.changes_json) as { field: string }[]).map((x) => ({
+				field: x.field,
+				old: null,
+				new: null
+			}));
+			await trx
+				.updateTable('certificate_corrections')
+				.set({ reason: '', changes_json: JSON.stringify(fields) })
+				.where('id', '=', k.id)
+				.execute();
 		}
 
 		if (e.user_id) {
@@ -147,7 +224,15 @@ export async function purgeEnrollment(db: Db, candidate: PurgeCandidate, actorId
 			if (roles.every((r) => r.role === 'participant')) {
 				await trx
 					.updateTable('users')
-					.set({ email: `purged-${e.user_id}@purged.invalid`, name: '', title: null, password_hash: '!purged', totp_key: null, totp_last_step: null, disabled_at: at })
+					.set({
+						email: `purged-${e.user_id}@purged.invalid`,
+						name: '',
+						title: null,
+						password_hash: '!purged',
+						totp_key: null,
+						totp_last_step: null,
+						disabled_at: at
+					})
 					.where('id', '=', e.user_id)
 					.execute();
 				await trx.deleteFrom('sessions').where('user_id', '=', e.user_id).execute();
@@ -158,7 +243,11 @@ export async function purgeEnrollment(db: Db, candidate: PurgeCandidate, actorId
 			action: 'retention.purge',
 			targetType: 'enrollment',
 			targetId: id,
-			details: { retentionDays: candidate.retentionDays, caseEndedAt: candidate.caseEndedAt, certificates: certificates.length }
+			details: {
+				retentionDays: candidate.retentionDays,
+				caseEndedAt: candidate.caseEndedAt,
+				certificates: certificates.length
+			}
 		});
 		return { purged: true, certificates: certificates.length };
 	});
@@ -192,7 +281,8 @@ export function scheduleDailyPurge(getDb: () => Promise<Db>, log: (line: string)
 		running = true;
 		try {
 			const r = await purgeDue(await getDb());
-			if (r.purged) log(`[retention] removed the personal data of ${r.purged} enrollment(s) past their retention period`);
+			if (r.purged)
+				log(`[retention] removed the personal data of ${r.purged} enrollment(s) past their retention period`);
 		} catch (e) {
 			console.error('[retention] the daily purge failed', e);
 		} finally {
@@ -211,10 +301,23 @@ export function scheduleDailyPurge(getDb: () => Promise<Db>, log: (line: string)
 
 /** For a program's admin: the period, what falls due in the next 30 days, and what was removed. */
 export async function retentionSummary(db: Db, programId: string, now: Date = clock.now()) {
-	const program = await db.selectFrom('programs').select('settings_json').where('id', '=', programId).executeTakeFirstOrThrow();
+	const program = await db
+		.selectFrom('programs')
+		.select('settings_json')
+		.where('id', '=', programId)
+		.executeTakeFirstOrThrow();
 	const [soon, purged] = await Promise.all([
 		purgeCandidates(db, now, 30, [programId]),
-		db.selectFrom('enrollments').select((eb) => eb.fn.countAll<number>().as('n')).where('program_id', '=', programId).where('purged_at', 'is not', null).executeTakeFirstOrThrow()
+		db
+			.selectFrom('enrollments')
+			.select((eb) => eb.fn.countAll<number>().as('n'))
+			.where('program_id', '=', programId)
+			.where('purged_at', 'is not', null)
+			.executeTakeFirstOrThrow()
 	]);
-	return { retentionDays: parseProgramSettings(program.settings_json).retentionDays, dueWithin30Days: soon.length, purged: Number(purged.n) };
+	return {
+		retentionDays: parseProgramSettings(program.settings_json).retentionDays,
+		dueWithin30Days: soon.length,
+		purged: Number(purged.n)
+	};
 }

@@ -16,9 +16,23 @@ export interface PublicQuestion {
 }
 
 async function loadKeys(db: Db, quizId: string) {
-	const questions = await db.selectFrom('quiz_questions').selectAll().where('quiz_id', '=', quizId).orderBy('position').execute();
+	const questions = await db
+		.selectFrom('quiz_questions')
+		.selectAll()
+		.where('quiz_id', '=', quizId)
+		.orderBy('position')
+		.execute();
 	const options = questions.length
-		? await db.selectFrom('quiz_options').selectAll().where('question_id', 'in', questions.map((q) => q.id)).orderBy('position').execute()
+		? await db
+				.selectFrom('quiz_options')
+				.selectAll()
+				.where(
+					'question_id',
+					'in',
+					questions.map((q) => q.id)
+				)
+				.orderBy('position')
+				.execute()
 		: [];
 	return questions.map((q) => ({ ...q, options: options.filter((o) => o.question_id === q.id) }));
 }
@@ -28,7 +42,14 @@ function toKey(q: Awaited<ReturnType<typeof loadKeys>>[number]): QuizQuestionKey
 }
 
 export type OpenAttemptResult =
-	| { ok: true; attemptId: string; attemptNo: number; attemptsAllowed: number; passMark: number; questions: PublicQuestion[] }
+	| {
+			ok: true;
+			attemptId: string;
+			attemptNo: number;
+			attemptsAllowed: number;
+			passMark: number;
+			questions: PublicQuestion[];
+	  }
 	| { ok: false; reason: 'no_enrollment' | 'not_found' | 'locked' | 'seat_time' | 'passed' | 'quiz_locked' };
 
 /** Resume the open attempt or start the next one, with a fresh shuffle stored for it. */
@@ -55,7 +76,16 @@ export async function openAttempt(db: Db, user: UserIdentity, moduleId: string):
 		try {
 			await db
 				.insertInto('quiz_attempts')
-				.values({ ...row, enrollment_id: enrollmentId, quiz_id: m.quizId, started_at: clock.iso(), submitted_at: null, answers_json: null, score: null, passed: null })
+				.values({
+					...row,
+					enrollment_id: enrollmentId,
+					quiz_id: m.quizId,
+					started_at: clock.iso(),
+					submitted_at: null,
+					answers_json: null,
+					score: null,
+					passed: null
+				})
 				.execute();
 			attempt = row;
 		} catch (e) {
@@ -76,14 +106,28 @@ export async function openAttempt(db: Db, user: UserIdentity, moduleId: string):
 			})
 		};
 	});
-	return { ok: true, attemptId: attempt.id, attemptNo: attempt.attempt_no, attemptsAllowed: m.attemptsAllowed, passMark: m.passMark, questions };
+	return {
+		ok: true,
+		attemptId: attempt.id,
+		attemptNo: attempt.attempt_no,
+		attemptsAllowed: m.attemptsAllowed,
+		passMark: m.passMark,
+		questions
+	};
 }
 
 export type SubmitResult =
 	| { ok: true; attemptId: string; passed: boolean; percent: number; alreadySubmitted: boolean }
 	| { ok: false; reason: 'no_enrollment' | 'not_found' | 'locked' | 'unanswered'; missing?: string[] };
 
-export async function submitAttempt(db: Db, user: UserIdentity, moduleId: string, attemptId: string, answers: Answers, ip?: string): Promise<SubmitResult> {
+export async function submitAttempt(
+	db: Db,
+	user: UserIdentity,
+	moduleId: string,
+	attemptId: string,
+	answers: Answers,
+	ip?: string
+): Promise<SubmitResult> {
 	const access = await ownModule(db, user, moduleId);
 	if (!access.ok) return access;
 	const m = access.module;
@@ -95,10 +139,17 @@ export async function submitAttempt(db: Db, user: UserIdentity, moduleId: string
 		.where('quiz_id', '=', m.quizId)
 		.executeTakeFirst();
 	if (!attempt) return { ok: false, reason: 'not_found' };
-	if (attempt.submitted_at) return { ok: true, attemptId, passed: attempt.passed === 1, percent: Number(attempt.score), alreadySubmitted: true };
+	if (attempt.submitted_at)
+		return {
+			ok: true,
+			attemptId,
+			passed: attempt.passed === 1,
+			percent: Number(attempt.score),
+			alreadySubmitted: true
+		};
 
 	const keys = (await loadKeys(db, m.quizId)).map(toKey);
-	const missing = keys.filter((q) => !(answers[q.id]?.length)).map((q) => q.id);
+	const missing = keys.filter((q) => !answers[q.id]?.length).map((q) => q.id);
 	if (missing.length) return { ok: false, reason: 'unanswered', missing };
 	const score = scoreAttempt(keys, answers, m.passMark);
 
@@ -106,16 +157,32 @@ export async function submitAttempt(db: Db, user: UserIdentity, moduleId: string
 		// Only the first of a double submit or a replay is counted.
 		const res = await trx
 			.updateTable('quiz_attempts')
-			.set({ submitted_at: clock.iso(), answers_json: JSON.stringify(Object.fromEntries(score.results.map((r) => [r.questionId, r.selected]))), score: score.percent, passed: score.passed ? 1 : 0 })
+			.set({
+				submitted_at: clock.iso(),
+				answers_json: JSON.stringify(Object.fromEntries(score.results.map((r) => [r.questionId, r.selected]))),
+				score: score.percent,
+				passed: score.passed ? 1 : 0
+			})
 			.where('id', '=', attemptId)
 			.where('submitted_at', 'is', null)
 			.executeTakeFirst();
 		if (Number(res.numUpdatedRows) !== 1) return false;
-		await audit(trx, { actorId: user.id, action: 'quiz.submit', targetType: 'quiz_attempt', targetId: attemptId, ip, details: { score: score.percent, passed: score.passed } });
+		await audit(trx, {
+			actorId: user.id,
+			action: 'quiz.submit',
+			targetType: 'quiz_attempt',
+			targetId: attemptId,
+			ip,
+			details: { score: score.percent, passed: score.passed }
+		});
 		return true;
 	});
 	if (!counted) {
-		const again = await db.selectFrom('quiz_attempts').select(['passed', 'score']).where('id', '=', attemptId).executeTakeFirstOrThrow();
+		const again = await db
+			.selectFrom('quiz_attempts')
+			.select(['passed', 'score'])
+			.where('id', '=', attemptId)
+			.executeTakeFirstOrThrow();
 		return { ok: true, attemptId, passed: again.passed === 1, percent: Number(again.score), alreadySubmitted: true };
 	}
 	return { ok: true, attemptId, passed: score.passed, percent: score.percent, alreadySubmitted: false };
@@ -155,7 +222,11 @@ export async function attemptReview(db: Db, user: UserIdentity, moduleId: string
 			explanation: q.explanation,
 			options: l.optionIds.map((oid) => {
 				const o = q.options.find((x) => x.id === oid)!;
-				return { label: o.label, selected: r.selected.includes(o.id), explanation: r.selected.includes(o.id) ? o.explanation : null };
+				return {
+					label: o.label,
+					selected: r.selected.includes(o.id),
+					explanation: r.selected.includes(o.id) ? o.explanation : null
+				};
 			})
 		};
 	});

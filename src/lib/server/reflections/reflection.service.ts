@@ -11,29 +11,64 @@ import { screenSubmission } from '../facilitation/safety.service';
 export const MAX_REFLECTION_LENGTH = 20_000;
 
 export async function reflectionsForModule(db: Db, enrollmentId: string, moduleId: string) {
-	const prompts = await db.selectFrom('reflection_prompts').selectAll().where('module_id', '=', moduleId).orderBy('position').execute();
+	const prompts = await db
+		.selectFrom('reflection_prompts')
+		.selectAll()
+		.where('module_id', '=', moduleId)
+		.orderBy('position')
+		.execute();
 	const ids = prompts.map((p) => p.id);
 	if (!ids.length) return [];
 	const [drafts, submissions, grades] = await Promise.all([
-		db.selectFrom('reflection_drafts').selectAll().where('enrollment_id', '=', enrollmentId).where('prompt_id', 'in', ids).execute(),
-		db.selectFrom('reflection_submissions').selectAll().where('enrollment_id', '=', enrollmentId).where('prompt_id', 'in', ids).orderBy('version', 'desc').execute(),
+		db
+			.selectFrom('reflection_drafts')
+			.selectAll()
+			.where('enrollment_id', '=', enrollmentId)
+			.where('prompt_id', 'in', ids)
+			.execute(),
+		db
+			.selectFrom('reflection_submissions')
+			.selectAll()
+			.where('enrollment_id', '=', enrollmentId)
+			.where('prompt_id', 'in', ids)
+			.orderBy('version', 'desc')
+			.execute(),
 		db
 			.selectFrom('reflection_grades')
 			.innerJoin('reflection_submissions', 'reflection_submissions.id', 'reflection_grades.submission_id')
-			.select(['reflection_grades.submission_id', 'reflection_grades.outcome', 'reflection_grades.feedback', 'reflection_grades.graded_at'])
+			.select([
+				'reflection_grades.submission_id',
+				'reflection_grades.outcome',
+				'reflection_grades.feedback',
+				'reflection_grades.graded_at'
+			])
 			.where('reflection_submissions.enrollment_id', '=', enrollmentId)
 			.execute()
 	]);
 	return prompts.map((p) => {
-		const versions = submissions.filter((s) => s.prompt_id === p.id).map((s) => ({ ...s, grade: grades.find((g) => g.submission_id === s.id) ?? null }));
-		return { id: p.id, prompt: p.prompt, minLength: p.min_length, draft: drafts.find((d) => d.prompt_id === p.id)?.body ?? null, versions, latest: versions[0] ?? null };
+		const versions = submissions
+			.filter((s) => s.prompt_id === p.id)
+			.map((s) => ({ ...s, grade: grades.find((g) => g.submission_id === s.id) ?? null }));
+		return {
+			id: p.id,
+			prompt: p.prompt,
+			minLength: p.min_length,
+			draft: drafts.find((d) => d.prompt_id === p.id)?.body ?? null,
+			versions,
+			latest: versions[0] ?? null
+		};
 	});
 }
 
 async function ownPrompt(db: Db, user: UserIdentity, moduleId: string, promptId: string) {
 	const access = await ownModule(db, user, moduleId);
 	if (!access.ok) return access;
-	const prompt = await db.selectFrom('reflection_prompts').selectAll().where('id', '=', promptId).where('module_id', '=', moduleId).executeTakeFirst();
+	const prompt = await db
+		.selectFrom('reflection_prompts')
+		.selectAll()
+		.where('id', '=', promptId)
+		.where('module_id', '=', moduleId)
+		.executeTakeFirst();
 	if (!prompt) return { ok: false as const, reason: 'not_found' as const };
 	return { ok: true as const, enrollmentId: access.state.enrollment.id, prompt, module: access.module };
 }
@@ -41,20 +76,38 @@ async function ownPrompt(db: Db, user: UserIdentity, moduleId: string, promptId:
 export async function saveDraft(db: Db, user: UserIdentity, moduleId: string, promptId: string, body: string) {
 	const p = await ownPrompt(db, user, moduleId, promptId);
 	if (!p.ok) return p;
-	const values = { enrollment_id: p.enrollmentId, prompt_id: promptId, body: body.slice(0, MAX_REFLECTION_LENGTH), updated_at: clock.iso() };
+	const values = {
+		enrollment_id: p.enrollmentId,
+		prompt_id: promptId,
+		body: body.slice(0, MAX_REFLECTION_LENGTH),
+		updated_at: clock.iso()
+	};
 	await db
 		.insertInto('reflection_drafts')
 		.values(values)
-		.onConflict((oc) => oc.columns(['enrollment_id', 'prompt_id']).doUpdateSet({ body: values.body, updated_at: values.updated_at }))
+		.onConflict((oc) =>
+			oc.columns(['enrollment_id', 'prompt_id']).doUpdateSet({ body: values.body, updated_at: values.updated_at })
+		)
 		.execute();
 	return { ok: true as const, savedAt: values.updated_at };
 }
 
 export type SubmitReflectionResult =
 	| { ok: true; version: number; duplicate: boolean }
-	| { ok: false; reason: 'no_enrollment' | 'not_found' | 'locked' | 'too_short' | 'awaiting_grade' | 'already_satisfactory'; minLength?: number };
+	| {
+			ok: false;
+			reason: 'no_enrollment' | 'not_found' | 'locked' | 'too_short' | 'awaiting_grade' | 'already_satisfactory';
+			minLength?: number;
+	  };
 
-export async function submitReflection(db: Db, user: UserIdentity, moduleId: string, promptId: string, body: string, ip?: string): Promise<SubmitReflectionResult> {
+export async function submitReflection(
+	db: Db,
+	user: UserIdentity,
+	moduleId: string,
+	promptId: string,
+	body: string,
+	ip?: string
+): Promise<SubmitReflectionResult> {
 	const p = await ownPrompt(db, user, moduleId, promptId);
 	if (!p.ok) return p;
 	const text = body.trim();
@@ -67,16 +120,39 @@ export async function submitReflection(db: Db, user: UserIdentity, moduleId: str
 		.orderBy('version', 'desc')
 		.executeTakeFirst();
 	// A double submit of the same text is the same submission, not a new version.
-	if (latest && latest.status === 'submitted' && latest.body === text) return { ok: true, version: latest.version, duplicate: true };
+	if (latest && latest.status === 'submitted' && latest.body === text)
+		return { ok: true, version: latest.version, duplicate: true };
 	if (latest?.status === 'submitted') return { ok: false, reason: 'awaiting_grade' };
 	if (latest?.status === 'satisfactory') return { ok: false, reason: 'already_satisfactory' };
 	const version = (latest?.version ?? 0) + 1;
 	try {
 		await db.transaction().execute(async (trx) => {
 			const id = newId();
-			await trx.insertInto('reflection_submissions').values({ id, enrollment_id: p.enrollmentId, prompt_id: promptId, version, body: text.slice(0, MAX_REFLECTION_LENGTH), status: 'submitted', submitted_at: clock.iso() }).execute();
-			await trx.deleteFrom('reflection_drafts').where('enrollment_id', '=', p.enrollmentId).where('prompt_id', '=', promptId).execute();
-			await audit(trx, { actorId: user.id, action: 'reflection.submit', targetType: 'reflection_submission', targetId: id, ip, details: { version } });
+			await trx
+				.insertInto('reflection_submissions')
+				.values({
+					id,
+					enrollment_id: p.enrollmentId,
+					prompt_id: promptId,
+					version,
+					body: text.slice(0, MAX_REFLECTION_LENGTH),
+					status: 'submitted',
+					submitted_at: clock.iso()
+				})
+				.execute();
+			await trx
+				.deleteFrom('reflection_drafts')
+				.where('enrollment_id', '=', p.enrollmentId)
+				.where('prompt_id', '=', promptId)
+				.execute();
+			await audit(trx, {
+				actorId: user.id,
+				action: 'reflection.submit',
+				targetType: 'reflection_submission',
+				targetId: id,
+				ip,
+				details: { version }
+			});
 			await screenSubmission(trx, { id, enrollmentId: p.enrollmentId, body: text });
 		});
 	} catch (e) {
@@ -92,18 +168,30 @@ export type GradeResult = { ok: true } | { ok: false; reason: 'not_found' | 'alr
 export async function gradeReflection(
 	db: Db,
 	grader: UserIdentity,
-	input: { submissionId: string; outcome: 'satisfactory' | 'needs_revision'; feedback: string; rubric: Record<string, boolean> },
+	input: {
+		submissionId: string;
+		outcome: 'satisfactory' | 'needs_revision';
+		feedback: string;
+		rubric: Record<string, boolean>;
+	},
 	ip?: string
 ): Promise<GradeResult> {
 	const sub = await db
 		.selectFrom('reflection_submissions')
 		.innerJoin('enrollments', 'enrollments.id', 'reflection_submissions.enrollment_id')
-		.select(['reflection_submissions.id', 'reflection_submissions.status', 'enrollments.program_id', 'enrollments.court_id', 'enrollments.user_id'])
+		.select([
+			'reflection_submissions.id',
+			'reflection_submissions.status',
+			'enrollments.program_id',
+			'enrollments.court_id',
+			'enrollments.user_id'
+		])
 		.where('reflection_submissions.id', '=', input.submissionId)
 		.executeTakeFirst();
 	const role = grader.roles.includes('facilitator') ? 'facilitator' : 'admin';
 	if (!sub || !canSeeEnrollment(grader, sub, role)) return { ok: false, reason: 'not_found' };
-	if (input.outcome === 'needs_revision' && input.feedback.trim().length === 0) return { ok: false, reason: 'feedback_required' };
+	if (input.outcome === 'needs_revision' && input.feedback.trim().length === 0)
+		return { ok: false, reason: 'feedback_required' };
 	return db.transaction().execute(async (trx) => {
 		const res = await trx
 			.updateTable('reflection_submissions')
@@ -114,9 +202,24 @@ export async function gradeReflection(
 		if (Number(res.numUpdatedRows) !== 1) return { ok: false as const, reason: 'already_graded' as const };
 		await trx
 			.insertInto('reflection_grades')
-			.values({ id: newId(), submission_id: sub.id, grader_id: grader.id, outcome: input.outcome, rubric_json: JSON.stringify(input.rubric), feedback: input.feedback.trim(), graded_at: clock.iso() })
+			.values({
+				id: newId(),
+				submission_id: sub.id,
+				grader_id: grader.id,
+				outcome: input.outcome,
+				rubric_json: JSON.stringify(input.rubric),
+				feedback: input.feedback.trim(),
+				graded_at: clock.iso()
+			})
 			.execute();
-		await audit(trx, { actorId: grader.id, action: 'reflection.grade', targetType: 'reflection_submission', targetId: sub.id, ip, details: { outcome: input.outcome } });
+		await audit(trx, {
+			actorId: grader.id,
+			action: 'reflection.grade',
+			targetType: 'reflection_submission',
+			targetId: sub.id,
+			ip,
+			details: { outcome: input.outcome }
+		});
 		return { ok: true as const };
 	});
 }

@@ -1,9 +1,21 @@
 // Editing a scheduled session (staff of its program only). The same plan rules as scheduling, then
 // the rules of a change (see domain/session-changes.ts), under the session's lock, audited with what
 // changed. A change of time or place is stamped so that its registrants see a notice.
-import { checkSessionPlan, sessionStatus, type PlanField, type PlanProblem, type SessionPlan } from '../../domain/live-sessions';
+import {
+	checkSessionPlan,
+	sessionStatus,
+	type PlanField,
+	type PlanProblem,
+	type SessionPlan
+} from '../../domain/live-sessions';
 import { utcToZoned, zonedToUtc } from '../../domain/local-time';
-import { checkSessionEdit, placeChanged, planChanges, timeChanged, type EditRefusal } from '../../domain/session-changes';
+import {
+	checkSessionEdit,
+	placeChanged,
+	planChanges,
+	timeChanged,
+	type EditRefusal
+} from '../../domain/session-changes';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import type { Db } from '../db';
@@ -30,7 +42,16 @@ export type EditResult =
 	| ({ ok: false; reason: 'refused' } & EditRefusal);
 
 export function storedPlan(s: LiveSessionRow): SessionPlan {
-	return { title: s.title, kind: s.kind, mode: s.mode, location: s.location ?? '', url: s.url ?? '', startsAt: s.starts_at, endsAt: s.ends_at, capacity: Number(s.capacity) };
+	return {
+		title: s.title,
+		kind: s.kind,
+		mode: s.mode,
+		location: s.location ?? '',
+		url: s.url ?? '',
+		startsAt: s.starts_at,
+		endsAt: s.ends_at,
+		capacity: Number(s.capacity)
+	};
 }
 
 /** The stored columns of a plan (storedPlan's inverse): a place only in person, a link only when virtual. */
@@ -56,7 +77,13 @@ function changeDetails(changed: PlanField[], before: SessionPlan, after: Session
 	return details;
 }
 
-export async function editSession(db: Db, user: UserIdentity, sessionId: string, input: EditInput, ip?: string): Promise<EditResult> {
+export async function editSession(
+	db: Db,
+	user: UserIdentity,
+	sessionId: string,
+	input: EditInput,
+	ip?: string
+): Promise<EditResult> {
 	const found = await sessionInScope(db, user, sessionId);
 	if (!found) return { ok: false, reason: 'not_found' };
 	const { timeZone } = await programSettings(db, found.program_id);
@@ -66,7 +93,8 @@ export async function editSession(db: Db, user: UserIdentity, sessionId: string,
 		const status = sessionStatus(s, now);
 		if (status === 'cancelled' || status === 'ended') return { ok: false, reason: 'refused', problem: status };
 		// A time sent back as shown keeps its stored instant (a repeated hour at a DST change reads back the same).
-		const instant = (local: string, stored: string) => (local === utcToZoned(stored, timeZone) ? stored : zonedToUtc(local, timeZone));
+		const instant = (local: string, stored: string) =>
+			local === utcToZoned(stored, timeZone) ? stored : zonedToUtc(local, timeZone);
 		const before = storedPlan(s);
 		const after: SessionPlan = {
 			title: input.title.trim(),
@@ -82,7 +110,10 @@ export async function editSession(db: Db, user: UserIdentity, sessionId: string,
 		if (!changed.length) return { ok: true, changed, registrantsTold: false };
 		const problem = checkSessionPlan(after, now);
 		if (problem) return { ok: false, reason: 'invalid', ...problem };
-		const { registered, marked } = (await registrationCounts(trx, [sessionId])).get(sessionId) ?? { registered: 0, marked: 0 };
+		const { registered, marked } = (await registrationCounts(trx, [sessionId])).get(sessionId) ?? {
+			registered: 0,
+			marked: 0
+		};
 		const refusal = checkSessionEdit(status, changed, { registered, marked, capacityAfter: after.capacity });
 		if (refusal) return { ok: false, reason: 'refused', ...refusal };
 
@@ -97,7 +128,14 @@ export async function editSession(db: Db, user: UserIdentity, sessionId: string,
 			.where('id', '=', sessionId)
 			.execute();
 		const registrantsTold = registered > 0 && (timeChanged(changed) || placeChanged(changed));
-		await audit(trx, { actorId: user.id, action: 'session.edit', targetType: 'live_session', targetId: sessionId, ip, details: { ...changeDetails(changed, before, after), registered } });
+		await audit(trx, {
+			actorId: user.id,
+			action: 'session.edit',
+			targetType: 'live_session',
+			targetId: sessionId,
+			ip,
+			details: { ...changeDetails(changed, before, after), registered }
+		});
 		return { ok: true, changed, registrantsTold };
 	});
 }

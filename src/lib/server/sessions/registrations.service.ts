@@ -9,7 +9,15 @@ import type { Db } from '../db';
 import { loadCourseState } from '../learning/evidence';
 import { findOwnEnrollment } from '../learning/participant';
 import type { UserIdentity } from '../users/users.queries';
-import { activeRegistrationCount, changedRegistrations, enrollmentRegistrations, findRegistration, findSession, lockSession, registrationCounts } from './sessions.queries';
+import {
+	activeRegistrationCount,
+	changedRegistrations,
+	enrollmentRegistrations,
+	findRegistration,
+	findSession,
+	lockSession,
+	registrationCounts
+} from './sessions.queries';
 
 /** His program's sessions that have not ended, the ones he signed up for, and his requirement. */
 export async function participantSessions(db: Db, user: UserIdentity) {
@@ -18,12 +26,22 @@ export async function participantSessions(db: Db, user: UserIdentity) {
 	const now = clock.now();
 	const [state, open, regs] = await Promise.all([
 		loadCourseState(db, enrollment),
-		db.selectFrom('live_sessions').selectAll().where('program_id', '=', enrollment.program_id).where('ends_at', '>', now.toISOString()).orderBy('starts_at').limit(60).execute(),
+		db
+			.selectFrom('live_sessions')
+			.selectAll()
+			.where('program_id', '=', enrollment.program_id)
+			.where('ends_at', '>', now.toISOString())
+			.orderBy('starts_at')
+			.limit(60)
+			.execute(),
 		enrollmentRegistrations(db, enrollment.id)
 	]);
 	const { timeZone, lateCountsAsPresent, requiredSessionKinds } = state.settings;
 	const mine = new Map(regs.filter((r) => !r.cancelled_at).map((r) => [r.session_id, r]));
-	const counts = await registrationCounts(db, open.map((s) => s.id));
+	const counts = await registrationCounts(
+		db,
+		open.map((s) => s.id)
+	);
 	const active = enrollment.status === 'active';
 
 	const upcoming = open
@@ -49,7 +67,10 @@ export async function participantSessions(db: Db, user: UserIdentity) {
 				url: registered && status !== 'cancelled' ? s.url : null,
 				when,
 				status,
-				changeNotice: change && !change.cancelled ? changeNotice({ ...change, title: s.title, when, mode: s.mode, location: s.location }) : null,
+				changeNotice:
+					change && !change.cancelled
+						? changeNotice({ ...change, title: s.title, when, mode: s.mode, location: s.location })
+						: null,
 				seatsLeft,
 				registered,
 				canRegister: active && !registered && status !== 'cancelled' && seatsLeft > 0,
@@ -80,13 +101,19 @@ export async function participantSessions(db: Db, user: UserIdentity) {
 	});
 
 	// The same rule as the completion evidence: a marked, non-cancelled registration of that kind.
-	const kindsAttended = new Set(regs.filter((r) => !r.cancelled_at && attendanceCounts(r.attendance, lateCountsAsPresent)).map((r) => r.kind));
+	const kindsAttended = new Set(
+		regs.filter((r) => !r.cancelled_at && attendanceCounts(r.attendance, lateCountsAsPresent)).map((r) => r.kind)
+	);
 	const requirement = state.requirements.find((r) => r.key === 'sessions')!;
 	return {
 		timeZone,
 		lateCountsAsPresent,
 		enrollmentActive: active,
-		required: requiredSessionKinds.map((kind) => ({ kind, label: sessionKindLabel(kind), met: kindsAttended.has(kind) })),
+		required: requiredSessionKinds.map((kind) => ({
+			kind,
+			label: sessionKindLabel(kind),
+			met: kindsAttended.has(kind)
+		})),
 		requirementMet: requirement.met,
 		upcoming,
 		history
@@ -104,11 +131,18 @@ export async function sessionNotices(db: Db, enrollmentId: string, timeZone: str
 		const change = changeSinceRegistration(r, r.registered_at);
 		if (!change) return [];
 		const when = formatSessionTime(r.starts_at, r.ends_at, timeZone);
-		return [{ sessionId: r.id, cancelled: change.cancelled, text: changeNotice({ ...change, title: r.title, when, mode: r.mode, location: r.location }) }];
+		return [
+			{
+				sessionId: r.id,
+				cancelled: change.cancelled,
+				text: changeNotice({ ...change, title: r.title, when, mode: r.mode, location: r.location })
+			}
+		];
 	});
 }
 
-export type RegisterResult = { ok: true; already: boolean } | { ok: false; reason: 'not_found' | 'not_active' | 'cancelled' | 'ended' | 'full' };
+export type RegisterResult =
+	{ ok: true; already: boolean } | { ok: false; reason: 'not_found' | 'not_active' | 'cancelled' | 'ended' | 'full' };
 
 /**
  * Takes a seat. The session row is locked first (see lockSession), then the seats are counted and
@@ -132,14 +166,33 @@ export async function register(db: Db, user: UserIdentity, sessionId: string, ip
 		if (existing) {
 			await trx
 				.updateTable('session_registrations')
-				.set({ registered_at: at, cancelled_at: null, attendance: null, participation_grade: null, participation_note: null, marked_by: null, marked_at: null, walk_in_by: null })
+				.set({
+					registered_at: at,
+					cancelled_at: null,
+					attendance: null,
+					participation_grade: null,
+					participation_note: null,
+					marked_by: null,
+					marked_at: null,
+					walk_in_by: null
+				})
 				.where('session_id', '=', sessionId)
 				.where('enrollment_id', '=', enrollment.id)
 				.execute();
 		} else {
-			await trx.insertInto('session_registrations').values({ session_id: sessionId, enrollment_id: enrollment.id, registered_at: at }).execute();
+			await trx
+				.insertInto('session_registrations')
+				.values({ session_id: sessionId, enrollment_id: enrollment.id, registered_at: at })
+				.execute();
 		}
-		await audit(trx, { actorId: user.id, action: 'session.register', targetType: 'live_session', targetId: sessionId, ip, details: { enrollmentId: enrollment.id } });
+		await audit(trx, {
+			actorId: user.id,
+			action: 'session.register',
+			targetType: 'live_session',
+			targetId: sessionId,
+			ip,
+			details: { enrollmentId: enrollment.id }
+		});
 		return { ok: true, already: false };
 	});
 }
@@ -147,7 +200,12 @@ export async function register(db: Db, user: UserIdentity, sessionId: string, ip
 export type UnregisterResult = { ok: true } | { ok: false; reason: 'not_found' | 'started' };
 
 /** Gives the seat back, before the session starts. Cancelling twice is not an error. */
-export async function cancelRegistration(db: Db, user: UserIdentity, sessionId: string, ip?: string): Promise<UnregisterResult> {
+export async function cancelRegistration(
+	db: Db,
+	user: UserIdentity,
+	sessionId: string,
+	ip?: string
+): Promise<UnregisterResult> {
 	const enrollment = await findOwnEnrollment(db, user);
 	const found = enrollment && (await findSession(db, sessionId));
 	if (!enrollment || !found || found.program_id !== enrollment.program_id) return { ok: false, reason: 'not_found' };
@@ -157,8 +215,20 @@ export async function cancelRegistration(db: Db, user: UserIdentity, sessionId: 
 		if (!existing || existing.cancelled_at) return { ok: true };
 		const status = sessionStatus(s, clock.now());
 		if (status === 'in_progress' || status === 'ended' || existing.attendance) return { ok: false, reason: 'started' };
-		await trx.updateTable('session_registrations').set({ cancelled_at: clock.iso() }).where('session_id', '=', sessionId).where('enrollment_id', '=', enrollment.id).execute();
-		await audit(trx, { actorId: user.id, action: 'session.unregister', targetType: 'live_session', targetId: sessionId, ip, details: { enrollmentId: enrollment.id } });
+		await trx
+			.updateTable('session_registrations')
+			.set({ cancelled_at: clock.iso() })
+			.where('session_id', '=', sessionId)
+			.where('enrollment_id', '=', enrollment.id)
+			.execute();
+		await audit(trx, {
+			actorId: user.id,
+			action: 'session.unregister',
+			targetType: 'live_session',
+			targetId: sessionId,
+			ip,
+			details: { enrollmentId: enrollment.id }
+		});
 		return { ok: true };
 	});
 }

@@ -5,12 +5,20 @@ import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 import { findSession, type LiveSessionRow } from './sessions.queries';
 
-export async function sessionInScope(db: Db, user: UserIdentity, sessionId: string): Promise<LiveSessionRow | undefined> {
+export async function sessionInScope(
+	db: Db,
+	user: UserIdentity,
+	sessionId: string
+): Promise<LiveSessionRow | undefined> {
 	const s = await findSession(db, sessionId);
 	return s && staffProgramIds(user).includes(s.program_id) ? s : undefined;
 }
 
 export async function programSettings(db: Db, programId: string): Promise<ProgramSettings> {
-	const program = await db.selectFrom('programs').select('settings_json').where('id', '=', programId).executeTakeFirstOrThrow();
+	const program = await db
+		.selectFrom('programs')
+		.select('settings_json')
+		.where('id', '=', programId)
+		.executeTakeFirstOrThrow();
 	return parseProgramSettings(program.settings_json);
 }

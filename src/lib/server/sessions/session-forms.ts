@@ -1,7 +1,15 @@
 // The live-session forms: one valibot schema each, and the words a person reads when a rule refuses
 // what they sent. Routes parse with these and call the service.
 import * as v from 'valibot';
-import { ATTENDANCE, PARTICIPATION_GRADES, SESSION_KINDS, SESSION_MODES, MAX_CAPACITY, type PlanField, type PlanProblem } from '../../domain/live-sessions';
+import {
+	ATTENDANCE,
+	PARTICIPATION_GRADES,
+	SESSION_KINDS,
+	SESSION_MODES,
+	MAX_CAPACITY,
+	type PlanField,
+	type PlanProblem
+} from '../../domain/live-sessions';
 import type { EditRefusal } from '../../domain/session-changes';
 import { f } from '../forms';
 import type { MarkProblem } from './sessions.service';
@@ -51,7 +59,16 @@ export const scheduleSchema = v.object({
 /** The edit form: the schedule form without the program (a session stays in its program) or token. */
 export const editSchema = v.omit(scheduleSchema, ['programId', 'formToken']);
 
-const FIELD_NAMES: Record<PlanField, string> = { title: 'title', kind: 'kind', mode: 'format', location: 'place', url: 'meeting link', startsAt: 'start', endsAt: 'end', capacity: 'capacity' };
+const FIELD_NAMES: Record<PlanField, string> = {
+	title: 'title',
+	kind: 'kind',
+	mode: 'format',
+	location: 'place',
+	url: 'meeting link',
+	startsAt: 'start',
+	endsAt: 'end',
+	capacity: 'capacity'
+};
 
 /** Why an edit was refused, in words; `field` is the form field to show it on (`_form`: at the top). */
 export function editRefusalMessage(r: EditRefusal): { field: string; message: string } {
@@ -61,16 +78,24 @@ export function editRefusalMessage(r: EditRefusal): { field: string; message: st
 		case 'ended':
 			return { field: '_form', message: 'This session has ended; it can no longer be changed.' };
 		case 'fixed_after_attendance':
-			return { field: '_form', message: `Attendance has been recorded, so the ${FIELD_NAMES[r.field]} can no longer change. The title, place and meeting link still can.` };
+			return {
+				field: '_form',
+				message: `Attendance has been recorded, so the ${FIELD_NAMES[r.field]} can no longer change. The title, place and meeting link still can.`
+			};
 		case 'capacity_below_registered':
-			return { field: 'capacity', message: `${r.registered === 1 ? '1 person is' : `${r.registered} people are`} on the roster, so the capacity cannot be less than ${r.registered}.` };
+			return {
+				field: 'capacity',
+				message: `${r.registered === 1 ? '1 person is' : `${r.registered} people are`} on the roster, so the capacity cannot be less than ${r.registered}.`
+			};
 	}
 }
 
 /** The form field of a plan field (the times are typed as local date-times). */
 export const planFormField = (f: PlanField) => (f === 'startsAt' ? 'startsLocal' : f === 'endsAt' ? 'endsLocal' : f);
 
-export const walkInSchema = v.object({ enrollmentId: v.pipe(v.string('Choose who came.'), v.regex(ID, 'Choose who came.')) });
+export const walkInSchema = v.object({
+	enrollmentId: v.pipe(v.string('Choose who came.'), v.regex(ID, 'Choose who came.'))
+});
 
 export const walkInMessages = {
 	not_eligible: 'Only a participant of this program with an active enrollment can be added.',
@@ -113,4 +138,6 @@ export const markMessages: Record<MarkProblem, { field: 'attendance' | 'grade'; 
 	absent_with_grade: { field: 'grade', message: 'Someone absent cannot have a participation grade other than none.' }
 };
 
-export const sessionIdSchema = v.object({ sessionId: v.pipe(v.string('Choose a session.'), v.regex(ID, 'Choose a session.')) });
+export const sessionIdSchema = v.object({
+	sessionId: v.pipe(v.string('Choose a session.'), v.regex(ID, 'Choose a session.'))
+});

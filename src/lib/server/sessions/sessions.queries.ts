@@ -35,7 +35,10 @@ export async function activeRegistrationCount(db: Db, sessionId: string): Promis
 }
 
 /** Per session: active registrations, and how many of them have attendance marked (one query). */
-export async function registrationCounts(db: Db, sessionIds: string[]): Promise<Map<string, { registered: number; marked: number }>> {
+export async function registrationCounts(
+	db: Db,
+	sessionIds: string[]
+): Promise<Map<string, { registered: number; marked: number }>> {
 	if (!sessionIds.length) return new Map();
 	const rows = await db
 		.selectFrom('session_registrations')
@@ -52,10 +55,19 @@ export async function registrationCounts(db: Db, sessionIds: string[]): Promise<
 }
 
 export async function findRegistration(db: Db, sessionId: string, enrollmentId: string) {
-	return db.selectFrom('session_registrations').selectAll().where('session_id', '=', sessionId).where('enrollment_id', '=', enrollmentId).executeTakeFirst();
+	return db
+		.selectFrom('session_registrations')
+		.selectAll()
+		.where('session_id', '=', sessionId)
+		.where('enrollment_id', '=', enrollmentId)
+		.executeTakeFirst();
 }
 
-export async function programSessions(db: Db, programIds: string[], opts: { endedBefore?: string; endingAfter?: string; limit?: number }) {
+export async function programSessions(
+	db: Db,
+	programIds: string[],
+	opts: { endedBefore?: string; endingAfter?: string; limit?: number }
+) {
 	let q = db.selectFrom('live_sessions').selectAll().where('program_id', 'in', programIds);
 	if (opts.endingAfter) q = q.where('ends_at', '>', opts.endingAfter).orderBy('starts_at', 'asc');
 	if (opts.endedBefore) q = q.where('ends_at', '<=', opts.endedBefore).orderBy('starts_at', 'desc');
@@ -92,7 +104,13 @@ export async function walkInCandidates(db: Db, programId: string, sessionId: str
 		.where('program_id', '=', programId)
 		.where('status', '=', 'active')
 		.where('purged_at', 'is', null)
-		.where('id', 'not in', (eb) => eb.selectFrom('session_registrations').select('enrollment_id').where('session_id', '=', sessionId).where('cancelled_at', 'is', null))
+		.where('id', 'not in', (eb) =>
+			eb
+				.selectFrom('session_registrations')
+				.select('enrollment_id')
+				.where('session_id', '=', sessionId)
+				.where('cancelled_at', 'is', null)
+		)
 		.orderBy('legal_name')
 		.limit(1000)
 		.execute();
@@ -112,7 +130,13 @@ export async function changedRegistrations(db: Db, enrollmentId: string, nowIso:
 		.where('session_registrations.cancelled_at', 'is', null)
 		.where('session_registrations.attendance', 'is', null)
 		.where('live_sessions.ends_at', '>', nowIso)
-		.where((eb) => eb.or([eb('live_sessions.cancelled_at', 'is not', null), eb('live_sessions.time_changed_at', 'is not', null), eb('live_sessions.place_changed_at', 'is not', null)]))
+		.where((eb) =>
+			eb.or([
+				eb('live_sessions.cancelled_at', 'is not', null),
+				eb('live_sessions.time_changed_at', 'is not', null),
+				eb('live_sessions.place_changed_at', 'is not', null)
+			])
+		)
 		.orderBy('live_sessions.starts_at')
 		.execute();
 }
@@ -128,8 +152,15 @@ export async function enrollmentRegistrations(db: Db, enrollmentId: string) {
 		.execute();
 }
 
-export async function programsById(db: Db, programIds: string[]): Promise<Map<string, { name: string; settingsJson: string }>> {
+export async function programsById(
+	db: Db,
+	programIds: string[]
+): Promise<Map<string, { name: string; settingsJson: string }>> {
 	if (!programIds.length) return new Map();
-	const rows = await db.selectFrom('programs').select(['id', 'name', 'settings_json']).where('id', 'in', programIds).execute();
+	const rows = await db
+		.selectFrom('programs')
+		.select(['id', 'name', 'settings_json'])
+		.where('id', 'in', programIds)
+		.execute();
 	return new Map(rows.map((r) => [r.id, { name: r.name, settingsJson: r.settings_json }]));
 }

@@ -26,7 +26,15 @@ import type { UserIdentity } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
 import { planColumns, type EditInput } from './edits.service';
 import { sessionInScope } from './scope';
-import { lockSession, programSessions, programsById, registrationCounts, roster, walkInCandidates, type LiveSessionRow } from './sessions.queries';
+import {
+	lockSession,
+	programSessions,
+	programsById,
+	registrationCounts,
+	roster,
+	walkInCandidates,
+	type LiveSessionRow
+} from './sessions.queries';
 
 export * from './registrations.service';
 export * from './edits.service';
@@ -44,9 +52,18 @@ export type ScheduleResult =
 	| { ok: false; reason: 'not_found' }
 	| { ok: false; reason: 'invalid'; field: PlanField; problem: PlanProblem };
 
-export async function scheduleSession(db: Db, user: UserIdentity, input: ScheduleInput, ip?: string): Promise<ScheduleResult> {
+export async function scheduleSession(
+	db: Db,
+	user: UserIdentity,
+	input: ScheduleInput,
+	ip?: string
+): Promise<ScheduleResult> {
 	if (!staffProgramIds(user).includes(input.programId)) return { ok: false, reason: 'not_found' };
-	const program = await db.selectFrom('programs').select('settings_json').where('id', '=', input.programId).executeTakeFirst();
+	const program = await db
+		.selectFrom('programs')
+		.select('settings_json')
+		.where('id', '=', input.programId)
+		.executeTakeFirst();
 	if (!program) return { ok: false, reason: 'not_found' };
 	const { timeZone } = parseProgramSettings(program.settings_json);
 	const plan = {
@@ -64,7 +81,12 @@ export async function scheduleSession(db: Db, user: UserIdentity, input: Schedul
 
 	const byToken = async () =>
 		input.formToken
-			? db.selectFrom('live_sessions').select('id').where('program_id', '=', input.programId).where('form_token', '=', input.formToken).executeTakeFirst()
+			? db
+					.selectFrom('live_sessions')
+					.select('id')
+					.where('program_id', '=', input.programId)
+					.where('form_token', '=', input.formToken)
+					.executeTakeFirst()
 			: undefined;
 	const earlier = await byToken();
 	if (earlier) return { ok: true, id: earlier.id, duplicate: true };
@@ -82,7 +104,14 @@ export async function scheduleSession(db: Db, user: UserIdentity, input: Schedul
 					form_token: input.formToken ?? null
 				})
 				.execute();
-			await audit(trx, { actorId: user.id, action: 'session.schedule', targetType: 'live_session', targetId: id, ip, details: { kind: plan.kind, mode: plan.mode, capacity: plan.capacity, startsAt: plan.startsAt } });
+			await audit(trx, {
+				actorId: user.id,
+				action: 'session.schedule',
+				targetType: 'live_session',
+				targetId: id,
+				ip,
+				details: { kind: plan.kind, mode: plan.mode, capacity: plan.capacity, startsAt: plan.startsAt }
+			});
 		});
 	} catch (e) {
 		// Two submits of one form at the same moment: the second loses the unique token race.
@@ -96,16 +125,31 @@ export async function scheduleSession(db: Db, user: UserIdentity, input: Schedul
 export type CancelSessionResult = { ok: true } | { ok: false; reason: 'not_found' | 'ended' | 'attendance_taken' };
 
 /** Cancels a session that has not ended and has no attendance; its registrants then see it as cancelled. */
-export async function cancelSession(db: Db, user: UserIdentity, sessionId: string, ip?: string): Promise<CancelSessionResult> {
+export async function cancelSession(
+	db: Db,
+	user: UserIdentity,
+	sessionId: string,
+	ip?: string
+): Promise<CancelSessionResult> {
 	if (!(await sessionInScope(db, user, sessionId))) return { ok: false, reason: 'not_found' };
 	return db.transaction().execute(async (trx): Promise<CancelSessionResult> => {
 		const s = (await lockSession(trx, sessionId))!;
 		if (s.cancelled_at) return { ok: true };
 		if (sessionStatus(s, clock.now()) === 'ended') return { ok: false, reason: 'ended' };
-		const { registered, marked } = (await registrationCounts(trx, [sessionId])).get(sessionId) ?? { registered: 0, marked: 0 };
+		const { registered, marked } = (await registrationCounts(trx, [sessionId])).get(sessionId) ?? {
+			registered: 0,
+			marked: 0
+		};
 		if (marked) return { ok: false, reason: 'attendance_taken' };
 		await trx.updateTable('live_sessions').set({ cancelled_at: clock.iso() }).where('id', '=', sessionId).execute();
-		await audit(trx, { actorId: user.id, action: 'session.cancel', targetType: 'live_session', targetId: sessionId, ip, details: { registered } });
+		await audit(trx, {
+			actorId: user.id,
+			action: 'session.cancel',
+			targetType: 'live_session',
+			targetId: sessionId,
+			ip,
+			details: { registered }
+		});
 		return { ok: true };
 	});
 }
@@ -142,7 +186,10 @@ export async function staffSessions(db: Db, user: UserIdentity) {
 	const ids = [...upcoming, ...past].map((s) => s.id);
 	const counts = await registrationCounts(db, ids);
 	const zone = (programId: string) => parseProgramSettings(programs.get(programId)!.settingsJson).timeZone;
-	const view = (s: LiveSessionRow): StaffSessionView => ({ ...sessionView(s, zone(s.program_id), counts.get(s.id)?.registered ?? 0, now), marked: counts.get(s.id)?.marked ?? 0 });
+	const view = (s: LiveSessionRow): StaffSessionView => ({
+		...sessionView(s, zone(s.program_id), counts.get(s.id)?.registered ?? 0, now),
+		marked: counts.get(s.id)?.marked ?? 0
+	});
 	return {
 		upcoming: upcoming.map(view),
 		past: past.map(view),
@@ -169,17 +216,32 @@ export async function sessionForStaff(db: Db, user: UserIdentity, sessionId: str
 	const s = await sessionInScope(db, user, sessionId);
 	if (!s) return undefined;
 	const [program, rows] = await Promise.all([
-		db.selectFrom('programs').select(['name', 'settings_json']).where('id', '=', s.program_id).executeTakeFirstOrThrow(),
+		db
+			.selectFrom('programs')
+			.select(['name', 'settings_json'])
+			.where('id', '=', s.program_id)
+			.executeTakeFirstOrThrow(),
 		roster(db, s.id)
 	]);
 	const settings = parseProgramSettings(program.settings_json);
 	const now = clock.now();
 	const session = sessionView(s, settings.timeZone, rows.length, now);
-	const canAddWalkIn = walkInOpen({ starts_at: s.starts_at, status: session.status }, now, (iso) => localDate(iso, settings.timeZone));
-	const candidates = canAddWalkIn ? await walkInCandidates(db, s.program_id, s.id) : [];
-	await db.transaction().execute((trx) =>
-		audit(trx, { actorId: user.id, action: 'session.roster.view', targetType: 'live_session', targetId: s.id, ip, details: { registrants: rows.length, walkInChoices: candidates.length } })
+	const canAddWalkIn = walkInOpen({ starts_at: s.starts_at, status: session.status }, now, (iso) =>
+		localDate(iso, settings.timeZone)
 	);
+	const candidates = canAddWalkIn ? await walkInCandidates(db, s.program_id, s.id) : [];
+	await db
+		.transaction()
+		.execute((trx) =>
+			audit(trx, {
+				actorId: user.id,
+				action: 'session.roster.view',
+				targetType: 'live_session',
+				targetId: s.id,
+				ip,
+				details: { registrants: rows.length, walkInChoices: candidates.length }
+			})
+		);
 	const canEdit = session.status === 'upcoming' || session.status === 'in_progress';
 	return {
 		session,
@@ -194,7 +256,11 @@ export async function sessionForStaff(db: Db, user: UserIdentity, sessionId: str
 		fixedAfterAttendance: rows.some((r) => r.attendance),
 		editValues: canEdit ? editValues(s, settings.timeZone) : null,
 		canAddWalkIn,
-		walkInCandidates: candidates.map((c) => ({ enrollmentId: c.id, legalName: c.legal_name, caseNumber: c.case_number })),
+		walkInCandidates: candidates.map((c) => ({
+			enrollmentId: c.id,
+			legalName: c.legal_name,
+			caseNumber: c.case_number
+		})),
 		roster: rows.map((r) => ({
 			enrollmentId: r.enrollment_id,
 			legalName: r.legal_name,
@@ -234,7 +300,13 @@ function markProblem(m: AttendanceMark): MarkProblem | null {
  * Records attendance, participation grade and note for many registrants in one transaction, once
  * the session has started. Corrections are allowed; each changed row writes its own audit entry.
  */
-export async function markAttendance(db: Db, user: UserIdentity, sessionId: string, marks: AttendanceMark[], ip?: string): Promise<AttendanceResult> {
+export async function markAttendance(
+	db: Db,
+	user: UserIdentity,
+	sessionId: string,
+	marks: AttendanceMark[],
+	ip?: string
+): Promise<AttendanceResult> {
 	if (!(await sessionInScope(db, user, sessionId))) return { ok: false, reason: 'not_found' };
 	for (const m of marks) {
 		const problem = markProblem(m);
@@ -254,10 +326,21 @@ export async function markAttendance(db: Db, user: UserIdentity, sessionId: stri
 			if (!m.attendance) continue;
 			const was = current.get(m.enrollmentId)!;
 			const note = m.note.trim() || null;
-			if (was.attendance === m.attendance && was.participation_grade === m.grade && (was.participation_note ?? null) === note) continue;
+			if (
+				was.attendance === m.attendance &&
+				was.participation_grade === m.grade &&
+				(was.participation_note ?? null) === note
+			)
+				continue;
 			await trx
 				.updateTable('session_registrations')
-				.set({ attendance: m.attendance, participation_grade: m.grade, participation_note: note, marked_by: user.id, marked_at: at })
+				.set({
+					attendance: m.attendance,
+					participation_grade: m.grade,
+					participation_note: note,
+					marked_by: user.id,
+					marked_at: at
+				})
 				.where('session_id', '=', sessionId)
 				.where('enrollment_id', '=', m.enrollmentId)
 				.execute();

@@ -64,14 +64,19 @@ export const noOffence: CertificateFactsV2 = {
 
 export const reissue: CertificateFactsV2 = { ...factsV2, serial: 'RC-2026-000140', replacesSerial: 'RC-2026-000123' };
 
-const MAX_NAME = 'Maximilian Alexander Bartholomew Christopherson-Vanderbilt de la Fuente y Montenegro-Wojciechowski III';
+const MAX_NAME =
+	'Maximilian Alexander Bartholomew Christopherson-Vanderbilt de la Fuente y Montenegro-Wojciechowski III';
 
 /** Every text as long as the forms accept (name 120, offence 200 characters), and a reissue. */
 export const longest: CertificateFactsV2 = {
 	...longAccentedName,
 	participantName: MAX_NAME.padEnd(120, 'x'),
 	attestation: { ...factsV2.attestation, name: MAX_NAME.padEnd(120, 'x') },
-	offence: 'Solicitation, inducement or promotion of prostitution; engaging in, hiring or agreeing to hire an adult to engage in prostitution (Minn. Stat. § 609.324, subd. 3(a)); public place'.padEnd(200, '.'),
+	offence:
+		'Solicitation, inducement or promotion of prostitution; engaging in, hiring or agreeing to hire an adult to engage in prostitution (Minn. Stat. § 609.324, subd. 3(a)); public place'.padEnd(
+			200,
+			'.'
+		),
 	courseName: 'Offenders Prostitution Program: Court-Referred Offender Education Course for Minnesota and Texas',
 	replacesSerial: 'RC-2026-000100'
 };

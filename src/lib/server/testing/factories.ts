@@ -21,13 +21,35 @@ export async function makeProgram(db: Db, settings: Record<string, unknown> = {}
 	const courtId = newId();
 	await db
 		.insertInto('programs')
-		.values({ id: programId, slug, name: 'Test Program', provider: 'Test Provider', serial_prefix: `T${newId().slice(0, 6).toUpperCase()}`, settings_json: JSON.stringify({ seatTimePercent: 0, ...settings }), created_at: clock.iso() })
+		.values({
+			id: programId,
+			slug,
+			name: 'Test Program',
+			provider: 'Test Provider',
+			serial_prefix: `T${newId().slice(0, 6).toUpperCase()}`,
+			settings_json: JSON.stringify({ seatTimePercent: 0, ...settings }),
+			created_at: clock.iso()
+		})
 		.execute();
-	await db.insertInto('courts').values({ id: courtId, program_id: programId, name: 'Test District Court', county: 'Test', created_at: clock.iso() }).execute();
+	await db
+		.insertInto('courts')
+		.values({
+			id: courtId,
+			program_id: programId,
+			name: 'Test District Court',
+			county: 'Test',
+			created_at: clock.iso()
+		})
+		.execute();
 	return { programId, courtId, slug };
 }
 
-export async function makeStaff(db: Db, roles: Role[], scope: { programId?: string; courtId?: string }, email = `${newId().slice(0, 10)}@staff.test`): Promise<UserIdentity> {
+export async function makeStaff(
+	db: Db,
+	roles: Role[],
+	scope: { programId?: string; courtId?: string },
+	email = `${newId().slice(0, 10)}@staff.test`
+): Promise<UserIdentity> {
 	const r = await createStaffUser(db, null, {
 		email,
 		name: 'Staff Member',
@@ -54,7 +76,8 @@ function testModule(position: number): ParsedModule {
 			passMark: null,
 			maxAttempts: null,
 			questions: Array.from({ length: 8 }, (_, i) => ({
-				kind: (i % 3 === 0 ? 'multiple' : i % 3 === 1 ? 'single' : 'true_false') as 'single' | 'multiple' | 'true_false',
+				kind: (i % 3 === 0 ? 'multiple' : i % 3 === 1 ? 'single' : 'true_false') as
+					'single' | 'multiple' | 'true_false',
 				prompt: `Question ${i + 1} of module ${position}`,
 				explanation: `Explanation ${i + 1}`,
 				options:
@@ -74,7 +97,13 @@ function testModule(position: number): ParsedModule {
 }
 
 export async function makeCurriculum(db: Db, programSlug: string, modules = 2, version = '1.0') {
-	const c: ParsedCurriculum = { program: programSlug, version, title: 'Test curriculum', contentHash: newId(), modules: Array.from({ length: modules }, (_, i) => testModule(i + 1)) };
+	const c: ParsedCurriculum = {
+		program: programSlug,
+		version,
+		title: 'Test curriculum',
+		contentHash: newId(),
+		modules: Array.from({ length: modules }, (_, i) => testModule(i + 1))
+	};
 	const r = await importCurriculum(db, null, c);
 	if (!r.ok) throw new Error(`makeCurriculum: ${r.reason}`);
 	return r.versionId;
@@ -84,11 +113,32 @@ export async function makeCurriculum(db: Db, programSlug: string, modules = 2, v
 export async function makeParticipant(db: Db, clerk: UserIdentity, courtId: string, n = newId().slice(0, 6)) {
 	const dateOfBirth = '1980-01-01';
 	const caseNumber = `62-CR-26-${n}`;
-	const ref = await createReferral(db, clerk, { legalName: `Pat Tester ${n}`, dateOfBirth, caseNumber, courtId, referralDate: today(), dueDate: '2099-01-01' });
+	const ref = await createReferral(db, clerk, {
+		legalName: `Pat Tester ${n}`,
+		dateOfBirth,
+		caseNumber,
+		courtId,
+		referralDate: today(),
+		dueDate: '2099-01-01'
+	});
 	if (!ref.ok) throw new Error(`makeParticipant referral: ${ref.reason}`);
-	const act = await activate(db, { code: ref.code, dateOfBirth, caseNumber, email: `pat-${n}@participant.test`, password: TEST_PASSWORD, noticeAcknowledged: true, ip: `10.0.${Math.floor(Math.random() * 250)}.1` });
+	const act = await activate(db, {
+		code: ref.code,
+		dateOfBirth,
+		caseNumber,
+		email: `pat-${n}@participant.test`,
+		password: TEST_PASSWORD,
+		noticeAcknowledged: true,
+		ip: `10.0.${Math.floor(Math.random() * 250)}.1`
+	});
 	if (!act.ok) throw new Error(`makeParticipant activation: ${act.reason}`);
-	return { user: (await findIdentity(db, act.userId))!, enrollmentId: ref.enrollmentId, legalName: `Pat Tester ${n}`, caseNumber, dateOfBirth };
+	return {
+		user: (await findIdentity(db, act.userId))!,
+		enrollmentId: ref.enrollmentId,
+		legalName: `Pat Tester ${n}`,
+		caseNumber,
+		dateOfBirth
+	};
 }
 
 let sharedKeysDir: string | null = null;

@@ -9,12 +9,20 @@ import { join } from 'node:path';
 export const hasTool = (tool: string, args = ['-v']) => spawnSync(tool, args).error === undefined;
 
 const TOOLS = {
-	poppler: { present: () => ['pdfinfo', 'pdfdetach', 'pdftotext', 'pdffonts', 'pdfsig'].every((t) => hasTool(t)), debian: 'poppler-utils', ci: true },
+	poppler: {
+		present: () => ['pdfinfo', 'pdfdetach', 'pdftotext', 'pdffonts', 'pdfsig'].every((t) => hasTool(t)),
+		debian: 'poppler-utils',
+		ci: true
+	},
 	openssl: { present: () => hasTool('openssl', ['version']), debian: 'openssl', ci: true },
 	faketime: { present: () => hasTool('faketime', ['--version']), debian: 'faketime', ci: true },
 	qpdf: { present: () => hasTool('qpdf', ['--version']), debian: 'qpdf', ci: false },
 	xmllint: { present: () => hasTool('xmllint', ['--version']), debian: 'libxml2-utils', ci: false },
-	preflight: { present: () => hasPreflight(), debian: 'default-jre-headless libpdfbox2-java libactivation-java libjaxb-api-java', ci: false }
+	preflight: {
+		present: () => hasPreflight(),
+		debian: 'default-jre-headless libpdfbox2-java libactivation-java libjaxb-api-java',
+		ci: false
+	}
 } as const;
 
 /**
@@ -25,11 +33,14 @@ export function skipWithout(...names: (keyof typeof TOOLS)[]): boolean {
 	const missing = names.filter((n) => !TOOLS[n].present());
 	if (!missing.length) return false;
 	const failing = process.env.CI && missing.every((n) => TOOLS[n].ci);
-	console.warn(`${missing.map((n) => `${n} (Debian: ${TOOLS[n].debian})`).join(', ')} not found: checks ${failing ? 'FAIL under CI' : 'SKIPPED'}`);
+	console.warn(
+		`${missing.map((n) => `${n} (Debian: ${TOOLS[n].debian})`).join(', ')} not found: checks ${failing ? 'FAIL under CI' : 'SKIPPED'}`
+	);
 	return !failing;
 }
 
-const run = (tool: string, args: string[]) => execFileSync(tool, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+const run = (tool: string, args: string[]) =>
+	execFileSync(tool, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
 export function writeTemp(pdf: Uint8Array, name = 'file.pdf'): string {
 	const file = join(mkdtempSync(join(tmpdir(), 'js-pdftools-')), name);
@@ -69,7 +80,11 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /** The file's objects as qpdf parses them (qpdf --json=2), with a resolver for "n 0 R" references. */
 export function qpdfObjects(file: string) {
-	const objects = (JSON.parse(run('qpdf', ['--json=2', '--json-key=qpdf', file])) as { qpdf: [unknown, Record<string, { value?: Json; stream?: { dict: Json } }>] }).qpdf[1];
+	const objects = (
+		JSON.parse(run('qpdf', ['--json=2', '--json-key=qpdf', file])) as {
+			qpdf: [unknown, Record<string, { value?: Json; stream?: { dict: Json } }>];
+		}
+	).qpdf[1];
 	const get = (ref: Json): Json => {
 		if (typeof ref === 'string' && / \d+ R$/.test(ref)) {
 			const o = objects[`obj:${ref}`];
@@ -125,7 +140,15 @@ export function xmlProblem(xml: string): string | null {
 	return r.status === 0 ? null : r.stderr;
 }
 
-const PREFLIGHT_JARS = ['preflight', 'pdfbox2', 'fontbox2', 'xmpbox', 'commons-logging', 'javax.activation', 'jaxb-api'].map((j) => `/usr/share/java/${j}.jar`);
+const PREFLIGHT_JARS = [
+	'preflight',
+	'pdfbox2',
+	'fontbox2',
+	'xmpbox',
+	'commons-logging',
+	'javax.activation',
+	'jaxb-api'
+].map((j) => `/usr/share/java/${j}.jar`);
 export const hasPreflight = () => hasTool('java', ['-version']) && PREFLIGHT_JARS.every((j) => existsSync(j));
 
 /**
@@ -133,7 +156,9 @@ export const hasPreflight = () => hasTool('java', ['-version']) && PREFLIGHT_JAR
  * e.g. ["1.4.7", "3.1.11"]; empty when it finds the file valid PDF/A-1b.
  */
 export function preflightErrors(file: string): string[] {
-	const r = spawnSync('java', ['-cp', PREFLIGHT_JARS.join(':'), 'org.apache.pdfbox.preflight.Validator_A1b', file], { encoding: 'utf8' });
+	const r = spawnSync('java', ['-cp', PREFLIGHT_JARS.join(':'), 'org.apache.pdfbox.preflight.Validator_A1b', file], {
+		encoding: 'utf8'
+	});
 	const out = `${r.stdout}${r.stderr}`;
 	if (/is a valid PDF\/A-1b file/.test(out)) return [];
 	const codes = [...out.matchAll(/^(\d+(?:\.\d+)+) : /gm)].map((m) => m[1]);
@@ -146,8 +171,16 @@ export function preflightErrors(file: string): string[] {
  * box is the font's ascent plus descent, 0.905 + 0.212 em.
  */
 export function sansWordSizes(file: string): { word: string; x: number; size: number }[] {
-	return [...run('pdftotext', ['-bbox', file, '-']).matchAll(/xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</g)].map((m) => ({
-		word: m[4].replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"'),
+	return [
+		...run('pdftotext', ['-bbox', file, '-']).matchAll(
+			/xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</g
+		)
+	].map((m) => ({
+		word: m[4]
+			.replace(/&amp;/g, '&')
+			.replace(/&lt;/g, '<')
+			.replace(/&gt;/g, '>')
+			.replace(/&quot;/g, '"'),
 		x: Number(m[1]),
 		size: (Number(m[3]) - Number(m[2])) / 1.117
 	}));

@@ -31,11 +31,7 @@ export async function findIdentity(db: Db, userId: string): Promise<UserIdentity
 	const [roles, programs, courts] = await Promise.all([
 		db.selectFrom('user_roles').select('role').where('user_id', '=', userId).execute(),
 		db.selectFrom('user_programs').select('program_id').where('user_id', '=', userId).execute(),
-		db
-			.selectFrom('user_courts')
-			.select('court_id')
-			.where('user_id', '=', userId)
-			.execute()
+		db.selectFrom('user_courts').select('court_id').where('user_id', '=', userId).execute()
 	]);
 	const identity = {
 		id: user.id,
@@ -47,7 +43,8 @@ export async function findIdentity(db: Db, userId: string): Promise<UserIdentity
 		hasTotp: !!user.totp_key,
 		twoFactorRequired: false
 	};
-	if (identity.roles.some((r) => r !== 'participant')) identity.twoFactorRequired = await staffTwoFactorRequired(db, identity.programIds, identity.courtIds);
+	if (identity.roles.some((r) => r !== 'participant'))
+		identity.twoFactorRequired = await staffTwoFactorRequired(db, identity.programIds, identity.courtIds);
 	return identity;
 }
 
@@ -60,9 +57,18 @@ async function staffTwoFactorRequired(db: Db, programIds: string[], courtIds: st
 		.where((eb) =>
 			eb.or([
 				eb('id', 'in', programIds.length ? programIds : ['']),
-				eb('id', 'in', eb.selectFrom('courts').select('program_id').where('id', 'in', courtIds.length ? courtIds : ['']))
+				eb(
+					'id',
+					'in',
+					eb
+						.selectFrom('courts')
+						.select('program_id')
+						.where('id', 'in', courtIds.length ? courtIds : [''])
+				)
 			])
 		)
 		.execute();
-	return rows.some((r) => (JSON.parse(r.settings_json) as { staffTwoFactorRequired?: unknown }).staffTwoFactorRequired === true);
+	return rows.some(
+		(r) => (JSON.parse(r.settings_json) as { staffTwoFactorRequired?: unknown }).staffTwoFactorRequired === true
+	);
 }

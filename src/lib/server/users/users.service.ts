@@ -40,12 +40,30 @@ export async function createStaffUser(db: Db, actorId: string | null, input: New
 			await trx
 				.insertInto('users')
 				// Names and titles in NFC: they are signed byte for byte on the certificates he signs off.
-				.values({ id, email, name: nfc(input.name.trim()), title: nfc(input.title?.trim() || null), password_hash: passwordHash, totp_key: null, totp_last_step: null, disabled_at: null, created_at: clock.iso() })
+				.values({
+					id,
+					email,
+					name: nfc(input.name.trim()),
+					title: nfc(input.title?.trim() || null),
+					password_hash: passwordHash,
+					totp_key: null,
+					totp_last_step: null,
+					disabled_at: null,
+					created_at: clock.iso()
+				})
 				.execute();
 			for (const role of input.roles) await trx.insertInto('user_roles').values({ user_id: id, role }).execute();
-			for (const programId of input.programIds) await trx.insertInto('user_programs').values({ user_id: id, program_id: programId }).execute();
-			for (const courtId of input.courtIds) await trx.insertInto('user_courts').values({ user_id: id, court_id: courtId }).execute();
-			await audit(trx, { actorId, action: 'user.create', targetType: 'user', targetId: id, details: { roles: input.roles.join(',') } });
+			for (const programId of input.programIds)
+				await trx.insertInto('user_programs').values({ user_id: id, program_id: programId }).execute();
+			for (const courtId of input.courtIds)
+				await trx.insertInto('user_courts').values({ user_id: id, court_id: courtId }).execute();
+			await audit(trx, {
+				actorId,
+				action: 'user.create',
+				targetType: 'user',
+				targetId: id,
+				details: { roles: input.roles.join(',') }
+			});
 		});
 	} catch (e) {
 		if (isUniqueViolation(e)) return { ok: false, reason: 'email_taken' };
@@ -64,5 +82,7 @@ export async function disableUser(db: Db, actorId: string | null, userId: string
 
 export function isUniqueViolation(e: unknown): boolean {
 	const err = e as { code?: string; message?: string };
-	return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+	return (
+		err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+	);
 }

@@ -26,7 +26,11 @@ export function certificateJson(c: VerifiedCertificate) {
 		// Added fields (nothing above renamed): the serial's corrections, reason and changed field names
 		// only (history.ts says why no values), and for a superseded one the current end of its chain.
 		...(c.status === 'superseded' && c.history.current
-			? { currentSerial: c.history.current.serial, currentStatus: c.history.current.status, ...(c.history.current.revokedAt ? { currentRevokedAt: c.history.current.revokedAt } : {}) }
+			? {
+					currentSerial: c.history.current.serial,
+					currentStatus: c.history.current.status,
+					...(c.history.current.revokedAt ? { currentRevokedAt: c.history.current.revokedAt } : {})
+				}
 			: {}),
 		replaces: c.history.replaces,
 		replacedBy: c.history.replacedBy,

@@ -27,11 +27,29 @@ export interface Check {
 	whoRoles: string | null;
 }
 
-const ROLE_NAMES: Record<string, string> = { admin: 'admin', court: 'court staff', facilitator: 'facilitator', participant: 'participant' };
+const ROLE_NAMES: Record<string, string> = {
+	admin: 'admin',
+	court: 'court staff',
+	facilitator: 'facilitator',
+	participant: 'participant'
+};
 
-async function withWho(db: Db, rows: { seq: number; at: string; method: Check['method']; outcome: string; serial: string | null; user_id: string | null; name: string | null }[]): Promise<Check[]> {
+async function withWho(
+	db: Db,
+	rows: {
+		seq: number;
+		at: string;
+		method: Check['method'];
+		outcome: string;
+		serial: string | null;
+		user_id: string | null;
+		name: string | null;
+	}[]
+): Promise<Check[]> {
 	const ids = [...new Set(rows.map((r) => r.user_id).filter((x): x is string => !!x))];
-	const roles = ids.length ? await db.selectFrom('user_roles').select(['user_id', 'role']).where('user_id', 'in', ids).execute() : [];
+	const roles = ids.length
+		? await db.selectFrom('user_roles').select(['user_id', 'role']).where('user_id', 'in', ids).execute()
+		: [];
 	return rows.map((r) => ({
 		seq: Number(r.seq),
 		at: r.at,
@@ -56,14 +74,20 @@ function base(db: Db) {
 		.select(['v.seq', 'v.at', 'v.method', 'v.outcome', 'v.serial', 'v.user_id', 'u.name']);
 }
 
-export type LogPage = { ok: true; checks: Check[]; page: number; hasMore: boolean; serial: string } | { ok: false; reason: 'not_found' };
+export type LogPage =
+	{ ok: true; checks: Check[]; page: number; hasMore: boolean; serial: string } | { ok: false; reason: 'not_found' };
 
 /**
  * The admin's view of the log, newest first: verifications of his programs' certificates, and
  * those that matched no certificate at all (a mistyped or guessed serial: they belong to no program,
  * and they are what shows someone probing). Another program's certificates' rows are not his.
  */
-export async function verificationLogForAdmin(db: Db, admin: UserIdentity, filter: { serial?: string; page?: number }, ip?: string): Promise<LogPage> {
+export async function verificationLogForAdmin(
+	db: Db,
+	admin: UserIdentity,
+	filter: { serial?: string; page?: number },
+	ip?: string
+): Promise<LogPage> {
 	if (!admin.roles.includes('admin') || admin.programIds.length === 0) return { ok: false, reason: 'not_found' };
 	const page = Math.max(1, Math.min(10_000, Math.floor(filter.page ?? 1)));
 	const serial = filter.serial?.trim().toUpperCase().slice(0, 64) ?? '';
@@ -76,24 +100,57 @@ export async function verificationLogForAdmin(db: Db, admin: UserIdentity, filte
 		.limit(PAGE_SIZE + 1)
 		.offset((page - 1) * PAGE_SIZE)
 		.execute();
-	await db.transaction().execute((trx) =>
-		audit(trx, { actorId: admin.id, action: 'verification_log.view', targetType: 'verification_log', targetId: null, ip, details: { serial: serial || null, page, rows: Math.min(rows.length, PAGE_SIZE) } })
-	);
-	return { ok: true, checks: await withWho(db, rows.slice(0, PAGE_SIZE)), page, hasMore: rows.length > PAGE_SIZE, serial };
+	await db
+		.transaction()
+		.execute((trx) =>
+			audit(trx, {
+				actorId: admin.id,
+				action: 'verification_log.view',
+				targetType: 'verification_log',
+				targetId: null,
+				ip,
+				details: { serial: serial || null, page, rows: Math.min(rows.length, PAGE_SIZE) }
+			})
+		);
+	return {
+		ok: true,
+		checks: await withWho(db, rows.slice(0, PAGE_SIZE)),
+		page,
+		hasMore: rows.length > PAGE_SIZE,
+		serial
+	};
 }
 
 /** The checks of one certificate (its own rows: by code, by upload of its file, or an altered copy of it), newest first. */
 export async function checksOf(db: Db, certificateId: string, limit = 20): Promise<Check[]> {
-	const rows = await base(db).where('v.certificate_id', '=', certificateId).orderBy('v.seq', 'desc').limit(limit).execute();
+	const rows = await base(db)
+		.where('v.certificate_id', '=', certificateId)
+		.orderBy('v.seq', 'desc')
+		.limit(limit)
+		.execute();
 	return withWho(db, rows);
 }
 
 export interface CourtCertificateView {
-	certificate: { id: string; serial: string; status: 'valid' | 'revoked' | 'superseded'; issuedAt: string; revokedAt: string | null; revokeReason: string | null; supersededBy: string | null; sha256: string };
+	certificate: {
+		id: string;
+		serial: string;
+		status: 'valid' | 'revoked' | 'superseded';
+		issuedAt: string;
+		revokedAt: string | null;
+		revokeReason: string | null;
+		supersededBy: string | null;
+		sha256: string;
+	};
 	facts: CertificateFacts;
 	history: CertificateHistory;
 	/** staff with access to the record see the corrected values too */
-	corrections: { serial: string; at: string | null; reason: string; changes: { field: string; old: string | null; new: string | null }[] }[];
+	corrections: {
+		serial: string;
+		at: string | null;
+		reason: string;
+		changes: { field: string; old: string | null; new: string | null }[];
+	}[];
 	checks: Check[];
 }
 
@@ -102,11 +159,31 @@ export interface CourtCertificateView {
  * corrections and who checked it. Anything else, or a referral whose personal data is removed,
  * answers not_found. Audited as a staff view of the participant's record.
  */
-export async function certificateForCourt(db: Db, user: UserIdentity, certificateId: string, ip?: string): Promise<CourtCertificateView | null> {
+export async function certificateForCourt(
+	db: Db,
+	user: UserIdentity,
+	certificateId: string,
+	ip?: string
+): Promise<CourtCertificateView | null> {
 	const c = await db
 		.selectFrom('certificates')
 		.innerJoin('enrollments as e', 'e.id', 'certificates.enrollment_id')
-		.select(['certificates.id', 'certificates.serial', 'certificates.status', 'certificates.issued_at', 'certificates.revoked_at', 'certificates.revoke_reason', 'certificates.superseded_by', 'certificates.sha256', 'certificates.facts_json', 'e.id as enrollment_id', 'e.program_id', 'e.court_id', 'e.user_id', 'e.purged_at'])
+		.select([
+			'certificates.id',
+			'certificates.serial',
+			'certificates.status',
+			'certificates.issued_at',
+			'certificates.revoked_at',
+			'certificates.revoke_reason',
+			'certificates.superseded_by',
+			'certificates.sha256',
+			'certificates.facts_json',
+			'e.id as enrollment_id',
+			'e.program_id',
+			'e.court_id',
+			'e.user_id',
+			'e.purged_at'
+		])
 		.where('certificates.id', '=', certificateId)
 		.executeTakeFirst();
 	if (!c || c.purged_at) return null;
@@ -123,21 +200,66 @@ export async function certificateForCourt(db: Db, user: UserIdentity, certificat
 			.execute(),
 		checksOf(db, c.id)
 	]);
-	await db.transaction().execute((trx) => audit(trx, { actorId: user.id, action: 'certificate.view', targetType: 'certificate', targetId: c.id, ip, details: { as, enrollment: c.enrollment_id } }));
+	await db
+		.transaction()
+		.execute((trx) =>
+			audit(trx, {
+				actorId: user.id,
+				action: 'certificate.view',
+				targetType: 'certificate',
+				targetId: c.id,
+				ip,
+				details: { as, enrollment: c.enrollment_id }
+			})
+		);
 	return {
-		certificate: { id: c.id, serial: c.serial, status: c.status, issuedAt: c.issued_at, revokedAt: c.revoked_at, revokeReason: c.revoke_reason, supersededBy: c.superseded_by, sha256: c.sha256 },
+		certificate: {
+			id: c.id,
+			serial: c.serial,
+			status: c.status,
+			issuedAt: c.issued_at,
+			revokedAt: c.revoked_at,
+			revokeReason: c.revoke_reason,
+			supersededBy: c.superseded_by,
+			sha256: c.sha256
+		},
 		facts: JSON.parse(c.facts_json) as CertificateFacts,
 		history,
-		corrections: corrections.map((k) => ({ serial: k.serial, at: k.finished_at, reason: k.reason, changes: JSON.parse(k.changes_json) })),
+		corrections: corrections.map((k) => ({
+			serial: k.serial,
+			at: k.finished_at,
+			reason: k.reason,
+			changes: JSON.parse(k.changes_json)
+		})),
 		checks
 	};
 }
 
 /** The checks of a certificate of the admin's programs, for its admin page; audited as a view. */
-export async function checksForAdmin(db: Db, admin: UserIdentity, certificateId: string, ip?: string): Promise<Check[] | null> {
-	const c = await db.selectFrom('certificates').select(['id', 'program_id']).where('id', '=', certificateId).executeTakeFirst();
+export async function checksForAdmin(
+	db: Db,
+	admin: UserIdentity,
+	certificateId: string,
+	ip?: string
+): Promise<Check[] | null> {
+	const c = await db
+		.selectFrom('certificates')
+		.select(['id', 'program_id'])
+		.where('id', '=', certificateId)
+		.executeTakeFirst();
 	if (!c || !admin.roles.includes('admin') || !admin.programIds.includes(c.program_id)) return null;
 	const checks = await checksOf(db, c.id);
-	await db.transaction().execute((trx) => audit(trx, { actorId: admin.id, action: 'certificate.checks.view', targetType: 'certificate', targetId: c.id, ip, details: { rows: checks.length } }));
+	await db
+		.transaction()
+		.execute((trx) =>
+			audit(trx, {
+				actorId: admin.id,
+				action: 'certificate.checks.view',
+				targetType: 'certificate',
+				targetId: c.id,
+				ip,
+				details: { rows: checks.length }
+			})
+		);
 	return checks;
 }

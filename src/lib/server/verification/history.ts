@@ -36,7 +36,10 @@ export const MAX_CHAIN = 50;
 
 const fields = (json: string) => (JSON.parse(json) as FactChange[]).map((x) => x.field);
 
-export async function certificateHistory(db: Db, c: { id: string; serial: string; status: string; superseded_by: string | null }): Promise<CertificateHistory> {
+export async function certificateHistory(
+	db: Db,
+	c: { id: string; serial: string; status: string; superseded_by: string | null }
+): Promise<CertificateHistory> {
 	const [made, replaced] = await Promise.all([
 		db
 			.selectFrom('certificate_corrections as k')
@@ -46,21 +49,47 @@ export async function certificateHistory(db: Db, c: { id: string; serial: string
 			.where('k.outcome', '=', 'issued')
 			.executeTakeFirst(),
 		c.status === 'superseded'
-			? db.selectFrom('certificate_corrections').select(['serial', 'finished_at', 'reason', 'changes_json']).where('certificate_id', '=', c.id).where('outcome', '=', 'issued').executeTakeFirst()
+			? db
+					.selectFrom('certificate_corrections')
+					.select(['serial', 'finished_at', 'reason', 'changes_json'])
+					.where('certificate_id', '=', c.id)
+					.where('outcome', '=', 'issued')
+					.executeTakeFirst()
 			: Promise.resolve(undefined)
 	]);
-	const note = (k: { serial: string; finished_at: string | null; reason: string; changes_json: string }): CorrectionNote => ({ serial: k.serial, correctedAt: k.finished_at ?? '', reason: k.reason, changedFields: fields(k.changes_json) });
-	return { replaces: made ? note(made) : null, replacedBy: replaced ? note(replaced) : null, current: c.status === 'superseded' ? await chainEnd(db, c) : null };
+	const note = (k: {
+		serial: string;
+		finished_at: string | null;
+		reason: string;
+		changes_json: string;
+	}): CorrectionNote => ({
+		serial: k.serial,
+		correctedAt: k.finished_at ?? '',
+		reason: k.reason,
+		changedFields: fields(k.changes_json)
+	});
+	return {
+		replaces: made ? note(made) : null,
+		replacedBy: replaced ? note(replaced) : null,
+		current: c.status === 'superseded' ? await chainEnd(db, c) : null
+	};
 }
 
 /** Follows superseded_by to the newest certificate; stops at MAX_CHAIN or at a serial seen before. */
-export async function chainEnd(db: Db, start: { serial: string; superseded_by: string | null }): Promise<CertificateHistory['current']> {
+export async function chainEnd(
+	db: Db,
+	start: { serial: string; superseded_by: string | null }
+): Promise<CertificateHistory['current']> {
 	const seen = new Set([start.serial]);
 	let next = start.superseded_by;
 	let end: CertificateHistory['current'] = null;
 	for (let i = 0; next && i < MAX_CHAIN && !seen.has(next); i++) {
 		seen.add(next);
-		const row = await db.selectFrom('certificates').select(['serial', 'status', 'revoked_at', 'superseded_by']).where('serial', '=', next).executeTakeFirst();
+		const row = await db
+			.selectFrom('certificates')
+			.select(['serial', 'status', 'revoked_at', 'superseded_by'])
+			.where('serial', '=', next)
+			.executeTakeFirst();
 		if (!row) break;
 		end = { serial: row.serial, status: row.status, revokedAt: row.revoked_at };
 		next = row.status === 'superseded' ? row.superseded_by : null;

@@ -32,11 +32,30 @@ const MAX_DEPTH = 32;
 const MAX_STRING = 64 * 1024;
 
 /** \n \r \t \b \f \( \) \\ */
-const ESCAPES: Record<number, number> = { 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09, 0x62: 0x08, 0x66: 0x0c, 0x28: 0x28, 0x29: 0x29, 0x5c: 0x5c };
+const ESCAPES: Record<number, number> = {
+	0x6e: 0x0a,
+	0x72: 0x0d,
+	0x74: 0x09,
+	0x62: 0x08,
+	0x66: 0x0c,
+	0x28: 0x28,
+	0x29: 0x29,
+	0x5c: 0x5c
+};
 
 const isWhite = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0x0c || b === 0x00;
 // ( ) < > [ ] { } / %
-const isDelim = (b: number) => b === 0x28 || b === 0x29 || b === 0x3c || b === 0x3e || b === 0x5b || b === 0x5d || b === 0x7b || b === 0x7d || b === 0x2f || b === 0x25;
+const isDelim = (b: number) =>
+	b === 0x28 ||
+	b === 0x29 ||
+	b === 0x3c ||
+	b === 0x3e ||
+	b === 0x5b ||
+	b === 0x5d ||
+	b === 0x7b ||
+	b === 0x7d ||
+	b === 0x2f ||
+	b === 0x25;
 const isRegular = (b: number | undefined) => b !== undefined && !isWhite(b) && !isDelim(b);
 const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
 
@@ -72,7 +91,11 @@ function text(buf: Buffer, v: Value | undefined): string | null {
 function objectAt(buf: Buffer, ref: { num: number; gen: number }): Value | undefined {
 	const head = `${ref.num} ${ref.gen} obj`;
 	let tries = 0;
-	for (let at = buf.lastIndexOf(head); at >= 0 && tries++ < MAX_CANDIDATES; at = at > 0 ? buf.lastIndexOf(head, at - 1) : -1) {
+	for (
+		let at = buf.lastIndexOf(head);
+		at >= 0 && tries++ < MAX_CANDIDATES;
+		at = at > 0 ? buf.lastIndexOf(head, at - 1) : -1
+	) {
 		if (at > 0 && !isWhite(buf[at - 1]) && !isDelim(buf[at - 1])) continue; // "115 0 obj" is not "15 0 obj"
 		if (isRegular(buf[at + head.length])) continue;
 		return new Lexer(buf, at + head.length).value();
@@ -83,7 +106,11 @@ function objectAt(buf: Buffer, ref: { num: number; gen: number }): Value | undef
 /** The offset of the last `word` standing as a keyword (not part of a longer word), or -1. */
 function lastKeyword(buf: Buffer, word: string): number {
 	let tries = 0;
-	for (let at = buf.lastIndexOf(word); at >= 0 && tries++ < MAX_CANDIDATES; at = at > 0 ? buf.lastIndexOf(word, at - 1) : -1) {
+	for (
+		let at = buf.lastIndexOf(word);
+		at >= 0 && tries++ < MAX_CANDIDATES;
+		at = at > 0 ? buf.lastIndexOf(word, at - 1) : -1
+	) {
 		if ((at === 0 || !isRegular(buf[at - 1])) && !isRegular(buf[at + word.length])) return at;
 	}
 	return -1;

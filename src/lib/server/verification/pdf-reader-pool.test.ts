@@ -5,7 +5,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { PDFDocument } from 'pdf-lib';
-import { hugeArray, manyObjects, objectCountClaim, objectStreamBomb, warningBait } from '../../../../scripts/bench-hostile-pdfs.mjs';
+import {
+	hugeArray,
+	manyObjects,
+	objectCountClaim,
+	objectStreamBomb,
+	warningBait
+} from '../../../../scripts/bench-hostile-pdfs.mjs';
 import { closePdfReader, readPdfInfo } from './pdf-reader-pool';
 
 // Counts PDF parses on this thread (the reader thread's module graph is its own), as certificates/worker-pool.test.ts does.
@@ -47,19 +53,36 @@ describe('the PDF reader thread', () => {
 
 	it('accepts only Flate on the streams it must decode (LZW and run-length can expand without the byte budget seeing it)', async () => {
 		const data = Buffer.from('1 0 null');
-		const lzw = Buffer.concat([Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /LZWDecode /Length ${data.length} >>\nstream\n`), data, Buffer.from('\nendstream\nendobj\ntrailer\n<< /Root 2 0 R >>\n%%EOF\n')]);
+		const lzw = Buffer.concat([
+			Buffer.from(
+				`%PDF-1.7\n1 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /LZWDecode /Length ${data.length} >>\nstream\n`
+			),
+			data,
+			Buffer.from('\nendstream\nendobj\ntrailer\n<< /Root 2 0 R >>\n%%EOF\n')
+		]);
 		expect(await readPdfInfo(lzw)).toEqual({ ok: false, reason: 'filter' });
 	});
 
 	it('ends a thread that runs past its time limit, and reads the next file in a new one', async () => {
 		// Limits lifted so only the clock can stop it: 200,000 objects take far longer than 1 ms.
-		expect(await readPdfInfo(manyObjects(), { timeLimitMs: 1, limits: { maxObjects: 1e9, maxValues: 1e9 } })).toEqual({ ok: false, reason: 'time_limit' });
-		expect(await readPdfInfo(await compressedCertificateLike('RC-2026-000101'))).toMatchObject({ ok: true, title: 'Certificate of Completion RC-2026-000101' });
+		expect(await readPdfInfo(manyObjects(), { timeLimitMs: 1, limits: { maxObjects: 1e9, maxValues: 1e9 } })).toEqual({
+			ok: false,
+			reason: 'time_limit'
+		});
+		expect(await readPdfInfo(await compressedCertificateLike('RC-2026-000101'))).toMatchObject({
+			ok: true,
+			title: 'Certificate of Completion RC-2026-000101'
+		});
 	});
 
 	it('ends a thread that fills its heap, and reads the next file in a new one', { timeout: 60_000 }, async () => {
-		expect(await readPdfInfo(hugeArray(5_000_000), { timeLimitMs: 60_000, limits: { maxObjects: 1e9, maxValues: 1e9 } })).toEqual({ ok: false, reason: 'memory_limit' });
-		expect(await readPdfInfo(await compressedCertificateLike('RC-2026-000102'))).toMatchObject({ ok: true, title: 'Certificate of Completion RC-2026-000102' });
+		expect(
+			await readPdfInfo(hugeArray(5_000_000), { timeLimitMs: 60_000, limits: { maxObjects: 1e9, maxValues: 1e9 } })
+		).toEqual({ ok: false, reason: 'memory_limit' });
+		expect(await readPdfInfo(await compressedCertificateLike('RC-2026-000102'))).toMatchObject({
+			ok: true,
+			title: 'Certificate of Completion RC-2026-000102'
+		});
 	});
 
 	it('answers "busy" rather than queue more than eight files behind the one being read', async () => {
@@ -75,7 +98,11 @@ describe('the PDF reader thread', () => {
 		const before = mainThreadLoads.n;
 		await PDFDocument.load(file);
 		expect(mainThreadLoads.n, 'the counter sees a parse on this thread').toBe(before + 1);
-		expect(await readPdfInfo(file)).toEqual({ ok: true, title: 'Certificate of Completion RC-2026-000103', keywords: 'RC-2026-000103 completion certificate' });
+		expect(await readPdfInfo(file)).toEqual({
+			ok: true,
+			title: 'Certificate of Completion RC-2026-000103',
+			keywords: 'RC-2026-000103 completion certificate'
+		});
 		expect(await readPdfInfo(objectStreamBomb(16))).toMatchObject({ ok: false });
 		expect(mainThreadLoads.n).toBe(before + 1);
 	});
@@ -83,8 +110,12 @@ describe('the PDF reader thread', () => {
 	it('prints nothing of what the PDF library says about a file', async () => {
 		const printed: string[] = [];
 		const spies = [
-			vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (printed.push(String(chunk)), true)),
-			vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (printed.push(String(chunk)), true))
+			vi
+				.spyOn(process.stdout, 'write')
+				.mockImplementation((chunk: string | Uint8Array) => (printed.push(String(chunk)), true)),
+			vi
+				.spyOn(process.stderr, 'write')
+				.mockImplementation((chunk: string | Uint8Array) => (printed.push(String(chunk)), true))
 		];
 		try {
 			expect(await readPdfInfo(warningBait())).toEqual({ ok: true, title: null, keywords: null });

@@ -67,7 +67,10 @@ function workerEntry() {
 		// (see pdf-reader.worker.ts). Reading them would also keep the process alive (they ref the port).
 		const common = { stdout: true, stderr: true, resourceLimits: RESOURCE_LIMITS };
 		if (!/\.[cm]?ts$/.test(url.pathname)) return { url, options: { ...common, workerData: { role: WORKER_ROLE } } };
-		return { url: new URL('../certificates/ts-worker.mjs', url), options: { ...common, workerData: { role: WORKER_ROLE, tsEntry: url.href } } };
+		return {
+			url: new URL('../certificates/ts-worker.mjs', url),
+			options: { ...common, workerData: { role: WORKER_ROLE, tsEntry: url.href } }
+		};
 	});
 	return entry;
 }
@@ -109,7 +112,12 @@ async function start(): Promise<void> {
 		dispatch();
 	});
 	t.worker.on('error', (e: NodeJS.ErrnoException) => {
-		if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') retire(t, { ok: false, reason: 'memory_limit' }, 'an uploaded PDF filled the PDF reader thread\'s memory limit; the thread was ended and is replaced');
+		if (e.code === 'ERR_WORKER_OUT_OF_MEMORY')
+			retire(
+				t,
+				{ ok: false, reason: 'memory_limit' },
+				"an uploaded PDF filled the PDF reader thread's memory limit; the thread was ended and is replaced"
+			);
 		// The code only: a message could quote the file.
 		else retire(t, null, `the PDF reader thread failed (${e.code ?? e.name}); it is replaced`);
 	});
@@ -146,7 +154,15 @@ function dispatch(): void {
 	const job = queue.shift()!;
 	t.current = job;
 	holdWhileBusy(t);
-	t.timer = setTimeout(() => retire(t, { ok: false, reason: 'time_limit' }, `an uploaded PDF reached the PDF reader's time limit (${job.timeLimitMs} ms); the thread was ended and is replaced`), job.timeLimitMs);
+	t.timer = setTimeout(
+		() =>
+			retire(
+				t,
+				{ ok: false, reason: 'time_limit' },
+				`an uploaded PDF reached the PDF reader's time limit (${job.timeLimitMs} ms); the thread was ended and is replaced`
+			),
+		job.timeLimitMs
+	);
 	t.timer.unref();
 	const msg: ReaderRequest = { id: job.id, bytes: job.bytes, limits: job.limits };
 	t.worker.postMessage(msg, [job.bytes.buffer as ArrayBuffer]);
@@ -157,7 +173,13 @@ export function readPdfInfo(bytes: Uint8Array, options: ReadOptions = {}): Promi
 	if (queue.length >= MAX_WAITING) return Promise.resolve({ ok: false, reason: 'busy' });
 	return new Promise<ReaderResult>((resolve) => {
 		// A copy with its own ArrayBuffer, moved (not cloned) to the thread.
-		queue.push({ id: nextId++, bytes: new Uint8Array(bytes), limits: { ...READ_LIMITS, ...options.limits }, timeLimitMs: options.timeLimitMs ?? TIME_LIMIT_MS, resolve });
+		queue.push({
+			id: nextId++,
+			bytes: new Uint8Array(bytes),
+			limits: { ...READ_LIMITS, ...options.limits },
+			timeLimitMs: options.timeLimitMs ?? TIME_LIMIT_MS,
+			resolve
+		});
 		dispatch();
 	});
 }

@@ -30,13 +30,18 @@ export interface ReadLimits {
 }
 
 export type LimitReason = 'inflate_limit' | 'object_limit' | 'filter' | 'damaged';
-export type ReadOutcome = { ok: true; title: string | null; keywords: string | null } | { ok: false; reason: LimitReason };
+export type ReadOutcome =
+	{ ok: true; title: string | null; keywords: string | null } | { ok: false; reason: LimitReason };
 
 // pdf-lib's CommonJS build, the one its package "main" names: the hooks below must patch the copy
 // that PDFDocument itself uses, and ByteStream is not exported from the package's index.
 const require = createRequire(import.meta.url);
 const lib = require('pdf-lib') as typeof PdfLib;
-const ByteStream = (require('pdf-lib/cjs/core/parser/ByteStream') as { default: { fromPDFRawStream(raw: PdfLib.PDFRawStream): unknown; of(bytes: Uint8Array): unknown } }).default;
+const ByteStream = (
+	require('pdf-lib/cjs/core/parser/ByteStream') as {
+		default: { fromPDFRawStream(raw: PdfLib.PDFRawStream): unknown; of(bytes: Uint8Array): unknown };
+	}
+).default;
 const { PDFContext, PDFName, PDFNumber, PDFArray, PDFObjectParser, PDFDocument, ParseSpeeds } = lib;
 
 class LimitReached extends Error {
@@ -78,7 +83,8 @@ ByteStream.fromPDFRawStream = (raw: PdfLib.PDFRawStream) => {
 		if (!(b.claimed <= b.limits.maxObjects)) b.stop('object_limit');
 	}
 	const filter = dict.lookup(PDFName.of('Filter'));
-	const onlyFlate = filter === FLATE || (filter instanceof PDFArray && filter.size() === 1 && filter.lookup(0) === FLATE);
+	const onlyFlate =
+		filter === FLATE || (filter instanceof PDFArray && filter.size() === 1 && filter.lookup(0) === FLATE);
 	if (filter !== undefined && !onlyFlate) b.stop('filter');
 	let bytes: Uint8Array = raw.contents;
 	if (onlyFlate) {
@@ -119,7 +125,11 @@ const cap = (s: string | undefined) => (s === undefined ? null : s.slice(0, 1000
 export async function readInfo(bytes: Uint8Array, limits: ReadLimits): Promise<ReadOutcome> {
 	const b = (budget = new Budget(limits));
 	try {
-		const doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, parseSpeed: ParseSpeeds.Fastest });
+		const doc = await PDFDocument.load(bytes, {
+			ignoreEncryption: true,
+			updateMetadata: false,
+			parseSpeed: ParseSpeeds.Fastest
+		});
 		b.check();
 		return { ok: true, title: cap(doc.getTitle()), keywords: cap(doc.getKeywords()) };
 	} catch (e) {
@@ -137,15 +147,37 @@ export async function selfTest(): Promise<void> {
 	const body = 'trailer\n<< /Root 1 0 R >>\n%%EOF\n';
 	const z = deflateSync(Buffer.alloc(100));
 	const cases: [string, Uint8Array, LimitReason][] = [
-		['inflate', Buffer.concat([latin1(`%PDF-1.7\n1 0 obj\n<< /Type /ObjStm /N 1 /First 0 /Filter /FlateDecode /Length ${z.length} >>\nstream\n`), z, latin1(`\nendstream\nendobj\n${body}`)]), 'inflate_limit'],
-		['objects claimed', latin1(`%PDF-1.7\n1 0 obj\n<< /Type /ObjStm /N 3 /First 0 /Length 0 >>\nstream\n\nendstream\nendobj\n${body}`), 'object_limit'],
-		['objects stored', latin1(`%PDF-1.7\n1 0 obj\nnull\nendobj\n2 0 obj\nnull\nendobj\n3 0 obj\nnull\nendobj\n${body}`), 'object_limit'],
+		[
+			'inflate',
+			Buffer.concat([
+				latin1(
+					`%PDF-1.7\n1 0 obj\n<< /Type /ObjStm /N 1 /First 0 /Filter /FlateDecode /Length ${z.length} >>\nstream\n`
+				),
+				z,
+				latin1(`\nendstream\nendobj\n${body}`)
+			]),
+			'inflate_limit'
+		],
+		[
+			'objects claimed',
+			latin1(`%PDF-1.7\n1 0 obj\n<< /Type /ObjStm /N 3 /First 0 /Length 0 >>\nstream\n\nendstream\nendobj\n${body}`),
+			'object_limit'
+		],
+		[
+			'objects stored',
+			latin1(`%PDF-1.7\n1 0 obj\nnull\nendobj\n2 0 obj\nnull\nendobj\n3 0 obj\nnull\nendobj\n${body}`),
+			'object_limit'
+		],
 		['values', latin1(`%PDF-1.7\n1 0 obj\n[${'0 '.repeat(60)}]\nendobj\n${body}`), 'object_limit']
 	];
 	for (const [what, file, reason] of cases) {
 		const r = await readInfo(file, tight);
-		if (r.ok || r.reason !== reason) throw new Error(`pdf-reader: the ${what} limit is not in effect (${r.ok ? 'read' : r.reason})`);
+		if (r.ok || r.reason !== reason)
+			throw new Error(`pdf-reader: the ${what} limit is not in effect (${r.ok ? 'read' : r.reason})`);
 	}
-	const ok = await readInfo(latin1(`%PDF-1.4\n1 0 obj\n<< /Title (T) >>\nendobj\ntrailer\n<< /Root 1 0 R /Info 1 0 R >>\n%%EOF\n`), tight);
+	const ok = await readInfo(
+		latin1(`%PDF-1.4\n1 0 obj\n<< /Title (T) >>\nendobj\ntrailer\n<< /Root 1 0 R /Info 1 0 R >>\n%%EOF\n`),
+		tight
+	);
 	if (!ok.ok || ok.title !== 'T') throw new Error('pdf-reader: a plain file could not be read');
 }

@@ -38,7 +38,8 @@ if (!isMainThread && port && (workerData as { role?: string } | null)?.role === 
 			});
 			port.postMessage({ ready: true } satisfies ReaderMessage);
 		},
-		(e: unknown) => port.postMessage({ ready: false, error: e instanceof Error ? e.message : String(e) } satisfies ReaderMessage)
+		(e: unknown) =>
+			port.postMessage({ ready: false, error: e instanceof Error ? e.message : String(e) } satisfies ReaderMessage)
 	);
 }
 

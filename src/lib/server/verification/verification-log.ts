@@ -28,7 +28,9 @@ const GENESIS = '0'.repeat(64);
  * Migration 0021 chained the rows already logged with this same form: keep the two identical.
  */
 export function verificationDigest(r: Omit<Chained, 'hash'>): string {
-	return sha256Hex(JSON.stringify([r.prev_hash, r.seq, r.id, r.at, r.method, r.serial, r.certificate_id, r.outcome, r.user_id]));
+	return sha256Hex(
+		JSON.stringify([r.prev_hash, r.seq, r.id, r.at, r.method, r.serial, r.certificate_id, r.outcome, r.user_id])
+	);
 }
 
 interface Waiting {
@@ -86,7 +88,10 @@ async function flush(db: Db, q: Queue): Promise<void> {
 	while (q.waiting.length) {
 		const batch = q.waiting.splice(0, MAX_BATCH);
 		try {
-			await append(db, batch.map((w) => w.row));
+			await append(
+				db,
+				batch.map((w) => w.row)
+			);
 			batch.forEach((w) => w.resolve());
 		} catch {
 			// One bad row (say, a user deleted meanwhile) must not cost the others their log entry:
@@ -120,28 +125,54 @@ export async function verifyVerificationChain(db: Db, batch = 1000): Promise<Ver
 	let expectedSeq = 1;
 	let entries = 0;
 	for (;;) {
-		const rows = await db.selectFrom('verification_log').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(batch).execute();
+		const rows = await db
+			.selectFrom('verification_log')
+			.selectAll()
+			.where('seq', '>=', expectedSeq)
+			.orderBy('seq')
+			.limit(batch)
+			.execute();
 		if (rows.length === 0) break;
 		for (const raw of rows) {
 			const r = { ...raw, seq: Number(raw.seq) };
 			entries++;
-			if (r.seq !== expectedSeq) problems.push({ seq: expectedSeq, problem: `rows ${expectedSeq}–${r.seq - 1} are missing (deleted)` });
-			if (r.prev_hash !== prevHash) problems.push({ seq: r.seq, problem: 'does not link to the row before it (a row before it was changed, removed or inserted)' });
+			if (r.seq !== expectedSeq)
+				problems.push({ seq: expectedSeq, problem: `rows ${expectedSeq}–${r.seq - 1} are missing (deleted)` });
+			if (r.prev_hash !== prevHash)
+				problems.push({
+					seq: r.seq,
+					problem: 'does not link to the row before it (a row before it was changed, removed or inserted)'
+				});
 			const { hash, ...rest } = r;
-			if (verificationDigest(rest) !== hash) problems.push({ seq: r.seq, problem: 'content does not match its hash (altered)' });
+			if (verificationDigest(rest) !== hash)
+				problems.push({ seq: r.seq, problem: 'content does not match its hash (altered)' });
 			prevHash = hash;
 			expectedSeq = r.seq + 1;
 		}
 	}
 	// A row with no position cannot have been written by logVerification: inserted by hand.
-	const loose = await db.selectFrom('verification_log').select('id').where('seq', 'is', null).limit(1).executeTakeFirst();
+	const loose = await db
+		.selectFrom('verification_log')
+		.select('id')
+		.where('seq', 'is', null)
+		.limit(1)
+		.executeTakeFirst();
 	if (loose) problems.push({ seq: 0, problem: `a row without a chain position (id ${loose.id}) was inserted` });
-	const head = await db.selectFrom('verification_log_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst();
+	const head = await db
+		.selectFrom('verification_log_head')
+		.select(['seq', 'hash'])
+		.where('id', '=', 1)
+		.executeTakeFirst();
 	const last = expectedSeq - 1;
 	if (head && (Number(head.seq) !== last || head.hash !== prevHash)) {
 		const h = Number(head.seq);
-		if (h < last) problems.push({ seq: h + 1, problem: 'inserted after the newest row the log wrote (the head does not match)' });
-		else if (h > last) problems.push({ seq: last + 1, problem: `the newest rows (${last + 1}–${h}) were removed (the head does not match)` });
+		if (h < last)
+			problems.push({ seq: h + 1, problem: 'inserted after the newest row the log wrote (the head does not match)' });
+		else if (h > last)
+			problems.push({
+				seq: last + 1,
+				problem: `the newest rows (${last + 1}–${h}) were removed (the head does not match)`
+			});
 		else problems.push({ seq: last, problem: 'the newest row was replaced (the head does not match)' });
 	}
 	problems.sort((a, b) => a.seq - b.seq);

@@ -58,7 +58,13 @@ export interface VerifiedCertificate {
 }
 
 export type VerifyResult =
-	| { outcome: Outcome; certificate: VerifiedCertificate | null; reason?: string; match?: boolean; packet?: VerifiedPacket }
+	| {
+			outcome: Outcome;
+			certificate: VerifiedCertificate | null;
+			reason?: string;
+			match?: boolean;
+			packet?: VerifiedPacket;
+	  }
 	| { outcome: 'rate_limited'; retryAfter: number };
 
 export type UploadResult =
@@ -99,10 +105,28 @@ async function findPacket(db: Db, by: 'sha256' | 'number', value: string): Promi
 		.selectFrom('evidence_packets as p')
 		.innerJoin('programs', 'programs.id', 'p.program_id')
 		.innerJoin('courts', 'courts.id', 'p.court_id')
-		.select(['p.number', 'p.made_at', 'p.made_as', 'p.sha256', 'programs.name as program', 'programs.provider', 'courts.name as court'])
+		.select([
+			'p.number',
+			'p.made_at',
+			'p.made_as',
+			'p.sha256',
+			'programs.name as program',
+			'programs.provider',
+			'courts.name as court'
+		])
 		.where(by === 'sha256' ? 'p.sha256' : 'p.number', '=', value)
 		.executeTakeFirst();
-	return p && { number: p.number, madeAt: p.made_at, madeAs: p.made_as, program: p.program, provider: p.provider, court: p.court, sha256: p.sha256 };
+	return (
+		p && {
+			number: p.number,
+			madeAt: p.made_at,
+			madeAs: p.made_as,
+			program: p.program,
+			provider: p.provider,
+			court: p.court,
+			sha256: p.sha256
+		}
+	);
 }
 
 interface Context {
@@ -112,8 +136,22 @@ interface Context {
 }
 
 /** Each verification is logged (time, outcome, who if logged in) before it is answered; see verification-log.ts. */
-function log(db: Db, ctx: Context, serial: string | null, certificateId: string | null, outcome: string): Promise<void> {
-	return logVerification(db, { id: newId(), at: clock.iso(), method: ctx.method, serial: serial?.slice(0, 64) ?? null, certificate_id: certificateId, outcome, user_id: ctx.userId });
+function log(
+	db: Db,
+	ctx: Context,
+	serial: string | null,
+	certificateId: string | null,
+	outcome: string
+): Promise<void> {
+	return logVerification(db, {
+		id: newId(),
+		at: clock.iso(),
+		method: ctx.method,
+		serial: serial?.slice(0, 64) ?? null,
+		certificate_id: certificateId,
+		outcome,
+		user_id: ctx.userId
+	});
 }
 
 /** Serial + code: a wrong code looks exactly like an unknown serial, and both count toward the limit. */
@@ -122,7 +160,10 @@ export async function verifyByCode(db: Db, serialInput: string, code: string, ct
 	const wait = await retryAfter(db, limitKey);
 	if (wait > 0) return { outcome: 'rate_limited', retryAfter: wait };
 	const serial = serialInput.trim().toUpperCase();
-	const cert = serial.length <= 64 ? await db.selectFrom('certificates').selectAll().where('serial', '=', serial).executeTakeFirst() : undefined;
+	const cert =
+		serial.length <= 64
+			? await db.selectFrom('certificates').selectAll().where('serial', '=', serial).executeTakeFirst()
+			: undefined;
 	if (!cert || !constantTimeEqualHex(hashVerificationCode(code), cert.code_hash)) {
 		await recordFailure(db, limitKey, policies.verification);
 		await log(db, ctx, serial, null, 'unknown');
@@ -136,7 +177,8 @@ export async function verifyByCode(db: Db, serialInput: string, code: string, ct
 const uploadReasons = {
 	not_pdf: 'The file is not a PDF.',
 	unknown: 'No certificate was issued with this file.',
-	unreadable: 'The file could not be read as a PDF: it may be damaged, or built in a way this check does not accept. Upload the certificate exactly as you received it.'
+	unreadable:
+		'The file could not be read as a PDF: it may be damaged, or built in a way this check does not accept. Upload the certificate exactly as you received it.'
 };
 
 /**
@@ -156,10 +198,15 @@ export async function verifyUpload(db: Db, bytes: Uint8Array, ctx: Context): Pro
 	}
 
 	/** A check that found nothing: counted, logged, answered (unless parallel ones went past the limit meanwhile). */
-	const failed = async (outcome: 'unknown' | 'unreadable' | 'not_pdf' | 'altered' | 'packet_altered', reason: string, claimed?: { id: string | null; serial: string }): Promise<VerifyResult> => {
+	const failed = async (
+		outcome: 'unknown' | 'unreadable' | 'not_pdf' | 'altered' | 'packet_altered',
+		reason: string,
+		claimed?: { id: string | null; serial: string }
+	): Promise<VerifyResult> => {
 		const failures = await recordFailure(db, failKey, policies.verification);
 		await log(db, ctx, claimed?.serial ?? null, claimed?.id ?? null, outcome);
-		if (failures > policies.verification.freeFailures + 1) return { outcome: 'rate_limited', retryAfter: await retryAfter(db, failKey) };
+		if (failures > policies.verification.freeFailures + 1)
+			return { outcome: 'rate_limited', retryAfter: await retryAfter(db, failKey) };
 		const shown = outcome === 'not_pdf' ? 'unknown' : outcome === 'packet_altered' ? 'altered' : outcome;
 		return { outcome: shown, certificate: null, match: false, reason };
 	};
@@ -186,10 +233,27 @@ export async function verifyUpload(db: Db, bytes: Uint8Array, ctx: Context): Pro
 	if (claim.kind === 'unreadable') return failed('unreadable', uploadReasons.unreadable);
 	if (claim.kind === 'packet') {
 		const p = await findPacket(db, 'number', claim.number);
-		if (p) return failed('packet_altered', `This file claims to be court evidence packet ${p.number}, made on ${p.madeAt.slice(0, 10)}, but it is not the file the program made: it has been changed.`, { id: null, serial: p.number });
+		if (p)
+			return failed(
+				'packet_altered',
+				`This file claims to be court evidence packet ${p.number}, made on ${p.madeAt.slice(0, 10)}, but it is not the file the program made: it has been changed.`,
+				{ id: null, serial: p.number }
+			);
 		return failed('unknown', uploadReasons.unknown);
 	}
-	const claimed = claim.kind === 'serial' ? await db.selectFrom('certificates').select(['id', 'serial']).where('serial', '=', claim.serial).executeTakeFirst() : undefined;
-	if (claimed) return failed('altered', `This file claims to be certificate ${claimed.serial}, but it is not the file that was issued: it has been changed.`, claimed);
+	const claimed =
+		claim.kind === 'serial'
+			? await db
+					.selectFrom('certificates')
+					.select(['id', 'serial'])
+					.where('serial', '=', claim.serial)
+					.executeTakeFirst()
+			: undefined;
+	if (claimed)
+		return failed(
+			'altered',
+			`This file claims to be certificate ${claimed.serial}, but it is not the file that was issued: it has been changed.`,
+			claimed
+		);
 	return failed('unknown', uploadReasons.unknown);
 }

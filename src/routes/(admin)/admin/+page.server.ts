@@ -11,5 +11,9 @@ export const load: PageServerLoad = async ({ locals }) => {
 	const { db } = await getDb();
 	const overview = await adminOverview(db, admin);
 	if (!overview) error(403, 'Your account is not attached to a program.');
-	return { ...overview, corrections: await openCorrectionCounts(db, admin), keyWarnings: [...keyWarnings(), ...timeStampingWarnings()] };
+	return {
+		...overview,
+		corrections: await openCorrectionCounts(db, admin),
+		keyWarnings: [...keyWarnings(), ...timeStampingWarnings()]
+	};
 };

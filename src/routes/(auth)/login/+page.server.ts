@@ -35,7 +35,10 @@ export const actions: Actions = {
 				result.reason === 'rate_limited'
 					? `Too many attempts. Please wait ${waitText(result.retryAfter)} and try again. A device you have signed in with before is not held up by this.`
 					: 'That e-mail and password do not match an account.';
-			return fail(result.reason === 'rate_limited' ? 429 : 400, { errors: { _form: message }, values: { email: input.data.email } });
+			return fail(result.reason === 'rate_limited' ? 429 : 400, {
+				errors: { _form: message },
+				values: { email: input.data.email }
+			});
 		}
 		const session = (await validateSessionToken(db, result.token))!;
 		setSessionCookie(event.cookies, result.token, sessionExpiresAt(session));

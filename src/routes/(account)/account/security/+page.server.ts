@@ -13,10 +13,16 @@ import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
-const code = v.pipe(v.string('Enter the 6-digit code.'), v.transform((s) => s.replace(/\s+/g, '')), v.regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app.'));
+const code = v.pipe(
+	v.string('Enter the 6-digit code.'),
+	v.transform((s) => s.replace(/\s+/g, '')),
+	v.regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app.')
+);
 const twoFactorSchema = v.object({ password: f.password('Your current password'), code });
 const passwordSchema = v.object({ current: f.password('Your current password'), password: f.password('New password') });
-const sessionSchema = v.object({ sessionId: v.pipe(v.string(), v.regex(/^[a-z0-9]{1,64}$/, 'That session was not found.')) });
+const sessionSchema = v.object({
+	sessionId: v.pipe(v.string(), v.regex(/^[a-z0-9]{1,64}$/, 'That session was not found.'))
+});
 
 export const load: PageServerLoad = async ({ locals }) => {
 	const user = requireUser(locals);
@@ -45,8 +51,12 @@ const codeMessages = {
 /** A wrong password is told at the password field, everything else at the code field. */
 function failure(field: 'enable' | 'disable', r: { reason: string; retryAfter?: number }) {
 	if (r.reason === 'wrong_password') return fail(400, { [`${field}PasswordError`]: reauthMessages.wrong_password });
-	if (r.reason === 'rate_limited') return fail(429, { [`${field}Error`]: reauthMessages.rate_limited(r.retryAfter ?? 60) });
-	return fail(r.reason === 'required' ? 409 : 400, { [`${field}Error`]: codeMessages[r.reason as keyof typeof codeMessages] ?? 'That did not work. Reload the page and try again.' });
+	if (r.reason === 'rate_limited')
+		return fail(429, { [`${field}Error`]: reauthMessages.rate_limited(r.retryAfter ?? 60) });
+	return fail(r.reason === 'required' ? 409 : 400, {
+		[`${field}Error`]:
+			codeMessages[r.reason as keyof typeof codeMessages] ?? 'That did not work. Reload the page and try again.'
+	});
 }
 
 export const actions: Actions = {
@@ -55,8 +65,18 @@ export const actions: Actions = {
 		const input = parseForm(twoFactorSchema, await event.request.formData());
 		if (!input.ok) return fail(400, { enablePasswordError: input.errors.password, enableError: input.errors.code });
 		const { db } = await getDb();
-		const r = await enableTotp(db, user, event.locals.session!.id, input.data.password, input.data.code, clientIp(event));
-		if (!r.ok) return r.reason === 'not_staff' ? fail(404, { enableError: 'Two-factor sign-in is for staff accounts.' }) : failure('enable', r);
+		const r = await enableTotp(
+			db,
+			user,
+			event.locals.session!.id,
+			input.data.password,
+			input.data.code,
+			clientIp(event)
+		);
+		if (!r.ok)
+			return r.reason === 'not_staff'
+				? fail(404, { enableError: 'Two-factor sign-in is for staff accounts.' })
+				: failure('enable', r);
 		return { enabled: true, endedSessions: r.endedSessions };
 	},
 	disable: async (event) => {
@@ -65,7 +85,14 @@ export const actions: Actions = {
 		const input = parseForm(twoFactorSchema, await event.request.formData());
 		if (!input.ok) return fail(400, { disablePasswordError: input.errors.password, disableError: input.errors.code });
 		const { db } = await getDb();
-		const r = await disableTotp(db, user, event.locals.session!.id, input.data.password, input.data.code, clientIp(event));
+		const r = await disableTotp(
+			db,
+			user,
+			event.locals.session!.id,
+			input.data.password,
+			input.data.code,
+			clientIp(event)
+		);
 		if (!r.ok) return failure('disable', r);
 		return { disabled: true };
 	},
@@ -74,11 +101,23 @@ export const actions: Actions = {
 		const input = parseForm(passwordSchema, await event.request.formData());
 		if (!input.ok) return fail(400, { passwordErrors: input.errors });
 		const { db } = await getDb();
-		const r = await changePassword(db, user, event.locals.session!.id, input.data.current, input.data.password, clientIp(event));
+		const r = await changePassword(
+			db,
+			user,
+			event.locals.session!.id,
+			input.data.current,
+			input.data.password,
+			clientIp(event)
+		);
 		if (!r.ok) {
-			if (r.reason === 'rate_limited') return fail(429, { passwordErrors: { current: `Too many wrong passwords. Please wait ${waitText(r.retryAfter)} and try again.` } });
-			if (r.reason === 'wrong_password') return fail(400, { passwordErrors: { current: reauthMessages.wrong_password } });
-			if (r.reason === 'same_password') return fail(400, { passwordErrors: { password: 'The new password is the same as the current one.' } });
+			if (r.reason === 'rate_limited')
+				return fail(429, {
+					passwordErrors: { current: `Too many wrong passwords. Please wait ${waitText(r.retryAfter)} and try again.` }
+				});
+			if (r.reason === 'wrong_password')
+				return fail(400, { passwordErrors: { current: reauthMessages.wrong_password } });
+			if (r.reason === 'same_password')
+				return fail(400, { passwordErrors: { password: 'The new password is the same as the current one.' } });
 			return fail(400, { passwordErrors: { password: passwordMessages[r.problem] } });
 		}
 		return { passwordChanged: true, endedSessions: r.endedSessions };
@@ -87,7 +126,8 @@ export const actions: Actions = {
 		const user = requireUser(event.locals);
 		const input = parseForm(sessionSchema, await event.request.formData());
 		const { db } = await getDb();
-		if (!input.ok || input.data.sessionId === event.locals.session!.id) return fail(400, { sessionError: 'That session was not found. To end this one, sign out.' });
+		if (!input.ok || input.data.sessionId === event.locals.session!.id)
+			return fail(400, { sessionError: 'That session was not found. To end this one, sign out.' });
 		const ended = await endOwnSession(db, user.id, input.data.sessionId, clientIp(event));
 		if (!ended) return fail(404, { sessionError: 'That session was not found; it may have ended already.' });
 		return { sessionsEnded: 1 };

@@ -3,7 +3,12 @@ import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
-import { correctReferral, correctionForAdmin, correctionQueue, decideCorrection } from '$lib/server/privacy/corrections.service';
+import {
+	correctReferral,
+	correctionForAdmin,
+	correctionQueue,
+	decideCorrection
+} from '$lib/server/privacy/corrections.service';
 import type { Actions, PageServerLoad } from './$types';
 
 const ID = /^[a-z0-9]{1,64}$/;
@@ -16,7 +21,12 @@ export const load: PageServerLoad = async (event) => {
 	const wanted = event.url.searchParams.get('request');
 	const selected = wanted && ID.test(wanted) ? await correctionForAdmin(db, admin, wanted) : undefined;
 	if (wanted && !selected) error(404, 'Not found');
-	return { ...queue, selected: selected ?? null, corrected: event.url.searchParams.get('corrected'), justDecided: event.url.searchParams.has('decided') };
+	return {
+		...queue,
+		selected: selected ?? null,
+		corrected: event.url.searchParams.get('corrected'),
+		justDecided: event.url.searchParams.has('decided')
+	};
 };
 
 const requestId = v.pipe(v.string('Choose a request.'), v.regex(ID, 'Choose a request.'));
@@ -25,7 +35,10 @@ const correctSchema = v.object({
 	requestId,
 	legalName: f.line('Legal name', 120),
 	dateOfBirth: f.date('Date of birth'),
-	caseNumber: v.pipe(f.text('Case number', 40), v.regex(/^[A-Za-z0-9 .\/-]+$/, 'Case numbers use letters, digits, dashes, dots and slashes only.')),
+	caseNumber: v.pipe(
+		f.text('Case number', 40),
+		v.regex(/^[A-Za-z0-9 .\/-]+$/, 'Case numbers use letters, digits, dashes, dots and slashes only.')
+	),
 	offence: f.optionalLine('Offence', 200),
 	offenceDate: f.optionalDate('Offence date'),
 	email: f.optionalEmail(),
@@ -35,7 +48,10 @@ const correctSchema = v.object({
 const decideSchema = v.object({
 	requestId,
 	decision: v.picklist(['corrected', 'declined'], 'Choose whether the data was corrected.'),
-	response: v.pipe(f.text('Answer to the participant', 2000), v.minLength(5, 'Write the answer the participant will read.'))
+	response: v.pipe(
+		f.text('Answer to the participant', 2000),
+		v.minLength(5, 'Write the answer the participant will read.')
+	)
 });
 
 export const actions: Actions = {
@@ -51,7 +67,10 @@ export const actions: Actions = {
 			if (r.reason === 'not_found') error(404, 'Not found');
 			const message =
 				r.reason === 'has_certificate'
-					? { _form: 'He holds a valid certificate: correct it in the certificate registry (correct and reissue), so the certificate matches.' }
+					? {
+							_form:
+								'He holds a valid certificate: correct it in the certificate registry (correct and reissue), so the certificate matches.'
+						}
 					: { caseNumber: 'Another referral of this court already has this case number.' };
 			return fail(409, { correctErrors: message, values: input.values });
 		}
@@ -62,10 +81,20 @@ export const actions: Actions = {
 		const input = parseForm(decideSchema, await event.request.formData());
 		if (!input.ok) return fail(400, { decideErrors: input.errors, values: input.values });
 		const { db } = await getDb();
-		const r = await decideCorrection(db, admin, input.data.requestId, input.data.decision, input.data.response, clientIp(event));
+		const r = await decideCorrection(
+			db,
+			admin,
+			input.data.requestId,
+			input.data.decision,
+			input.data.response,
+			clientIp(event)
+		);
 		if (!r.ok) {
 			if (r.reason === 'not_found') error(404, 'Not found');
-			const message = r.reason === 'already_decided' ? { _form: 'Another admin has already answered this request; their answer is shown below.' } : { response: 'Write the answer the participant will read.' };
+			const message =
+				r.reason === 'already_decided'
+					? { _form: 'Another admin has already answered this request; their answer is shown below.' }
+					: { response: 'Write the answer the participant will read.' };
 			return fail(409, { decideErrors: message, values: input.values });
 		}
 		redirect(303, '/admin/corrections?decided=1');

@@ -13,7 +13,12 @@ export const load: PageServerLoad = async (event) => {
 	const serial = event.url.searchParams.get('serial')?.slice(0, 64) ?? '';
 	const page = Number(event.url.searchParams.get('page') ?? '1');
 	const { db } = await getDb();
-	const r = await verificationLogForAdmin(db, admin, { serial, page: Number.isFinite(page) ? page : 1 }, clientIp(event));
+	const r = await verificationLogForAdmin(
+		db,
+		admin,
+		{ serial, page: Number.isFinite(page) ? page : 1 },
+		clientIp(event)
+	);
 	if (!r.ok) error(404, 'Not found');
 	const chain = await verifyVerificationChain(db);
 	return { ...r, chain: { ok: chain.ok, entries: chain.entries, first: chain.problems[0] ?? null } };

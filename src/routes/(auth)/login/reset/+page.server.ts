@@ -11,7 +11,10 @@ import { clientIp, f, parseForm } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 const schema = v.object({
-	code: v.pipe(f.text('Reset code', 40), v.regex(/^[A-Za-z0-9 -]+$/, 'The reset code has letters, numbers and dashes only.')),
+	code: v.pipe(
+		f.text('Reset code', 40),
+		v.regex(/^[A-Za-z0-9 -]+$/, 'The reset code has letters, numbers and dashes only.')
+	),
 	dateOfBirth: f.date('Date of birth'),
 	password: f.password('New password')
 });
@@ -26,7 +29,11 @@ export const actions: Actions = {
 		const input = parseForm(schema, await event.request.formData(), ['code']);
 		if (!input.ok) return fail(400, { errors: input.errors, values: input.values });
 		const { db } = await getDb();
-		const r = await resetPassword(db, { ...input.data, ip: clientIp(event), device: describeDevice(event.request.headers.get('user-agent')) });
+		const r = await resetPassword(db, {
+			...input.data,
+			ip: clientIp(event),
+			device: describeDevice(event.request.headers.get('user-agent'))
+		});
 		if (!r.ok) {
 			const errors: Record<string, string> =
 				r.reason === 'rate_limited'
@@ -35,7 +42,10 @@ export const actions: Actions = {
 						? { password: passwordMessages[r.problem] }
 						: r.reason === 'expired'
 							? { code: 'This reset code has expired. Ask the program for a new one.' }
-							: { _form: 'The reset code and date of birth do not match. Check the code you were given; a code works only once.' };
+							: {
+									_form:
+										'The reset code and date of birth do not match. Check the code you were given; a code works only once.'
+								};
 			return fail(r.reason === 'rate_limited' ? 429 : 400, { errors, values: input.values });
 		}
 		const session = (await validateSessionToken(db, r.token))!;

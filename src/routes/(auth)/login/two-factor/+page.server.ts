@@ -9,7 +9,11 @@ import { findIdentity } from '$lib/server/users/users.queries';
 import type { Actions, PageServerLoad } from './$types';
 
 const schema = v.object({
-	code: v.pipe(v.string('Enter the 6-digit code.'), v.transform((s) => s.replace(/\s+/g, '')), v.regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app.')),
+	code: v.pipe(
+		v.string('Enter the 6-digit code.'),
+		v.transform((s) => s.replace(/\s+/g, '')),
+		v.regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app.')
+	),
 	next: v.optional(v.string(), '')
 });
 

@@ -1,6 +1,11 @@
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
-import { gradingQueue, gradingQueueFilters, parseQueueFilters, queueFiltersQuery } from '$lib/server/facilitation/grading-queue';
+import {
+	gradingQueue,
+	gradingQueueFilters,
+	parseQueueFilters,
+	queueFiltersQuery
+} from '$lib/server/facilitation/grading-queue';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
@@ -8,5 +13,10 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 	const { db } = await getDb();
 	const filters = parseQueueFilters(url.searchParams);
 	const [items, options] = await Promise.all([gradingQueue(db, user, filters), gradingQueueFilters(db, user)]);
-	return { items, options, filters: { module: filters.module ?? null, participant: filters.participant ?? null }, back: queueFiltersQuery(filters) };
+	return {
+		items,
+		options,
+		filters: { module: filters.module ?? null, participant: filters.participant ?? null },
+		back: queueFiltersQuery(filters)
+	};
 };

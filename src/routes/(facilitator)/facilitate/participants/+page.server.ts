@@ -1,11 +1,18 @@
 import { redirect } from '@sveltejs/kit';
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
-import { PARTICIPANT_FILTERS, PARTICIPANT_SORTS, participantsOverview, type ParticipantFilter, type ParticipantSort } from '$lib/server/facilitation/oversight';
+import {
+	PARTICIPANT_FILTERS,
+	PARTICIPANT_SORTS,
+	participantsOverview,
+	type ParticipantFilter,
+	type ParticipantSort
+} from '$lib/server/facilitation/oversight';
 import type { UserIdentity } from '$lib/server/users/users.queries';
 import type { Actions, PageServerLoad } from './$types';
 
-const pick = <T extends string>(allowed: readonly T[], value: string | null, fallback: T): T => (allowed.includes(value as T) ? (value as T) : fallback);
+const pick = <T extends string>(allowed: readonly T[], value: string | null, fallback: T): T =>
+	allowed.includes(value as T) ? (value as T) : fallback;
 
 // "Show" and "sort by" are not personal: a GET form keeps them in the URL, so they can be bookmarked
 // and the back button keeps them (anything unknown falls back). A name or case number is POSTed to

@@ -27,12 +27,21 @@ export const load: PageServerLoad = async (event) => {
 		caseNumber: f.case_number,
 		module: `${f.position}. ${f.title}`
 	});
-	return { open: q.open.map(view), resolved: q.resolved.map(view), justResolved: event.url.searchParams.has('resolved') };
+	return {
+		open: q.open.map(view),
+		resolved: q.resolved.map(view),
+		justResolved: event.url.searchParams.has('resolved')
+	};
 };
 
 const schema = v.object({
 	flagId: v.pipe(v.string(), v.regex(/^[a-z0-9]{1,64}$/, 'Choose a flag.')),
-	resolution: v.pipe(v.string('Say what was done.'), v.trim(), v.minLength(10, 'Say what was done (at least 10 characters).'), v.maxLength(2000, 'At most 2000 characters.'))
+	resolution: v.pipe(
+		v.string('Say what was done.'),
+		v.trim(),
+		v.minLength(10, 'Say what was done (at least 10 characters).'),
+		v.maxLength(2000, 'At most 2000 characters.')
+	)
 });
 
 export const actions: Actions = {
@@ -44,7 +53,10 @@ export const actions: Actions = {
 		const r = await resolveFlag(db, user, input.data.flagId, input.data.resolution, clientIp(event));
 		if (!r.ok) {
 			if (r.reason === 'not_found') error(404, 'Not found');
-			const message = r.reason === 'already_resolved' ? 'Someone already recorded what was done about this flag; see below.' : 'Say what was done (at least 10 characters).';
+			const message =
+				r.reason === 'already_resolved'
+					? 'Someone already recorded what was done about this flag; see below.'
+					: 'Say what was done (at least 10 characters).';
 			return fail(409, { flagId: input.data.flagId, errors: { resolution: message }, values: input.values });
 		}
 		redirect(303, '/facilitate/safety?resolved=1');

@@ -24,7 +24,14 @@ export const actions: Actions = {
 		const { db } = await getDb();
 		const r = await scheduleSession(db, user, input.data, clientIp(event));
 		if (!r.ok) {
-			const field = r.reason === 'not_found' ? 'programId' : r.field === 'startsAt' ? 'startsLocal' : r.field === 'endsAt' ? 'endsLocal' : r.field;
+			const field =
+				r.reason === 'not_found'
+					? 'programId'
+					: r.field === 'startsAt'
+						? 'startsLocal'
+						: r.field === 'endsAt'
+							? 'endsLocal'
+							: r.field;
 			const errors = { [field]: r.reason === 'not_found' ? 'Choose one of your programs.' : planMessages[r.problem] };
 			return fail(400, { errors, values: input.values });
 		}

@@ -33,7 +33,12 @@ export const actions: Actions = {
 		const input = parseForm(schema, await event.request.formData());
 		if (!input.ok) return fail(400, { errors: input.errors, values: input.values });
 		const { db } = await getDb();
-		const r = await attest(db, user, { typedName: input.data.typedName, confirmed: input.data.confirm }, clientIp(event));
+		const r = await attest(
+			db,
+			user,
+			{ typedName: input.data.typedName, confirmed: input.data.confirm },
+			clientIp(event)
+		);
 		if (!r.ok) {
 			const errors: Record<string, string> = {
 				no_enrollment: { _form: 'No active enrollment was found.' },

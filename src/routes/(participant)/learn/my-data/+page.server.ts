@@ -15,7 +15,12 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 	return { record, corrections: await myCorrectionRequests(db, user), sent: url.searchParams.has('sent') };
 };
 
-const schema = v.object({ body: v.pipe(f.text('What is wrong', 2000), v.minLength(10, 'Say what is wrong and what it should say (at least 10 characters).')) });
+const schema = v.object({
+	body: v.pipe(
+		f.text('What is wrong', 2000),
+		v.minLength(10, 'Say what is wrong and what it should say (at least 10 characters).')
+	)
+});
 
 export const actions: Actions = {
 	correction: async (event) => {

@@ -9,6 +9,10 @@ export const GET: RequestHandler = async ({ url }) => {
 	const pdf = await trustSheetPdf(db, url.origin);
 	if (!pdf) error(404, 'The program CA is not published yet.');
 	return new Response(new Uint8Array(pdf), {
-		headers: { 'Content-Type': 'application/pdf', 'Content-Disposition': 'inline; filename="how-to-trust-our-certificates.pdf"', 'Cache-Control': 'public, max-age=3600' }
+		headers: {
+			'Content-Type': 'application/pdf',
+			'Content-Disposition': 'inline; filename="how-to-trust-our-certificates.pdf"',
+			'Cache-Control': 'public, max-age=3600'
+		}
 	});
 };

@@ -54,8 +54,10 @@ export const actions: Actions = {
 	hearing: async (event) => {
 		const user = requireRole(event.locals, 'court', 'admin');
 		const input = parseForm(hearingSchema, await event.request.formData());
-		if (!input.ok) return fail(400, { hearingError: 'Enter a date.', hearingValue: input.values.nextHearingDate ?? '' });
-		const date = input.data.clear !== undefined || input.data.nextHearingDate === '' ? null : input.data.nextHearingDate;
+		if (!input.ok)
+			return fail(400, { hearingError: 'Enter a date.', hearingValue: input.values.nextHearingDate ?? '' });
+		const date =
+			input.data.clear !== undefined || input.data.nextHearingDate === '' ? null : input.data.nextHearingDate;
 		const { db } = await getDb();
 		const r = await setNextHearing(db, user, event.params.id, date, clientIp(event));
 		if (!r.ok) {

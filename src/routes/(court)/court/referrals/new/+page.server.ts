@@ -12,13 +12,24 @@ const schema = v.object({
 	legalName: f.line('Legal name', 120),
 	dateOfBirth: f.date('Date of birth'),
 	courtId: f.text('Court', 64),
-	caseNumber: v.pipe(f.text('Case number', 40), v.regex(/^[A-Za-z0-9 .\/-]+$/, 'Case numbers use letters, digits, dashes, dots and slashes only.')),
+	caseNumber: v.pipe(
+		f.text('Case number', 40),
+		v.regex(/^[A-Za-z0-9 .\/-]+$/, 'Case numbers use letters, digits, dashes, dots and slashes only.')
+	),
 	offence: f.optionalLine('Offence', 200),
 	offenceDate: f.optionalDate('Offence date'),
 	referralDate: f.date('Referral date'),
 	dueDate: f.date('Due date'),
 	email: f.optionalEmail(),
-	phone: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(30, 'Phone must be at most 30 characters.'), v.regex(/^[0-9 ()+.-]*$/, 'Enter a phone number with digits only.')), '')
+	phone: v.optional(
+		v.pipe(
+			v.string(),
+			v.trim(),
+			v.maxLength(30, 'Phone must be at most 30 characters.'),
+			v.regex(/^[0-9 ()+.-]*$/, 'Enter a phone number with digits only.')
+		),
+		''
+	)
 });
 
 export const load: PageServerLoad = async ({ locals }) => {
@@ -32,21 +43,34 @@ export const actions: Actions = {
 		const user = requireRole(event.locals, 'court', 'admin');
 		const input = parseForm(schema, await event.request.formData());
 		if (!input.ok) return fail(400, { errors: input.errors, values: input.values });
-		if (input.data.dateOfBirth >= today()) return fail(400, { errors: { dateOfBirth: 'Date of birth must be in the past.' }, values: input.values });
-		if (input.data.offenceDate && input.data.offenceDate > today()) return fail(400, { errors: { offenceDate: 'The offence date cannot be in the future.' }, values: input.values });
+		if (input.data.dateOfBirth >= today())
+			return fail(400, { errors: { dateOfBirth: 'Date of birth must be in the past.' }, values: input.values });
+		if (input.data.offenceDate && input.data.offenceDate > today())
+			return fail(400, { errors: { offenceDate: 'The offence date cannot be in the future.' }, values: input.values });
 		const { db } = await getDb();
 		const r = await createReferral(db, user, input.data, clientIp(event));
 		if (!r.ok) {
 			const errors: Record<string, Record<string, string>> = {
 				court_not_found: { courtId: 'Choose one of your courts.' },
-				duplicate_case: { caseNumber: 'A referral with this case number already exists for this court. Open it from the referral list.' },
+				duplicate_case: {
+					caseNumber: 'A referral with this case number already exists for this court. Open it from the referral list.'
+				},
 				due_before_referral: { dueDate: 'The due date must be on or after the referral date.' },
 				offence_after_referral: { offenceDate: 'The offence date must be on or before the referral date.' }
 			};
 			return fail(400, { errors: errors[r.reason], values: input.values });
 		}
 		return {
-			created: { id: r.enrollmentId, code: r.code, registrationNumber: r.registrationNumber, codeExpiresAt: r.codeExpiresAt, legalName: input.data.legalName, caseNumber: input.data.caseNumber.toUpperCase(), dateOfBirth: input.data.dateOfBirth, dueDate: input.data.dueDate }
+			created: {
+				id: r.enrollmentId,
+				code: r.code,
+				registrationNumber: r.registrationNumber,
+				codeExpiresAt: r.codeExpiresAt,
+				legalName: input.data.legalName,
+				caseNumber: input.data.caseNumber.toUpperCase(),
+				dateOfBirth: input.data.dateOfBirth,
+				dueDate: input.data.dueDate
+			}
 		};
 	}
 };

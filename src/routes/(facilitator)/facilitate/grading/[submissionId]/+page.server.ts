@@ -16,12 +16,30 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const s = await submissionForGrading(db, user, params.submissionId);
 	if (!s) error(404, 'Not found');
 	return {
-		submission: { id: s.id, version: s.version, body: s.body, status: s.status, submittedAt: s.submitted_at, legalName: s.legal_name, prompt: s.prompt, module: `${s.position}. ${s.title}`, enrollmentId: s.enrollment_id },
+		submission: {
+			id: s.id,
+			version: s.version,
+			body: s.body,
+			status: s.status,
+			submittedAt: s.submitted_at,
+			legalName: s.legal_name,
+			prompt: s.prompt,
+			module: `${s.position}. ${s.title}`,
+			enrollmentId: s.enrollment_id
+		},
 		rubric: s.rubric,
 		earlier: s.earlier,
 		grade: s.grade,
 		queue: queueFiltersQuery(parseQueueFilters(url.searchParams)),
-		flags: (await db.selectFrom('safety_flags').select(['id', 'category', 'raised_by', 'raised_at']).where('submission_id', '=', s.id).where('resolved_at', 'is', null).orderBy('raised_at').execute()).map((f) => ({
+		flags: (
+			await db
+				.selectFrom('safety_flags')
+				.select(['id', 'category', 'raised_by', 'raised_at'])
+				.where('submission_id', '=', s.id)
+				.where('resolved_at', 'is', null)
+				.orderBy('raised_at')
+				.execute()
+		).map((f) => ({
 			id: f.id,
 			label: SAFETY_LABELS[f.category],
 			automatic: f.raised_by === null,
@@ -33,7 +51,12 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 
 const flagSchema = v.object({
 	category: v.picklist(SAFETY_CATEGORIES, 'Choose what kind of concern it is.'),
-	note: v.pipe(v.string('Say what you read and why it worries you.'), v.trim(), v.minLength(5, 'Say what you read and why it worries you.'), v.maxLength(2000, 'At most 2000 characters.'))
+	note: v.pipe(
+		v.string('Say what you read and why it worries you.'),
+		v.trim(),
+		v.minLength(5, 'Say what you read and why it worries you.'),
+		v.maxLength(2000, 'At most 2000 characters.')
+	)
 });
 
 const schema = v.object({
@@ -64,11 +87,22 @@ export const actions: Actions = {
 		if (!s) error(404, 'Not found');
 		const met = new Set(([] as string[]).concat(input.data.criterion));
 		const rubric = Object.fromEntries(s.rubric.map((c, i) => [c, met.has(String(i))]));
-		const r = await gradeReflection(db, user, { submissionId: s.id, outcome: input.data.outcome, feedback: input.data.feedback, rubric }, clientIp(event));
+		const r = await gradeReflection(
+			db,
+			user,
+			{ submissionId: s.id, outcome: input.data.outcome, feedback: input.data.feedback, rubric },
+			clientIp(event)
+		);
 		if (!r.ok) {
 			if (r.reason === 'not_found') error(404, 'Not found');
-			const message = r.reason === 'already_graded' ? 'Someone already graded this submission. Nothing was changed.' : 'Write feedback so the participant knows what to revise.';
-			return fail(409, { errors: { [r.reason === 'already_graded' ? '_form' : 'feedback']: message }, values: input.values });
+			const message =
+				r.reason === 'already_graded'
+					? 'Someone already graded this submission. Nothing was changed.'
+					: 'Write feedback so the participant knows what to revise.';
+			return fail(409, {
+				errors: { [r.reason === 'already_graded' ? '_form' : 'feedback']: message },
+				values: input.values
+			});
 		}
 		const back = queueFiltersQuery(parseQueueFilters(event.url.searchParams));
 		redirect(303, `/facilitate/grading?${back ? `${back}&` : ''}graded=1`);

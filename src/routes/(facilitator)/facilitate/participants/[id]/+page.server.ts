@@ -31,7 +31,19 @@ export const load: PageServerLoad = async (event) => {
 		timeZone: r.state.settings.timeZone,
 		requirements: r.state.requirements,
 		ready: readyForSignoff(r.state.requirements),
-		modules: r.state.modules.map((m) => ({ id: m.moduleId, position: m.position, title: m.title, seatSeconds: m.seatSeconds, requiredSeconds: m.requiredSeconds, quizPassed: m.quizPassed, bestScore: m.bestScore, attemptsUsed: m.attemptsUsed, attemptsAllowed: m.attemptsAllowed, quizLocked: m.quizLocked, reflections: m.reflections })),
+		modules: r.state.modules.map((m) => ({
+			id: m.moduleId,
+			position: m.position,
+			title: m.title,
+			seatSeconds: m.seatSeconds,
+			requiredSeconds: m.requiredSeconds,
+			quizPassed: m.quizPassed,
+			bestScore: m.bestScore,
+			attemptsUsed: m.attemptsUsed,
+			attemptsAllowed: m.attemptsAllowed,
+			quizLocked: m.quizLocked,
+			reflections: m.reflections
+		})),
 		waiting: r.submissions.filter((s) => s.status === 'submitted').length,
 		certificate: r.certificate,
 		timeline: r.timeline,
@@ -42,12 +54,20 @@ export const load: PageServerLoad = async (event) => {
 
 const unlockSchema = v.object({
 	moduleId: v.pipe(v.string(), v.maxLength(64)),
-	reason: v.pipe(v.string('Give a reason.'), v.trim(), v.minLength(5, 'Give a reason (at least 5 characters).'), v.maxLength(500, 'At most 500 characters.'))
+	reason: v.pipe(
+		v.string('Give a reason.'),
+		v.trim(),
+		v.minLength(5, 'Give a reason (at least 5 characters).'),
+		v.maxLength(500, 'At most 500 characters.')
+	)
 });
 
 const feeSchema = v.object({ fee: v.picklist(['unpaid', 'paid', 'waived'], 'Choose paid, waived or unpaid.') });
 const noteSchema = v.object({ body: f.text('The note', NOTE_MAX) });
-const extendSchema = v.object({ newDueDate: f.date('The new due date'), orderReference: f.text('The court order reference', ORDER_REFERENCE_MAX) });
+const extendSchema = v.object({
+	newDueDate: f.date('The new due date'),
+	orderReference: f.text('The court order reference', ORDER_REFERENCE_MAX)
+});
 
 const extendMessages = {
 	not_open: { _form: 'The due date of a completed or withdrawn participant cannot change.' },
@@ -87,19 +107,26 @@ export const actions: Actions = {
 		const r = await unlockQuiz(db, user, event.params.id, input.data.moduleId, input.data.reason, clientIp(event));
 		if (!r.ok) {
 			if (r.reason === 'not_found') error(404, 'Not found');
-			return fail(409, { unlockErrors: { reason: r.reason === 'not_locked' ? 'This quiz is not locked.' : 'Give a reason.' }, unlockModule: input.data.moduleId });
+			return fail(409, {
+				unlockErrors: { reason: r.reason === 'not_locked' ? 'This quiz is not locked.' : 'Give a reason.' },
+				unlockModule: input.data.moduleId
+			});
 		}
 		return { unlocked: input.data.moduleId };
 	},
 	note: async (event) => {
 		const user = requireRole(event.locals, 'facilitator', 'admin');
 		const input = parseForm(noteSchema, await event.request.formData());
-		if (!input.ok) return fail(400, { noteError: input.errors.body ?? 'Write the note.', noteTyped: input.values.body ?? '' });
+		if (!input.ok)
+			return fail(400, { noteError: input.errors.body ?? 'Write the note.', noteTyped: input.values.body ?? '' });
 		const { db } = await getDb();
 		const r = await addCaseNote(db, user, event.params.id, input.data.body, clientIp(event));
 		if (!r.ok) {
 			if (r.reason === 'not_found') error(404, 'Not found');
-			return fail(400, { noteError: r.reason === 'empty' ? 'Write the note.' : `At most ${NOTE_MAX} characters.`, noteTyped: input.values.body ?? '' });
+			return fail(400, {
+				noteError: r.reason === 'empty' ? 'Write the note.' : `At most ${NOTE_MAX} characters.`,
+				noteTyped: input.values.body ?? ''
+			});
 		}
 		// Post/redirect/get: a reload does not add the note twice.
 		redirect(303, `/facilitate/participants/${event.params.id}?saved=note#notes-title`);
@@ -107,12 +134,16 @@ export const actions: Actions = {
 	extend: async (event) => {
 		const user = requireRole(event.locals, 'facilitator', 'admin');
 		const input = parseForm(extendSchema, await event.request.formData());
-		if (!input.ok) return fail(400, { extendErrors: input.errors as Record<string, string>, extendValues: input.values });
+		if (!input.ok)
+			return fail(400, { extendErrors: input.errors as Record<string, string>, extendValues: input.values });
 		const { db } = await getDb();
 		const r = await extendDueDate(db, user, event.params.id, input.data, clientIp(event));
 		if (!r.ok) {
 			if (r.reason === 'not_found') error(404, 'Not found');
-			return fail(409, { extendErrors: extendMessages[r.reason] as Record<string, string>, extendValues: input.values });
+			return fail(409, {
+				extendErrors: extendMessages[r.reason] as Record<string, string>,
+				extendValues: input.values
+			});
 		}
 		redirect(303, `/facilitate/participants/${event.params.id}?saved=extension#due-title`);
 	},
@@ -124,7 +155,8 @@ export const actions: Actions = {
 			if (r.reason === 'not_found') error(404, 'Not found');
 			const message = {
 				already_signed: 'This participant has already been signed off.',
-				no_keys: 'Certificates cannot be issued: the signing keys are not set up on the server. An operator must run `npm run cli -- keys:generate` and restart.',
+				no_keys:
+					'Certificates cannot be issued: the signing keys are not set up on the server. An operator must run `npm run cli -- keys:generate` and restart.',
 				not_ready: `Sign-off refused: ${r.reason === 'not_ready' ? r.unmet.map((u) => u.label.toLowerCase()).join('; ') : ''} not met.`
 			}[r.reason];
 			return fail(409, { signoffError: message });

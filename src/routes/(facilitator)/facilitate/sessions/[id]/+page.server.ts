@@ -4,8 +4,24 @@ import type { Attendance, ParticipationGrade } from '$lib/domain/live-sessions';
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
-import { attendanceSchema, editRefusalMessage, editSchema, markMessages, planFormField, planMessages, rosterRowsSchema, walkInMessages, walkInSchema } from '$lib/server/sessions/session-forms';
-import { addWalkIn, cancelSession, editSession, markAttendance, sessionForStaff } from '$lib/server/sessions/sessions.service';
+import {
+	attendanceSchema,
+	editRefusalMessage,
+	editSchema,
+	markMessages,
+	planFormField,
+	planMessages,
+	rosterRowsSchema,
+	walkInMessages,
+	walkInSchema
+} from '$lib/server/sessions/session-forms';
+import {
+	addWalkIn,
+	cancelSession,
+	editSession,
+	markAttendance,
+	sessionForStaff
+} from '$lib/server/sessions/sessions.service';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -19,7 +35,8 @@ export const load: PageServerLoad = async (event) => {
 const refusals = {
 	cancelled: 'This session was cancelled; attendance cannot be recorded.',
 	not_started: 'Attendance opens when the session starts.',
-	not_on_roster: 'The roster changed while you were marking (someone registered or cancelled). Check the list and save again.'
+	not_on_roster:
+		'The roster changed while you were marking (someone registered or cancelled). Check the list and save again.'
 } as const;
 
 const cancelSchema = v.object({ confirm: f.checkbox() });
@@ -55,12 +72,18 @@ export const actions: Actions = {
 	cancel: async (event) => {
 		const user = requireRole(event.locals, 'facilitator', 'admin');
 		const input = parseForm(cancelSchema, await event.request.formData());
-		if (!input.ok || !input.data.confirm) return fail(400, { cancelError: 'Tick the box to confirm that the session is cancelled.' });
+		if (!input.ok || !input.data.confirm)
+			return fail(400, { cancelError: 'Tick the box to confirm that the session is cancelled.' });
 		const { db } = await getDb();
 		const r = await cancelSession(db, user, event.params.id, clientIp(event));
 		if (!r.ok) {
 			if (r.reason === 'not_found') error(404, 'Not found');
-			return fail(409, { cancelError: r.reason === 'ended' ? 'This session has ended; it cannot be cancelled.' : 'Attendance has been recorded for this session; it cannot be cancelled.' });
+			return fail(409, {
+				cancelError:
+					r.reason === 'ended'
+						? 'This session has ended; it cannot be cancelled.'
+						: 'Attendance has been recorded for this session; it cannot be cancelled.'
+			});
 		}
 		redirect(303, `/facilitate/sessions/${event.params.id}?cancelled=1`);
 	},
@@ -72,11 +95,18 @@ export const actions: Actions = {
 		const r = await editSession(db, user, event.params.id, input.data, clientIp(event));
 		if (!r.ok) {
 			if (r.reason === 'not_found') error(404, 'Not found');
-			if (r.reason === 'invalid') return fail(400, { editErrors: { [planFormField(r.field)]: planMessages[r.problem] }, editInput: input.values });
+			if (r.reason === 'invalid')
+				return fail(400, {
+					editErrors: { [planFormField(r.field)]: planMessages[r.problem] },
+					editInput: input.values
+				});
 			const m = editRefusalMessage(r);
 			return fail(409, { editErrors: { [m.field]: m.message }, editInput: input.values });
 		}
-		redirect(303, `/facilitate/sessions/${event.params.id}?edited=${r.changed.length ? (r.registrantsTold ? 'told' : 'saved') : 'none'}`);
+		redirect(
+			303,
+			`/facilitate/sessions/${event.params.id}?edited=${r.changed.length ? (r.registrantsTold ? 'told' : 'saved') : 'none'}`
+		);
 	},
 	walkIn: async (event) => {
 		const user = requireRole(event.locals, 'facilitator', 'admin');

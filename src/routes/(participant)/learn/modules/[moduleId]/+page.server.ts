@@ -4,24 +4,50 @@ import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, parseForm } from '$lib/server/forms';
 import { ownModule } from '$lib/server/learning/participant';
-import { reflectionsForModule, saveDraft, submitReflection, MAX_REFLECTION_LENGTH } from '$lib/server/reflections/reflection.service';
+import {
+	reflectionsForModule,
+	saveDraft,
+	submitReflection,
+	MAX_REFLECTION_LENGTH
+} from '$lib/server/reflections/reflection.service';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
 	const user = requireRole(locals, 'participant');
 	const { db } = await getDb();
 	const access = await ownModule(db, user, params.moduleId);
-	if (!access.ok) error(access.reason === 'locked' ? 403 : 404, access.reason === 'locked' ? 'This module opens when the module before it is complete.' : 'Module not found.');
+	if (!access.ok)
+		error(
+			access.reason === 'locked' ? 403 : 404,
+			access.reason === 'locked' ? 'This module opens when the module before it is complete.' : 'Module not found.'
+		);
 	const [module, reflections] = await Promise.all([
-		db.selectFrom('modules').select(['title', 'position', 'objectives_json', 'body_html']).where('id', '=', params.moduleId).executeTakeFirstOrThrow(),
+		db
+			.selectFrom('modules')
+			.select(['title', 'position', 'objectives_json', 'body_html'])
+			.where('id', '=', params.moduleId)
+			.executeTakeFirstOrThrow(),
 		reflectionsForModule(db, access.state.enrollment.id, params.moduleId)
 	]);
 	const m = access.module;
 	return {
-		module: { id: params.moduleId, title: module.title, position: module.position, objectives: JSON.parse(module.objectives_json) as string[], html: module.body_html },
+		module: {
+			id: params.moduleId,
+			title: module.title,
+			position: module.position,
+			objectives: JSON.parse(module.objectives_json) as string[],
+			html: module.body_html
+		},
 		total: access.state.modules.length,
 		seat: { seconds: m.seatSeconds, required: m.requiredSeconds },
-		quiz: { passed: m.quizPassed, locked: m.quizLocked, attemptsUsed: m.attemptsUsed, attemptsAllowed: m.attemptsAllowed, passMark: m.passMark, bestScore: m.bestScore },
+		quiz: {
+			passed: m.quizPassed,
+			locked: m.quizLocked,
+			attemptsUsed: m.attemptsUsed,
+			attemptsAllowed: m.attemptsAllowed,
+			passMark: m.passMark,
+			bestScore: m.bestScore
+		},
 		nextModuleId: access.state.modules.find((x) => x.position === m.position + 1)?.moduleId ?? null,
 		complete: m.complete,
 		reflections: reflections.map((r) => ({
@@ -29,7 +55,14 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 			prompt: r.prompt,
 			minLength: r.minLength,
 			draft: r.draft,
-			latest: r.latest ? { version: r.latest.version, status: r.latest.status, body: r.latest.body, feedback: r.latest.grade?.feedback ?? null } : null,
+			latest: r.latest
+				? {
+						version: r.latest.version,
+						status: r.latest.status,
+						body: r.latest.body,
+						feedback: r.latest.grade?.feedback ?? null
+					}
+				: null,
 			versions: r.versions.length
 		}))
 	};
@@ -37,7 +70,10 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 
 const reflectionSchema = v.object({
 	promptId: v.pipe(v.string(), v.maxLength(64)),
-	body: v.pipe(v.string('Write your answer.'), v.maxLength(MAX_REFLECTION_LENGTH, `Your answer can be at most ${MAX_REFLECTION_LENGTH} characters.`))
+	body: v.pipe(
+		v.string('Write your answer.'),
+		v.maxLength(MAX_REFLECTION_LENGTH, `Your answer can be at most ${MAX_REFLECTION_LENGTH} characters.`)
+	)
 });
 
 export const actions: Actions = {

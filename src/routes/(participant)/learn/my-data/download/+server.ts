@@ -14,6 +14,11 @@ export const GET: RequestHandler = async (event) => {
 	await logRecordExport(db, user, clientIp(event));
 	return json(
 		{ exportedAt: new Date().toISOString(), ...record },
-		{ headers: { 'content-disposition': 'attachment; filename="my-john-school-record.json"', 'cache-control': 'private, no-store' } }
+		{
+			headers: {
+				'content-disposition': 'attachment; filename="my-john-school-record.json"',
+				'cache-control': 'private, no-store'
+			}
+		}
 	);
 };

@@ -6,7 +6,10 @@ import { getDb } from '$lib/server/db/instance';
 import { saveDraft, MAX_REFLECTION_LENGTH } from '$lib/server/reflections/reflection.service';
 import type { RequestHandler } from './$types';
 
-const schema = v.object({ promptId: v.pipe(v.string(), v.maxLength(64)), body: v.pipe(v.string(), v.maxLength(MAX_REFLECTION_LENGTH)) });
+const schema = v.object({
+	promptId: v.pipe(v.string(), v.maxLength(64)),
+	body: v.pipe(v.string(), v.maxLength(MAX_REFLECTION_LENGTH))
+});
 
 /** Autosave while typing. A flood is refused before the body is read or the database touched. */
 export const POST: RequestHandler = async (event) => {

@@ -21,9 +21,17 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 		const [status, message] = messages[r.reason];
 		error(status, message);
 	}
-	const mod = await db.selectFrom('modules').select(['title', 'position']).where('id', '=', params.moduleId).executeTakeFirstOrThrow();
+	const mod = await db
+		.selectFrom('modules')
+		.select(['title', 'position'])
+		.where('id', '=', params.moduleId)
+		.executeTakeFirstOrThrow();
 	// Only ids, prompts and labels: which options are correct never leaves the server.
-	return { module: { id: params.moduleId, ...mod }, attempt: { id: r.attemptId, no: r.attemptNo, allowed: r.attemptsAllowed, passMark: r.passMark }, questions: r.questions };
+	return {
+		module: { id: params.moduleId, ...mod },
+		attempt: { id: r.attemptId, no: r.attemptNo, allowed: r.attemptsAllowed, passMark: r.passMark },
+		questions: r.questions
+	};
 };
 
 export const actions: Actions = {
