@@ -59,7 +59,9 @@ async function startMinimal(work) {
 	for (let i = 0; i < 100; i++) {
 		try {
 			if ((await fetch(`${base}/page`)).ok) return { base, child };
-		} catch {}
+		} catch {
+			// not listening yet
+		}
 		await new Promise((r) => setTimeout(r, 100));
 	}
 	child.kill();

@@ -47,7 +47,9 @@ async function upload(base, bytes, form) {
 					? 'unreadable'
 					: j.status;
 			status = `${form ? (j.status ?? res.status) : res.status} ${outcome ?? j.type ?? ''}`.trim();
-		} catch {}
+		} catch {
+			// not JSON: the status line says enough
+		}
 		return { ms: performance.now() - t, status, form };
 	} catch (e) {
 		return { ms: performance.now() - t, status: `failed (${e.cause?.code ?? e.message})`, form };

@@ -183,7 +183,9 @@ try {
 	for (let i = 0; i < 100; i++) {
 		try {
 			if ((await fetch(`${base}/healthz`)).ok) break;
-		} catch {}
+		} catch {
+			// not listening yet
+		}
 		await new Promise((r) => setTimeout(r, 100));
 	}
 	await probe(1000); // warm-up: the server has just started (its certificate worker is still loading)

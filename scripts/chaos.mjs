@@ -50,7 +50,9 @@ async function startServer() {
 	for (let i = 0; ; i++) {
 		try {
 			if ((await fetch(`${base}/healthz`)).ok) return server;
-		} catch {}
+		} catch {
+			// not listening yet
+		}
 		if (server.exitCode !== null || i > 150) throw new Error(`the server did not start: ${stderr}`);
 		await new Promise((r) => setTimeout(r, 100));
 	}

@@ -172,7 +172,9 @@ describe('behind a reverse proxy, over https', () => {
 		for (let i = 0; ; i++) {
 			try {
 				if ((await fetch(`${base}/healthz`)).ok) break;
-			} catch {}
+			} catch {
+				// not listening yet
+			}
 			if (i > 100) throw new Error('the proxied server did not start');
 			await new Promise((r) => setTimeout(r, 100));
 		}

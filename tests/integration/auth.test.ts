@@ -10,13 +10,7 @@ import {
 } from '../../src/lib/server/auth/session';
 import { clock } from '../../src/lib/server/clock';
 import { sha256Hex } from '../../src/lib/server/ids';
-import {
-	makeCurriculum,
-	makeParticipant,
-	makeProgram,
-	makeStaff,
-	TEST_PASSWORD
-} from '../../src/lib/server/testing/factories';
+import { makeProgram, makeStaff, TEST_PASSWORD } from '../../src/lib/server/testing/factories';
 import { disableUser } from '../../src/lib/server/users/users.service';
 import { forEachDb } from './helpers';
 

@@ -34,8 +34,8 @@ const CODE = 'KNOWN-CODE-FOR-THE-TEST-0123456789';
 async function everyText(db: Db): Promise<{ table: string; column: string; value: string }[]> {
 	const out: { table: string; column: string; value: string }[] = [];
 	for (const t of await db.introspection.getTables()) {
-		// eslint-disable-next-line @typescript-eslint/no-explicit-any
 		const rows = (await db
+			// eslint-disable-next-line @typescript-eslint/no-explicit-any
 			.selectFrom(t.name as any)
 			.selectAll()
 			.execute()) as Record<string, unknown>[];

@@ -54,10 +54,10 @@ export const LANG = 'en-US';
 const CREATOR = 'John School';
 
 // C0 and C1 controls have no place in a title and are not allowed in XML 1.0 (XMP) at all.
-// eslint-disable-next-line no-control-regex
 const metaText = (s: string) =>
 	s
 		.normalize('NFC')
+		// eslint-disable-next-line no-control-regex
 		.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
 		.trim();
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

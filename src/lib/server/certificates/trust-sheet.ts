@@ -141,7 +141,7 @@ function fingerprintBox(doc: Doc, input: TrustSheetInput) {
 	doc.y = top + h;
 }
 
-function results(doc: Doc, input: TrustSheetInput) {
+function results(doc: Doc) {
 	const rows: [string, string][] = [
 		[
 			'Signature is Valid.',
@@ -251,7 +251,7 @@ export async function renderTrustSheet(input: TrustSheetInput): Promise<Buffer> 
 	]);
 
 	heading(doc, 'What pdfsig says, and what it means');
-	results(doc, input);
+	results(doc);
 
 	heading(doc, 'Questions');
 	para(

@@ -207,6 +207,8 @@ class Lexer {
 	private hex(): Buffer {
 		const end = this.buf.indexOf(0x3e, this.pos);
 		if (end < 0 || end - this.pos > 2 * MAX_STRING) throw new ScanError('bad hex string');
+		// PDF white space (ISO 32000-1 §7.2.2) includes NUL.
+		// eslint-disable-next-line no-control-regex
 		const digits = this.buf.toString('latin1', this.pos + 1, end).replace(/[\x00\t\n\f\r ]/g, '');
 		if (!/^[0-9A-Fa-f]*$/.test(digits)) throw new ScanError('bad hex string');
 		this.pos = end + 1;

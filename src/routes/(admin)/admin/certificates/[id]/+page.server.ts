@@ -68,7 +68,7 @@ const reissueSchema = v.object({
 	dateOfBirth: f.date('Date of birth'),
 	caseNumber: v.pipe(
 		f.text('Case number', 40),
-		v.regex(/^[A-Za-z0-9 .\/-]+$/, 'Case numbers use letters, digits, dashes, dots and slashes only.')
+		v.regex(/^[A-Za-z0-9 ./-]+$/, 'Case numbers use letters, digits, dashes, dots and slashes only.')
 	),
 	offence: f.optionalLine('Offence', 200),
 	offenceDate: f.optionalDate('Offence date'),
