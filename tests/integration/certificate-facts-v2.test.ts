@@ -388,25 +388,23 @@ forEachDb('certificate facts v2', (ctx) => {
 		};
 		const out = await produceCertificate(job);
 		const id = `v1-${Math.random().toString(36).slice(2, 10)}`;
-		await ctx.db
-			.transaction()
-			.execute((trx) =>
-				registerCertificate(
-					trx,
-					{
-						id,
-						facts,
-						code: CODE,
-						signature: out.signature,
-						pdf: out.pdf,
-						sha256: out.sha256,
-						timestampedAt: out.timestampedAt,
-						ed25519KeyId: k.keys.ed25519.keyId,
-						pdfKeyId: k.keys.pdf.keyId
-					},
-					{ enrollmentId: pat.enrollmentId, programId: w.programId, courtId: w.courtId, issuedBy: w.facilitator.id }
-				)
-			);
+		await ctx.db.transaction().execute((trx) =>
+			registerCertificate(
+				trx,
+				{
+					id,
+					facts,
+					code: CODE,
+					signature: out.signature,
+					pdf: out.pdf,
+					sha256: out.sha256,
+					timestampedAt: out.timestampedAt,
+					ed25519KeyId: k.keys.ed25519.keyId,
+					pdfKeyId: k.keys.pdf.keyId
+				},
+				{ enrollmentId: pat.enrollmentId, programId: w.programId, courtId: w.courtId, issuedBy: w.facilitator.id }
+			)
+		);
 		return { id, serial: facts.serial, pat };
 	}
 

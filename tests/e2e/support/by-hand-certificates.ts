@@ -114,25 +114,23 @@ if (step === 'finish') {
 			signingTime: new Date(facts.issuedAt)
 		}
 	});
-	await db
-		.transaction()
-		.execute((trx) =>
-			registerCertificate(
-				trx,
-				{
-					id: newId(),
-					facts,
-					code,
-					signature: out.signature,
-					pdf: out.pdf,
-					sha256: out.sha256,
-					timestampedAt: out.timestampedAt,
-					ed25519KeyId: keys.ed25519.keyId,
-					pdfKeyId: keys.pdf.keyId
-				},
-				{ enrollmentId: p.enrollmentId, programId: court.programId, courtId: court.id, issuedBy: facilitator.id }
-			)
-		);
+	await db.transaction().execute((trx) =>
+		registerCertificate(
+			trx,
+			{
+				id: newId(),
+				facts,
+				code,
+				signature: out.signature,
+				pdf: out.pdf,
+				sha256: out.sha256,
+				timestampedAt: out.timestampedAt,
+				ed25519KeyId: keys.ed25519.keyId,
+				pdfKeyId: keys.pdf.keyId
+			},
+			{ enrollmentId: p.enrollmentId, programId: court.programId, courtId: court.id, issuedBy: facilitator.id }
+		)
+	);
 	console.log(JSON.stringify({ serial }));
 } else {
 	throw new Error(`unknown step ${step}`);

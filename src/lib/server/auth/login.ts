@@ -108,15 +108,13 @@ export async function login(db: Db, input: LoginInput): Promise<LoginResult> {
 	// With two-factor on, this session is only a half-open door: hooks treat it as signed out
 	// until the code is checked (verifySecondFactor), and it can never become more than that otherwise.
 	const { token } = await createSession(db, active.id, { twoFactorPending: twoFactor, device: input.device });
-	await db
-		.transaction()
-		.execute((trx) =>
-			audit(trx, {
-				actorId: active.id,
-				action: 'auth.login',
-				ip: input.ip,
-				details: { ...(twoFactor ? { step: 'password' } : {}), ...(trusted ? { knownDevice: true } : {}) }
-			})
-		);
+	await db.transaction().execute((trx) =>
+		audit(trx, {
+			actorId: active.id,
+			action: 'auth.login',
+			ip: input.ip,
+			details: { ...(twoFactor ? { step: 'password' } : {}), ...(trusted ? { knownDevice: true } : {}) }
+		})
+	);
 	return { ok: true, token, userId: active.id, twoFactor };
 }

@@ -23,17 +23,15 @@ export async function certificateFile(db: Db, user: UserIdentity, certificateId:
 	if (!row) return undefined;
 	const as = (['participant', 'court', 'facilitator', 'admin'] as const).find((r) => canSeeEnrollment(user, row, r));
 	if (!as) return undefined;
-	await db
-		.transaction()
-		.execute((trx) =>
-			audit(trx, {
-				actorId: user.id,
-				action: 'certificate.download',
-				targetType: 'certificate',
-				targetId: row.id,
-				ip,
-				details: { as }
-			})
-		);
+	await db.transaction().execute((trx) =>
+		audit(trx, {
+			actorId: user.id,
+			action: 'certificate.download',
+			targetType: 'certificate',
+			targetId: row.id,
+			ip,
+			details: { as }
+		})
+	);
 	return { serial: row.serial, status: row.status, pdf: Buffer.from(row.pdf) };
 }

@@ -78,18 +78,16 @@ export async function viewReferral(db: Db, user: UserIdentity, enrollmentId: str
 			.orderBy('created_at')
 			.execute()
 	]);
-	await db
-		.transaction()
-		.execute((trx) =>
-			audit(trx, {
-				actorId: user.id,
-				action: 'record.view',
-				targetType: 'enrollment',
-				targetId: e.id,
-				ip,
-				details: { as: role }
-			})
-		);
+	await db.transaction().execute((trx) =>
+		audit(trx, {
+			actorId: user.id,
+			action: 'record.view',
+			targetType: 'enrollment',
+			targetId: e.id,
+			ip,
+			details: { as: role }
+		})
+	);
 	const { standing, reasons } = (await standingsOf(db, [e])).get(e.id)!;
 	return { enrollment: e, courtName: court.name, certificates, extensions, standing, standingReasons: reasons };
 }

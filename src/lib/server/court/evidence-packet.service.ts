@@ -247,14 +247,12 @@ export async function packetFacts(
 			dueDate: e.due_date,
 			curriculum: curriculum ? `${curriculum.title}, version ${curriculum.version}` : null,
 			activatedAt: e.activated_at,
-			extensions: [...extensions]
-				.reverse()
-				.map((x) => ({
-					previousDueDate: x.previousDueDate,
-					newDueDate: x.newDueDate,
-					orderReference: x.orderReference,
-					recordedAt: x.createdAt
-				}))
+			extensions: [...extensions].reverse().map((x) => ({
+				previousDueDate: x.previousDueDate,
+				newDueDate: x.newDueDate,
+				orderReference: x.orderReference,
+				recordedAt: x.createdAt
+			}))
 		},
 		standing: {
 			standing: row.standing,

@@ -47,17 +47,15 @@ export async function referralsCsv(
 			r.next_hearing_date
 		])
 	);
-	await db
-		.transaction()
-		.execute((trx) =>
-			audit(trx, {
-				actorId: user.id,
-				action: 'court.export',
-				targetType: 'report',
-				targetId: 'referrals',
-				ip,
-				details: { status: status ?? 'all', rows: rows.length }
-			})
-		);
+	await db.transaction().execute((trx) =>
+		audit(trx, {
+			actorId: user.id,
+			action: 'court.export',
+			targetType: 'report',
+			targetId: 'referrals',
+			ip,
+			details: { status: status ?? 'all', rows: rows.length }
+		})
+	);
 	return { csv, rows: rows.length, fileName: `referrals-${status ?? 'all'}-${today()}.csv` };
 }

@@ -50,18 +50,16 @@ export async function participantRecord(db: Db, user: UserIdentity, enrollmentId
 		today: today(),
 		now: clock.now()
 	});
-	await db
-		.transaction()
-		.execute((trx) =>
-			audit(trx, {
-				actorId: user.id,
-				action: 'record.view',
-				targetType: 'enrollment',
-				targetId: e.id,
-				ip,
-				details: { as: 'facilitator' }
-			})
-		);
+	await db.transaction().execute((trx) =>
+		audit(trx, {
+			actorId: user.id,
+			action: 'record.view',
+			targetType: 'enrollment',
+			targetId: e.id,
+			ip,
+			details: { as: 'facilitator' }
+		})
+	);
 	return { enrollment: e, state, row, submissions, certificate: certificate ?? null, timeline, notes, extensions };
 }
 

@@ -230,18 +230,16 @@ export async function sessionForStaff(db: Db, user: UserIdentity, sessionId: str
 		localDate(iso, settings.timeZone)
 	);
 	const candidates = canAddWalkIn ? await walkInCandidates(db, s.program_id, s.id) : [];
-	await db
-		.transaction()
-		.execute((trx) =>
-			audit(trx, {
-				actorId: user.id,
-				action: 'session.roster.view',
-				targetType: 'live_session',
-				targetId: s.id,
-				ip,
-				details: { registrants: rows.length, walkInChoices: candidates.length }
-			})
-		);
+	await db.transaction().execute((trx) =>
+		audit(trx, {
+			actorId: user.id,
+			action: 'session.roster.view',
+			targetType: 'live_session',
+			targetId: s.id,
+			ip,
+			details: { registrants: rows.length, walkInChoices: candidates.length }
+		})
+	);
 	const canEdit = session.status === 'upcoming' || session.status === 'in_progress';
 	return {
 		session,

@@ -100,18 +100,16 @@ export async function verificationLogForAdmin(
 		.limit(PAGE_SIZE + 1)
 		.offset((page - 1) * PAGE_SIZE)
 		.execute();
-	await db
-		.transaction()
-		.execute((trx) =>
-			audit(trx, {
-				actorId: admin.id,
-				action: 'verification_log.view',
-				targetType: 'verification_log',
-				targetId: null,
-				ip,
-				details: { serial: serial || null, page, rows: Math.min(rows.length, PAGE_SIZE) }
-			})
-		);
+	await db.transaction().execute((trx) =>
+		audit(trx, {
+			actorId: admin.id,
+			action: 'verification_log.view',
+			targetType: 'verification_log',
+			targetId: null,
+			ip,
+			details: { serial: serial || null, page, rows: Math.min(rows.length, PAGE_SIZE) }
+		})
+	);
 	return {
 		ok: true,
 		checks: await withWho(db, rows.slice(0, PAGE_SIZE)),
@@ -200,18 +198,16 @@ export async function certificateForCourt(
 			.execute(),
 		checksOf(db, c.id)
 	]);
-	await db
-		.transaction()
-		.execute((trx) =>
-			audit(trx, {
-				actorId: user.id,
-				action: 'certificate.view',
-				targetType: 'certificate',
-				targetId: c.id,
-				ip,
-				details: { as, enrollment: c.enrollment_id }
-			})
-		);
+	await db.transaction().execute((trx) =>
+		audit(trx, {
+			actorId: user.id,
+			action: 'certificate.view',
+			targetType: 'certificate',
+			targetId: c.id,
+			ip,
+			details: { as, enrollment: c.enrollment_id }
+		})
+	);
 	return {
 		certificate: {
 			id: c.id,
@@ -249,17 +245,15 @@ export async function checksForAdmin(
 		.executeTakeFirst();
 	if (!c || !admin.roles.includes('admin') || !admin.programIds.includes(c.program_id)) return null;
 	const checks = await checksOf(db, c.id);
-	await db
-		.transaction()
-		.execute((trx) =>
-			audit(trx, {
-				actorId: admin.id,
-				action: 'certificate.checks.view',
-				targetType: 'certificate',
-				targetId: c.id,
-				ip,
-				details: { rows: checks.length }
-			})
-		);
+	await db.transaction().execute((trx) =>
+		audit(trx, {
+			actorId: admin.id,
+			action: 'certificate.checks.view',
+			targetType: 'certificate',
+			targetId: c.id,
+			ip,
+			details: { rows: checks.length }
+		})
+	);
 	return checks;
 }
