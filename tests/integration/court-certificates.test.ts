@@ -1,5 +1,5 @@
 // Court staff see the certificates of their courts' referrals and download them for the case file
-// (PRODUCT.md, court staff role). Who may not first, then the list, its filters and the download.
+// (the court staff role in the README). Who may not first, then the list, its filters and the download.
 import { expect, it } from 'vitest';
 import { completeModules } from '../../db/demo/load';
 import { certificateFile } from '../../src/lib/server/certificates/download';

@@ -1,4 +1,4 @@
-// Revocation and correction (PRODUCT.md journey 9): admins of the program only, a reason always,
+// Revocation and correction: admins of the program only, a reason always,
 // and verification reports revoked or superseded afterwards.
 import { expect, it } from 'vitest';
 import { reissueCertificate, revokeCertificate } from '../../src/lib/server/certificates/registry.service';

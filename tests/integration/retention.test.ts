@@ -1,4 +1,4 @@
-// Retention (PRODUCT.md "Data, privacy, records"): after a program's retention period, a participant's
+// Retention (the README's "Data and privacy"): after a program's retention period, a participant's
 // personal data is removed while the certificate registry keeps what verification needs. Nothing
 // before its time, then everything personal from every table, then verification as before.
 import { expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Safety flags on reflections (PRODUCT.md "Later"): a disclosure about a minor, a risk of self-harm,
+// Safety flags on reflections: a disclosure about a minor, a risk of self-harm,
 // or a threat must reach a person quickly. Staff raise a flag from the grading page; a conservative
 // phrase screen also raises one when a reflection is submitted, so it is read first. The screen only
 // points a person at the text: it never decides anything, and a false alarm costs one reading.

@@ -1,5 +1,4 @@
-// The court evidence packet (PRODUCT.md "Later": certificate, time log, scores, grades, attendance,
-// audit extract), for the referral's court staff and its program's facilitators and admins. It
+// The court evidence packet (certificate, time log, scores, grades, attendance, audit extract), for the referral's court staff and its program's facilitators and admins. It
 // shows outcomes, never the participant's words or staff's words about him: no reflection text, no
 // grading feedback, no unlock reasons, no case notes. Each download is audited as a staff access.
 // Each packet is numbered, signed with the certificates' PDF signer and registered (number, SHA-256,
