@@ -3,7 +3,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadDemo } from '../../db/demo/load';
 import { verifyAuditChain } from '../lib/server/audit/audit';
 import { verifyVerificationChain } from '../lib/server/verification/verification-log';
 import { setPasswordByOperator } from '../lib/server/auth/password-reset';
@@ -90,6 +89,8 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 	},
 
 	async 'demo:load'() {
+		// Loaded on demand: the demo data and its course walk-through are no part of an operator's CLI.
+		const { loadDemo } = await import('../../db/demo/load');
 		await withDb(async (h) => {
 			const s = await loadDemo(h.db, {
 				curriculumDir: resolve('curriculum/ramsey'),
