@@ -125,12 +125,23 @@ function parts(pdf: Uint8Array) {
 	const [a, b, c, d] = r.slice(1).map(Number);
 	const buf = Buffer.from(pdf);
 	const content = Buffer.concat([buf.subarray(a, a + b), buf.subarray(c, c + d)]);
-	const hex = text.slice(a + b + 1, c - 1).replace(/(00)+$/, '');
-	const cms = Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex');
+	// /Contents is zero-padded after the DER, and the DER itself may end in zero bytes: cut it at the
+	// length its own header states rather than at the last non-zero byte.
+	const padded = Buffer.from(text.slice(a + b + 1, c - 1), 'hex');
+	const cms = padded.subarray(0, derLength(padded));
 	const info = pkijs.ContentInfo.fromBER(new Uint8Array(cms));
 	const signed = new pkijs.SignedData({ schema: info.content });
-	// Trailing zero padding of /Contents is not part of the DER: re-encode to the exact length.
-	return { content, cms: Buffer.from(info.toSchema().toBER()), signed, byteRange: [a, b, c, d] };
+	return { content, cms: Buffer.from(cms), signed, byteRange: [a, b, c, d] };
+}
+
+/** The length of the DER element at the start of `der`, header included (X.690 §8.1.3, definite form). */
+function derLength(der: Uint8Array): number {
+	const first = der[1];
+	if (first < 0x80) return 2 + first;
+	const n = first & 0x7f;
+	let len = 0;
+	for (let i = 0; i < n; i++) len = len * 256 + der[2 + i];
+	return 2 + n + len;
 }
 
 function write(name: string, bytes: Uint8Array): string {
