@@ -9,9 +9,25 @@ export function minutes(seconds: number): string {
 	return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
-export function longDate(isoDate: string): string {
-	const d = new Date(isoDate.length === 10 ? `${isoDate}T12:00:00Z` : isoDate);
-	return dateTimeFormat('en-US', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(d);
+/**
+ * "2026-06-10" → "June 10, 2026". A calendar date is shown as written; an instant is shown as the
+ * day it was in `timeZone` (UTC unless given).
+ */
+export function longDate(isoDate: string, timeZone = 'UTC'): string {
+	const day = isoDate.length === 10;
+	const d = new Date(day ? `${isoDate}T12:00:00Z` : isoDate);
+	return dateTimeFormat('en-US', {
+		year: 'numeric',
+		month: 'long',
+		day: 'numeric',
+		timeZone: day ? 'UTC' : timeZone
+	}).format(d);
+}
+
+/** "2026-11-22" → "Nov 22, 2026", for tables with little room. */
+export function shortDate(isoDate: string): string {
+	const d = new Date(`${isoDate.slice(0, 10)}T12:00:00Z`);
+	return dateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(d);
 }
 
 export function dateTime(iso: string): string {

@@ -10,6 +10,7 @@ import { standingLabels, type RiskReason, type Standing } from '../../domain/sta
 import { sessionKindLabel } from '../../domain/live-sessions';
 import { formatSessionTime, zoneName } from '../../domain/local-time';
 import { dueIn, longDate, minutes } from '../../format';
+import { dateTimeFormat, formatPart } from '../../domain/formatters';
 import { archivalDocument, artifact } from '../certificates/archival-pdf';
 import type { PacketFacts, PacketReflection, PacketRole, PacketSession } from './packet-facts';
 import { ACCENT, CW, Flow, INK, MUTED, PAGE, plain, RULE, type Cell } from './pdf-layout';
@@ -61,24 +62,23 @@ const CERTIFICATE_STATUS = {
 
 export async function renderPacket(f: PacketFacts): Promise<Buffer> {
 	const tz = f.timeZone;
-	const when = (iso: string) =>
-		plain(
-			new Date(iso).toLocaleString('en-US', {
-				timeZone: tz,
-				year: 'numeric',
-				month: 'short',
-				day: 'numeric',
-				hour: 'numeric',
-				minute: '2-digit'
-			})
-		);
+	const instant = dateTimeFormat('en-US', {
+		timeZone: tz,
+		year: 'numeric',
+		month: 'short',
+		day: 'numeric',
+		hour: 'numeric',
+		minute: '2-digit'
+	});
+	const when = (iso: string) => plain(instant.format(new Date(iso)));
 	const zoneAbbr = plain(
-		new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'short' })
-			.formatToParts(new Date(f.generatedAt))
-			.find((p) => p.type === 'timeZoneName')?.value ?? tz
+		formatPart(
+			dateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'short' }),
+			new Date(f.generatedAt),
+			'timeZoneName'
+		) ?? tz
 	);
-	const localDay = (iso: string) =>
-		plain(new Date(iso).toLocaleDateString('en-US', { timeZone: tz, year: 'numeric', month: 'long', day: 'numeric' }));
+	const localDay = (iso: string) => plain(longDate(iso, tz));
 	const r = f.referral;
 	const s = f.standing;
 

@@ -6,6 +6,7 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { certificateFonts } from '../certificates/fonts';
+import { longDate } from '../../format';
 
 export interface LetterFacts {
 	programName: string;
@@ -27,16 +28,6 @@ const CW = W - 2 * X;
 const INK = '#1a1a1a';
 const MUTED = '#555555';
 const ACCENT = '#1f3a5f';
-
-function longDate(ymdOrIso: string, timeZone = 'UTC'): string {
-	const d = ymdOrIso.length === 10 ? new Date(`${ymdOrIso}T12:00:00Z`) : new Date(ymdOrIso);
-	return d.toLocaleDateString('en-US', {
-		year: 'numeric',
-		month: 'long',
-		day: 'numeric',
-		timeZone: ymdOrIso.length === 10 ? 'UTC' : timeZone
-	});
-}
 
 export async function renderInstructionLetter(f: LetterFacts): Promise<Buffer> {
 	const qr = QRCode.create(f.activateUrl, { errorCorrectionLevel: 'M' });
