@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import { completeModules } from '../../db/demo/load';
 import { addCaseNote } from '../../src/lib/server/facilitation/case-file.service';
 import { purgeCandidates, purgeEnrollment } from '../../src/lib/server/privacy/retention';
-import { logRecordExport, participantRecord } from '../../src/lib/server/privacy/subject-access';
+import { logRecordExport, ownRecord } from '../../src/lib/server/privacy/subject-access';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
 import { forEachDb } from './helpers';
 
@@ -24,13 +24,12 @@ forEachDb('participant record access', (ctx) => {
 
 	it('gives staff nothing through the participant’s page', async () => {
 		const w = await world();
-		for (const staff of [w.clerk, w.facilitator, w.admin])
-			expect(await participantRecord(ctx.db, staff)).toBeUndefined();
+		for (const staff of [w.clerk, w.facilitator, w.admin]) expect(await ownRecord(ctx.db, staff)).toBeUndefined();
 	});
 
 	it('shows him his own referral, progress, scores, words and grades, and only his', async () => {
 		const w = await world();
-		const r = (await participantRecord(ctx.db, w.him.user))!;
+		const r = (await ownRecord(ctx.db, w.him.user))!;
 		expect(r.referral).toMatchObject({
 			legalName: w.him.legalName,
 			dateOfBirth: w.him.dateOfBirth,
@@ -50,7 +49,7 @@ forEachDb('participant record access', (ctx) => {
 		expect(r.staffCaseNotes).toBe(1);
 		expect(JSON.stringify(r)).not.toContain('transport');
 		expect(JSON.stringify(r)).not.toContain(w.other.legalName);
-		const theirs = (await participantRecord(ctx.db, w.other.user))!;
+		const theirs = (await ownRecord(ctx.db, w.other.user))!;
 		expect(theirs.referral.legalName).toBe(w.other.legalName);
 		expect(theirs.reflections).toEqual([]);
 	});
@@ -68,6 +67,6 @@ forEachDb('participant record access', (ctx) => {
 			(c) => c.enrollmentId === w.him.enrollmentId
 		);
 		expect((await purgeEnrollment(ctx.db, due)).purged).toBe(true);
-		expect(await participantRecord(ctx.db, w.him.user)).toBeUndefined();
+		expect(await ownRecord(ctx.db, w.him.user)).toBeUndefined();
 	});
 });

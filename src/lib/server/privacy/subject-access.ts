@@ -12,7 +12,8 @@ import { auditAlone } from '../audit/audit';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 
-export async function participantRecord(db: Db, user: UserIdentity) {
+/** Everything the program holds about the signed-in participant himself (his subject access request). */
+export async function ownRecord(db: Db, user: UserIdentity) {
 	if (!user.roles.includes('participant')) return undefined;
 	const e = await db
 		.selectFrom('enrollments')
@@ -198,7 +199,7 @@ export async function participantRecord(db: Db, user: UserIdentity) {
 	};
 }
 
-export type ParticipantRecord = NonNullable<Awaited<ReturnType<typeof participantRecord>>>;
+export type OwnRecord = NonNullable<Awaited<ReturnType<typeof ownRecord>>>;
 
 /** A download of the record is a disclosure: logged like any other (ids only). */
 export async function logRecordExport(db: Db, user: UserIdentity, ip?: string): Promise<void> {

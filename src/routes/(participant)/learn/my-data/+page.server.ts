@@ -4,13 +4,13 @@ import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, f, parseForm } from '$lib/server/forms';
 import { MAX_OPEN, myCorrectionRequests, requestCorrection } from '$lib/server/privacy/corrections.service';
-import { participantRecord } from '$lib/server/privacy/subject-access';
+import { ownRecord } from '$lib/server/privacy/subject-access';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
 	const user = requireRole(locals, 'participant');
 	const { db } = await getDb();
-	const record = await participantRecord(db, user);
+	const record = await ownRecord(db, user);
 	if (!record) error(404, 'No enrollment was found for your account. Contact the program.');
 	return { record, corrections: await myCorrectionRequests(db, user), sent: url.searchParams.has('sent') };
 };
