@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { CertificateFacts } from '../src/lib/domain/certificate-facts';
-import { generateKeys, loadKeys } from '../src/lib/server/certificates/keys';
+import { generateKeys, loadKeys } from '../src/lib/server/certificates/keys-folder';
 import { fetchTimestamp } from '../src/lib/server/certificates/tsa';
 import { pemToDer } from '../src/lib/server/certificates/x509';
 import { spawnTestTsa } from './test-tsa.mjs';

@@ -3,7 +3,7 @@ import { audit } from '../../src/lib/server/audit/audit';
 import { activate } from '../../src/lib/server/enrollment/activation.service';
 import { createReferral } from '../../src/lib/server/enrollment/referral.service';
 import { ensureSigningReady } from '../../src/lib/server/certificates/certificate-keys';
-import { generateKeys } from '../../src/lib/server/certificates/keys';
+import { generateKeys } from '../../src/lib/server/certificates/keys-folder';
 import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { importCurriculum } from '../../src/lib/server/curriculum/curriculum.service';
 import { readCurriculumFolder } from '../../src/lib/server/curriculum/files';

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { audit } from '../lib/server/audit/audit';
 import { CaError } from '../lib/server/certificates/ca-folder';
 import { moveCa, refreshCrl, revokeKey } from '../lib/server/certificates/key-lifecycle';
-import { generateKeys, KeysError, loadKeys, readCrlFile, readManifest } from '../lib/server/certificates/keys';
+import { generateKeys, KeysError, loadKeys, readCrlFile, readManifest } from '../lib/server/certificates/keys-folder';
 import { syncSigningKeys } from '../lib/server/certificates/signing-keys.queries';
 import {
 	REVOCATION_REASONS,

@@ -14,7 +14,7 @@ import {
 	timeStampingWarnings,
 	useSigningKeys
 } from '../../src/lib/server/certificates/certificate-keys';
-import { generateKeys, loadKeys } from '../../src/lib/server/certificates/keys';
+import { generateKeys, loadKeys } from '../../src/lib/server/certificates/keys-folder';
 import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { activate } from '../../src/lib/server/enrollment/activation.service';
 import { createReferral } from '../../src/lib/server/enrollment/referral.service';

@@ -12,7 +12,7 @@ import {
 	useSigningKeys
 } from '../../src/lib/server/certificates/certificate-keys';
 import { refreshCrl, revokeKey } from '../../src/lib/server/certificates/key-lifecycle';
-import { generateKeys, loadKeys } from '../../src/lib/server/certificates/keys';
+import { generateKeys, loadKeys } from '../../src/lib/server/certificates/keys-folder';
 import { listSigningKeys, syncSigningKeys } from '../../src/lib/server/certificates/signing-keys.queries';
 import { publishedKeys } from '../../src/lib/server/certificates/trust.service';
 import { forEachDb } from './helpers';

@@ -10,7 +10,7 @@ import { completeModules } from '../../../db/demo/load';
 import { ATTESTATION_TEXT, type CertificateFactsV1 } from '../../../src/lib/domain/certificate-facts';
 import { useSigningKeys } from '../../../src/lib/server/certificates/certificate-keys';
 import { registerCertificate } from '../../../src/lib/server/certificates/issue';
-import { loadKeys } from '../../../src/lib/server/certificates/keys';
+import { loadKeys } from '../../../src/lib/server/certificates/keys-folder';
 import { produceCertificate } from '../../../src/lib/server/certificates/produce';
 import { openDatabase } from '../../../src/lib/server/db';
 import { activate } from '../../../src/lib/server/enrollment/activation.service';

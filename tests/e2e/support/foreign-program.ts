@@ -3,7 +3,7 @@
 import { completeModules } from '../../../db/demo/load';
 import { attest, signOff } from '../../../src/lib/server/completion/completion.service';
 import { useSigningKeys } from '../../../src/lib/server/certificates/certificate-keys';
-import { loadKeys } from '../../../src/lib/server/certificates/keys';
+import { loadKeys } from '../../../src/lib/server/certificates/keys-folder';
 import { openDatabase } from '../../../src/lib/server/db';
 import { recordFee } from '../../../src/lib/server/facilitation/facilitation.service';
 import { openAttempt } from '../../../src/lib/server/quizzes/quiz.service';

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { completeModules } from '../../../db/demo/load';
 import { useSigningKeys } from '../../../src/lib/server/certificates/certificate-keys';
-import { loadKeys } from '../../../src/lib/server/certificates/keys';
+import { loadKeys } from '../../../src/lib/server/certificates/keys-folder';
 import { reissueCertificate, revokeCertificate } from '../../../src/lib/server/certificates/registry.service';
 import { attest, signOff } from '../../../src/lib/server/completion/completion.service';
 import { openDatabase } from '../../../src/lib/server/db';

@@ -25,7 +25,7 @@ import {
 	xmp
 } from '../testing/pdf-tools';
 import type { CertificateFactsV2 } from '../../domain/certificate-facts';
-import { generateKeys, loadKeys, type LoadedKeys } from './keys';
+import { generateKeys, loadKeys, type LoadedKeys } from './keys-folder';
 import { renderCertificatePdf, type RenderExtra } from './render-pdf';
 import { signPdf, signatureFingerprint } from './sign';
 

@@ -5,7 +5,7 @@ import { config } from '../config';
 import type { Db } from '../db';
 import { getDb } from '../db/instance';
 import { CA_CRL } from './ca-folder';
-import { caKeyInKeysFolder, loadKeys, readCrlFile, type LoadedKeys } from './keys';
+import { caKeyInKeysFolder, loadKeys, readCrlFile, type LoadedKeys } from './keys-folder';
 import { caKeyWarning, crlWarning, signerCrlWarning } from './key-warnings';
 import { crlUrlOf, parseCertificate, pemToDer } from './x509';
 import { syncSigningKeys } from './signing-keys.queries';

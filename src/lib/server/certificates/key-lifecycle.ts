@@ -10,7 +10,7 @@ import { join, relative, resolve } from 'node:path';
 import { adoptCa, CA_CERT, CA_CRL, CA_KEY, issueCrl, openCa, saveCaRecord, type CaRecord } from './ca-folder';
 import { removeSecret, writeFileAtomic } from './files';
 import { readManifest, writeManifest, type Ed25519Entry, type KeyManifest, type PdfEntry } from './key-manifest';
-import { KeysError } from './keys';
+import { KeysError } from './keys-folder';
 import { crlUrlOf, organizationOf, parseCertificate, pemToDer, serialHexOf, type RevocationReason } from './x509';
 
 export interface RevokeSummary {

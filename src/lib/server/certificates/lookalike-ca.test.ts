@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CertificateFacts } from '../../domain/certificate-facts';
 import { createCa } from './ca-folder';
-import { generateKeys, loadKeys, type LoadedKeys } from './keys';
+import { generateKeys, loadKeys, type LoadedKeys } from './keys-folder';
 import { produceCertificate } from './produce';
 
 const found = (tool: string, args: string[]) => spawnSync(tool, args).error === undefined;

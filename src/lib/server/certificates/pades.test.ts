@@ -11,7 +11,7 @@ import { PDFDocument, PDFArray, PDFName } from 'pdf-lib';
 import { startTestTsa } from '../../../../scripts/test-tsa.mjs';
 import { signedFactsBytes, type CertificateFacts } from '../../domain/certificate-facts';
 import { preflightErrors, qpdfCheck, qpdfObjects, skipWithout } from '../testing/pdf-tools';
-import { generateKeys, loadKeys, type LoadedKeys } from './keys';
+import { generateKeys, loadKeys, type LoadedKeys } from './keys-folder';
 import { produceCertificate, type Produced } from './produce';
 import { renderCertificatePdf } from './render-pdf';
 import {

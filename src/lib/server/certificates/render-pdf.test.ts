@@ -10,7 +10,7 @@ import { canonicalJson } from '../../domain/certificate-facts';
 import { factsV1, factsV2, longAccentedName, longest, noOffence, reissue } from '../testing/certificate-samples';
 import { hasTool, pdfinfo, pdftotext, pdffonts, sansWordSizes, writeTemp } from '../testing/pdf-tools';
 import { certificateCells, type PrintableFacts } from './certificate-rows';
-import { generateKeys, loadKeys, type LoadedKeys } from './keys';
+import { generateKeys, loadKeys, type LoadedKeys } from './keys-folder';
 import { groupCode, renderCertificatePdf, VALUE_COLUMNS, verifyBase, type RenderExtra } from './render-pdf';
 import { sha256Hex, signPdf, signatureFingerprint } from './sign';
 

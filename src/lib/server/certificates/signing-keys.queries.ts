@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import type { KeyRecord } from './keys';
+import type { KeyRecord } from './keys-folder';
 
 export type KeyStatus = 'active' | 'retired' | 'revoked';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CertificateFacts } from '../../domain/certificate-facts';
-import { generateKeys, loadKeys, type LoadedKeys } from './keys';
+import { generateKeys, loadKeys, type LoadedKeys } from './keys-folder';
 import { produceCertificate, type ProduceJob } from './produce';
 import { verifyFacts } from './sign';
 import { produceInWorker, warmCertificateWorker } from './worker-pool';
@@ -109,7 +109,7 @@ describe('the certificate worker', () => {
 
 	it('does not keep a process alive once its work is done (the CLI exits)', () => {
 		const script = `
-			import { generateKeys, loadKeys } from './src/lib/server/certificates/keys';
+			import { generateKeys, loadKeys } from './src/lib/server/certificates/keys-folder';
 			import { produceInWorker, warmCertificateWorker } from './src/lib/server/certificates/worker-pool';
 			const dir = ${JSON.stringify(join(tmp, 'keys'))};
 			const keys = loadKeys(dir);

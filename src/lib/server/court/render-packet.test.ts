@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeys, loadKeys, type LoadedKeys } from '../certificates/keys';
+import { generateKeys, loadKeys, type LoadedKeys } from '../certificates/keys-folder';
 import { sha256Hex, signPdf } from '../certificates/sign';
 import {
 	pdffonts,

@@ -1,4 +1,4 @@
-import { generateKeys, loadKeys } from '../certificates/keys';
+import { generateKeys, loadKeys } from '../certificates/keys-folder';
 import { registerPublicKeys, useSigningKeys } from '../certificates/certificate-keys';
 import { importCurriculum } from '../curriculum/curriculum.service';
 import type { ParsedCurriculum, ParsedModule } from '../curriculum/files';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { manyObjects, objectStreamBomb, titled } from '../../../../scripts/bench-hostile-pdfs.mjs';
 import type { CertificateFacts } from '../../domain/certificate-facts';
-import { generateKeys, loadKeys } from '../certificates/keys';
+import { generateKeys, loadKeys } from '../certificates/keys-folder';
 import { produceCertificate } from '../certificates/produce';
 import { scanInfo } from './pdf-info-scan';
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeys, loadKeys, readManifest, type GenerateSummary } from './keys';
+import { generateKeys, loadKeys, readManifest, type GenerateSummary } from './keys-folder';
 import { moveCa, refreshCrl, revokeKey } from './key-lifecycle';
 import { caKeyWarning, crlWarning } from './key-warnings';
 import { signFacts, verifyFacts } from './sign';
