@@ -429,7 +429,7 @@ describe.skipIf(noTools)('checked by outside tools', () => {
 			expect(ref['/TransformParams']['/P']).toBe(1);
 			const dss = o.dict(root['/DSS']);
 			const streams = (refs: unknown) => (refs as string[]).map((r) => o.all[`obj:${r}`]);
-			expect(streams(dss['/Certs'])).toHaveLength(4); // signer, program CA, TSA, TSA root
+			expect(streams(dss['/Certs'])).toHaveLength(5); // signer, program CA, TSA, TSA issuing CA, TSA root
 			expect(streams(dss['/CRLs'])).toHaveLength(1);
 			const der = (name: string) =>
 				execFileSync('qpdf', ['--show-object=' + name.replace(/ 0 R$/, ''), '--raw-stream-data', file]);
