@@ -1,16 +1,23 @@
 // A real RFC 3161 time-stamping authority for tests, the e2e runner and the bench, on loopback: an
 // HTTP handler that hands each query to `openssl ts -reply` with a TSA key and certificate made here by
-// openssl (a test root CA and a TSA certificate under it, extendedKeyUsage critical timeStamping).
-// Never canned bytes: every answer is openssl's reply to the query that came in. Test-only.
+// openssl. Its own small PKI, as a public TSA has: a test root CA, an issuing CA under it and the TSA
+// certificate under that (extendedKeyUsage critical timeStamping). Each certificate but the root names
+// a CRL distribution point on this same server, and the server serves those CRLs, made by
+// `openssl ca -gencrl`, so the signer's revocation fetch is a real one. Never canned bytes: every
+// answer is openssl's reply to the query that came in. Test-only.
 //
-//   const tsa = await startTestTsa();   // { url, caFile, caPem, chainPem, dir, requests, mode, close() }
+//   const tsa = await startTestTsa();   // { url, caFile, caPem, issuingCaPem, tsaPem, crlUrls, dir,
+//                                       //   requests, crlRequests, mode, crlMode, revokeTsa(), close() }
 //   tsa.mode = 'down' | 'foreign' | 'garbage' | 'ok'   // to test how the signer treats a broken TSA
+//   tsa.crlMode = 'down' | 'ok'                        // ... and a CRL server that does not answer
+//   tsa.revokeTsa()                     // the TSA certificate revoked (keyCompromise) on a new CRL
 //   const tsa = await spawnTestTsa();   // the same in a child process: { url, caFile, dir, close() }
 //
 // Replies are made one at a time: openssl ts -reply updates its serial-number file on each one.
 import { execFile, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,75 +25,123 @@ import { join } from 'node:path';
 
 const openssl = (args, cwd) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 
-function makeTsaFiles(dir) {
-	if (existsSync(join(dir, 'tsa.pem'))) return;
-	openssl(
-		[
-			'req',
-			'-x509',
-			'-newkey',
-			'rsa:2048',
-			'-nodes',
-			'-keyout',
-			'ca.key',
-			'-out',
+const newKey = (dir, key) =>
+	existsSync(join(dir, key)) ||
+	openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', key], dir);
+
+/** The CRLs the server serves, by path, and the CA (section of ca.cnf) that signs each. */
+const CRLS = { '/crl/root.crl': 'root', '/crl/issuing.crl': 'issuing' };
+
+/**
+ * The CA certificates, the TSA certificate and the openssl configurations in `dir`. The keys are kept
+ * between runs; the issuing CA's and the TSA's certificates are made again when the server's address
+ * (in their CRL distribution points) is not the one they name.
+ */
+function makeTsaFiles(dir, base) {
+	if (!existsSync(join(dir, 'ca.pem'))) {
+		newKey(dir, 'ca.key');
+		openssl(
+			[
+				'req',
+				'-x509',
+				'-key',
+				'ca.key',
+				'-out',
+				'ca.pem',
+				'-days',
+				'7300',
+				'-subj',
+				'/O=Test Time-Stamping/CN=Test TSA Root CA',
+				'-addext',
+				'basicConstraints=critical,CA:TRUE',
+				'-addext',
+				'keyUsage=critical,keyCertSign,cRLSign'
+			],
+			dir
+		);
+	}
+	newKey(dir, 'issuing.key');
+	newKey(dir, 'tsa.key');
+	const baseFile = join(dir, 'crl-base.txt');
+	const current =
+		existsSync(baseFile) && readFileSync(baseFile, 'utf8') === base && existsSync(join(dir, 'issuing.pem'));
+	if (!current) {
+		const issue = (key, subject, issuer, issuerKey, days, ext, out) => {
+			writeFileSync(join(dir, `${out}.ext`), ext);
+			openssl(['req', '-new', '-key', key, '-out', `${out}.csr`, '-subj', subject], dir);
+			openssl(
+				[
+					'x509',
+					'-req',
+					'-in',
+					`${out}.csr`,
+					'-CA',
+					issuer,
+					'-CAkey',
+					issuerKey,
+					'-set_serial',
+					'0x1' + randomBytes(8).toString('hex'),
+					'-days',
+					String(days),
+					'-out',
+					`${out}.pem`,
+					'-extfile',
+					`${out}.ext`
+				],
+				dir
+			);
+		};
+		issue(
+			'issuing.key',
+			'/O=Test Time-Stamping/CN=Test TSA Issuing CA',
 			'ca.pem',
-			'-days',
-			'7300',
-			'-subj',
-			'/O=Test Time-Stamping/CN=Test TSA Root CA',
-			'-addext',
-			'basicConstraints=critical,CA:TRUE',
-			'-addext',
-			'keyUsage=critical,keyCertSign,cRLSign'
-		],
-		dir
-	);
-	openssl(
-		[
-			'req',
-			'-newkey',
-			'rsa:2048',
-			'-nodes',
-			'-keyout',
+			'ca.key',
+			5000,
+			`basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\ncrlDistributionPoints=URI:${base}/crl/root.crl\n`,
+			'issuing'
+		);
+		issue(
 			'tsa.key',
-			'-out',
-			'tsa.csr',
-			'-subj',
-			'/O=Test Time-Stamping/CN=Test Time-Stamping Authority'
-		],
-		dir
-	);
+			'/O=Test Time-Stamping/CN=Test Time-Stamping Authority',
+			'issuing.pem',
+			'issuing.key',
+			3650,
+			`basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\ncrlDistributionPoints=URI:${base}/crl/issuing.crl\n`,
+			'tsa'
+		);
+		// New certificates: the CA databases (what each CRL lists as revoked) start empty again.
+		for (const ca of Object.values(CRLS)) {
+			rmSync(join(dir, `db-${ca}`), { recursive: true, force: true });
+			mkdirSync(join(dir, `db-${ca}`));
+			writeFileSync(join(dir, `db-${ca}`, 'index.txt'), '');
+			writeFileSync(join(dir, `db-${ca}`, 'crlnumber'), '01\n');
+		}
+		writeFileSync(
+			join(dir, 'chain.pem'),
+			['tsa.pem', 'issuing.pem', 'ca.pem'].map((f) => readFileSync(join(dir, f), 'utf8')).join('')
+		);
+		writeFileSync(baseFile, base);
+	}
 	writeFileSync(
-		join(dir, 'tsa.ext'),
-		'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n'
-	);
-	openssl(
+		join(dir, 'ca.cnf'),
 		[
-			'x509',
-			'-req',
-			'-in',
-			'tsa.csr',
-			'-CA',
-			'ca.pem',
-			'-CAkey',
-			'ca.key',
-			'-set_serial',
-			'0x' + Date.now().toString(16),
-			'-days',
-			'3650',
-			'-out',
-			'tsa.pem',
-			'-extfile',
-			'tsa.ext'
-		],
-		dir
+			...Object.values(CRLS).flatMap((ca) => [
+				`[ ${ca} ]`,
+				`dir = ${dir}`,
+				`database = $dir/db-${ca}/index.txt`,
+				`crlnumber = $dir/db-${ca}/crlnumber`,
+				`certificate = $dir/${ca === 'root' ? 'ca' : ca}.pem`,
+				`private_key = $dir/${ca === 'root' ? 'ca' : ca}.key`,
+				'default_md = sha256',
+				'default_crl_days = 7',
+				'crl_extensions = crl_ext'
+			]),
+			'[ crl_ext ]',
+			'authorityKeyIdentifier = keyid',
+			''
+		].join('\n')
 	);
-	writeFileSync(
-		join(dir, 'chain.pem'),
-		readFileSync(join(dir, 'tsa.pem'), 'utf8') + readFileSync(join(dir, 'ca.pem'), 'utf8')
-	);
-	writeFileSync(join(dir, 'serial'), '01\n');
+	if (!existsSync(join(dir, 'serial'))) writeFileSync(join(dir, 'serial'), '01\n');
 	writeFileSync(
 		join(dir, 'ts.cnf'),
 		[
@@ -113,6 +168,12 @@ function makeTsaFiles(dir) {
 	);
 }
 
+/** A CRL as the CA's database has it now (valid for default_crl_days), DER. */
+function makeCrl(dir, ca) {
+	openssl(['ca', '-config', 'ca.cnf', '-name', ca, '-gencrl', '-out', `${ca}.crl.pem`], dir);
+	return openssl(['crl', '-in', `${ca}.crl.pem`, '-outform', 'DER'], dir);
+}
+
 const run = (args, cwd) =>
 	new Promise((resolve, reject) =>
 		execFile('openssl', args, { cwd, encoding: 'buffer' }, (e, stdout, stderr) =>
@@ -127,10 +188,11 @@ const run = (args, cwd) =>
 export async function startTestTsa({ dir, port = 0 } = {}) {
 	const own = !dir;
 	dir ??= mkdtempSync(join(tmpdir(), 'js-test-tsa-'));
-	makeTsaFiles(dir);
 	let queue = Promise.resolve();
 	let n = 0;
-	const state = { mode: 'ok', requests: 0 };
+	const state = { mode: 'ok', requests: 0, crlMode: 'ok', crlRequests: 0 };
+	/** DER by path, made once the server's address (which the certificates name) is known */
+	const crls = new Map();
 
 	// One openssl ts -reply is started ahead and waits for its query, so a request does not pay for
 	// starting a process (most of a reply's time on these machines). The query goes through a named
@@ -169,9 +231,6 @@ export async function startTestTsa({ dir, port = 0 } = {}) {
 		};
 		return { answer, cancel };
 	};
-	let next = null;
-	let closed = false;
-
 	async function reply(query) {
 		let q = query;
 		if (state.mode === 'foreign') {
@@ -196,12 +255,24 @@ export async function startTestTsa({ dir, port = 0 } = {}) {
 			if (!closed) setTimeout(() => (next ??= closed ? null : standby()), 40).unref();
 		}
 	}
-	next = standby();
+	let next = null;
+	let closed = false;
 
 	const server = createServer((req, res) => {
 		const chunks = [];
 		req.on('data', (c) => chunks.push(c));
 		req.on('end', () => {
+			const path = new URL(req.url ?? '/', 'http://x').pathname;
+			if (req.method === 'GET' && path in CRLS) {
+				state.crlRequests++;
+				if (state.crlMode === 'down') {
+					res.writeHead(503, { 'content-type': 'text/plain' }).end('CRL server down for the test');
+					return;
+				}
+				const der = crls.get(path);
+				res.writeHead(200, { 'content-type': 'application/pkix-crl', 'content-length': der.length }).end(der);
+				return;
+			}
 			state.requests++;
 			if (req.method !== 'POST' || req.headers['content-type'] !== 'application/timestamp-query') {
 				res.writeHead(400, { 'content-type': 'text/plain' }).end('POST an application/timestamp-query');
@@ -225,21 +296,48 @@ export async function startTestTsa({ dir, port = 0 } = {}) {
 		});
 	});
 	await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-	const url = `http://127.0.0.1:${server.address().port}/tsa`;
+	const base = `http://127.0.0.1:${server.address().port}`;
+	try {
+		makeTsaFiles(dir, base);
+		for (const [path, ca] of Object.entries(CRLS)) crls.set(path, makeCrl(dir, ca));
+	} catch (e) {
+		server.close();
+		throw e;
+	}
+	next = standby();
 	return {
-		url,
+		url: `${base}/tsa`,
 		dir,
 		caFile: join(dir, 'ca.pem'),
 		caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'),
+		issuingCaPem: readFileSync(join(dir, 'issuing.pem'), 'utf8'),
 		tsaPem: readFileSync(join(dir, 'tsa.pem'), 'utf8'),
+		crlUrls: Object.keys(CRLS).map((p) => base + p),
 		get mode() {
 			return state.mode;
 		},
 		set mode(m) {
 			state.mode = m;
 		},
+		get crlMode() {
+			return state.crlMode;
+		},
+		set crlMode(m) {
+			state.crlMode = m;
+		},
 		get requests() {
 			return state.requests;
+		},
+		get crlRequests() {
+			return state.crlRequests;
+		},
+		/** Revokes the TSA certificate on its issuing CA and serves the new CRL that lists it. */
+		revokeTsa() {
+			openssl(
+				['ca', '-config', 'ca.cnf', '-name', 'issuing', '-revoke', 'tsa.pem', '-crl_reason', 'keyCompromise'],
+				dir
+			);
+			crls.set('/crl/issuing.crl', makeCrl(dir, 'issuing'));
 		},
 		close: () =>
 			new Promise((resolve) => {

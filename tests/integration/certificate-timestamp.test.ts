@@ -1,11 +1,12 @@
 // The registry records whether and when a certificate's PDF signature was time-stamped (migration
 // 0022), from a real sign-off through the worker thread to a real RFC 3161 TSA (scripts/test-tsa.mjs);
-// the verification answer says so, and says "no independent time" when there is none. The start-up
-// warning without a TSA, and a TSA_CA_FILE that cannot be used.
+// the verification answer says so, and says "no independent time" when there is none; the file's DSS
+// holds the TSA chain's CRLs. The start-up warning without a TSA, and a TSA_CA_FILE that cannot be used.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import { startTestTsa } from '../../scripts/test-tsa.mjs';
 import { completeModules } from '../../db/demo/load';
 import {
@@ -105,6 +106,25 @@ forEachDb('certificate time-stamps in the registry', (ctx) => {
 		expect(Math.abs(new Date(row.timestamped_at!).getTime() - new Date(row.issued_at).getTime())).toBeLessThan(60_000);
 		expect(certificateJson(await publicView(ctx.db, row)).timestampedAt).toBe(row.timestamped_at);
 		expect(timeStampingWarnings()).toEqual([]);
+		// The worker thread fetched the TSA chain's CRLs for the DSS too (PAdES B-LT for the time-stamp).
+		const file = await ctx.db
+			.selectFrom('certificate_files')
+			.select('pdf')
+			.where('certificate_id', '=', row.id)
+			.executeTakeFirstOrThrow();
+		const doc = await PDFDocument.load(file.pdf, { updateMetadata: false });
+		const dss = doc.catalog.lookup(PDFName.of('DSS'), PDFDict);
+		const crls = dss
+			.lookup(PDFName.of('CRLs'), PDFArray)
+			.asArray()
+			.map((r) => Buffer.from((doc.context.lookup(r) as PDFRawStream).contents));
+		for (const url of tsa.crlUrls) {
+			const served = Buffer.from(await (await fetch(url)).arrayBuffer());
+			expect(
+				crls.some((c) => c.equals(served)),
+				url
+			).toBe(true);
+		}
 	});
 });
 

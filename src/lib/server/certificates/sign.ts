@@ -3,7 +3,7 @@
  * file bytes that Adobe Reader and poppler's pdfsig check: PAdES baseline (SubFilter
  * ETSI.CAdES.detached), a certification signature permitting no change (DocMDP P 1), with an RFC 3161
  * signature time-stamp when a TSA is configured (B-T) and the validation data in the file's DSS
- * (B-LT): the signer's chain, the program CA's CRL and the TSA's chain.
+ * (B-LT): the signer's chain, the program CA's CRL, the TSA's chain and its CRLs (tsa-revocation.ts).
  */
 import { createHash, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -13,6 +13,7 @@ import { Signer } from '@signpdf/utils';
 import { addPadesPlaceholder } from './pades-placeholder';
 import { buildPadesCms, unlockP12 } from './pdf-signer';
 import { fetchTimestamp, timestampWithRetry, type TsaSettings } from './tsa';
+import { tsaRevocation } from './tsa-revocation';
 import { canonicalFacts } from '../../domain/certificate-facts';
 import type { CertificateFacts } from '../../domain/certificate-facts';
 
@@ -71,6 +72,11 @@ export interface SignedPdf {
 	timestampedAt: Date | null;
 	/** why a configured TSA gave no time-stamp (the PDF was signed without one); null otherwise */
 	timestampProblem: string | null;
+	/**
+	 * why the DSS lacks a current CRL for a TSA certificate, or says it is revoked (the time-stamp is
+	 * then B-T only: not checkable from the file alone in years); null otherwise. Never stops issuing.
+	 */
+	revocationProblem: string | null;
 }
 
 export class TimestampRequiredError extends Error {}
@@ -194,6 +200,8 @@ export async function signPdfDetailed(
 	const crlDer = material.crlDer ? der(material.crlDer) : null;
 	const tsa = material.tsa ?? null;
 	const tsaCerts = tsa ? await tsaChain(tsa) : [];
+	// The CRLs of those same certificates, for the same reason: the DSS cannot wait for the token.
+	const revocation = tsa ? await tsaRevocation(tsaCerts, tsa.timeoutMs) : { crlsDer: [], problem: null };
 	const signingTime = info.signingTime ?? new Date();
 	// updateMetadata: false keeps the renderer's Producer/ModDate instead of pdf-lib's "now".
 	const doc = await PDFDocument.load(pdf, { updateMetadata: false });
@@ -205,10 +213,18 @@ export async function signPdfDetailed(
 		contactInfo: info.contactInfo,
 		signingTime,
 		cmsBytes: Math.ceil((known + 2048 + (tsa ? TOKEN_ALLOWANCE : 0)) / 1024) * 1024,
-		dss: { certs: uniqueDer([...chainDer, ...tsaCerts]), crls: crlDer ? [crlDer] : [] }
+		dss: {
+			certs: uniqueDer([...chainDer, ...tsaCerts]),
+			crls: uniqueDer([...(crlDer ? [crlDer] : []), ...revocation.crlsDer])
+		}
 	});
 	const bytes = Buffer.from(await doc.save({ useObjectStreams: false }));
 	const signer = new PadesSigner(p12, chainDer, crlDer, tsa);
 	const signed = await new SignPdf().sign(bytes, signer);
-	return { pdf: signed, timestampedAt: signer.timestampedAt, timestampProblem: signer.timestampProblem };
+	return {
+		pdf: signed,
+		timestampedAt: signer.timestampedAt,
+		timestampProblem: signer.timestampProblem,
+		revocationProblem: revocation.problem
+	};
 }
