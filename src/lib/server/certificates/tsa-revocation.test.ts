@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { startTestTsa } from '../../../../scripts/test-tsa.mjs';
 import { hasTool, qpdfObjects, skipWithout } from '../testing/pdf-tools';
-import { generateKeys, loadKeys, type LoadedKeys } from './keys';
+import { generateKeys, loadKeys, type LoadedKeys } from './keys-folder';
 import { signPdfDetailed, type PdfSigningMaterial } from './sign';
 import { checkCrl, CRL_MAX_BYTES, downloadCrl } from './tsa-revocation';
 import { pemToDer } from './x509';
