@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
@@ -295,20 +295,16 @@ describe('a CRL is taken only when it is its issuer’s and current', () => {
 	});
 });
 
-// The clerk's check, as the README gives it: run verbatim with bash in a folder holding the
-// certificate and the TSA's root (tsa-ca.pem).
-const CLERK = `qpdf --json=2 --json-key=qpdf certificate.pdf > pdf.json
-dss() { jq -r --arg k "$1" '.qpdf[1] as $o | def d: if type == "string" then $o["obj:" + .].value else . end;
-  ($o.trailer.value["/Root"] | d)["/DSS"] | d | .[$k][] | split(" ")[0]' pdf.json; }
-CRLS=()
-for n in $(dss /CRLs); do qpdf --show-object="$n" --raw-stream-data certificate.pdf > "crl-$n.der"; CRLS+=(-CRLfile "crl-$n.der"); done
-for n in $(dss /Certs); do
-  qpdf --show-object="$n" --raw-stream-data certificate.pdf | openssl x509 -inform DER > "cert-$n.pem"
-  cat "cert-$n.pem" >> dss-certs.pem
-  openssl x509 -in "cert-$n.pem" -noout -ext extendedKeyUsage 2> /dev/null | grep -q 'Time Stamping' && cp "cert-$n.pem" tsa.pem
-done
-openssl verify -crl_check_all -purpose timestampsign -CAfile tsa-ca.pem -untrusted dss-certs.pem "\${CRLS[@]}" tsa.pem
-`;
+// The clerk's check, taken from the README as printed (the block after "The time-stamp's own
+// validation data") and run with bash in a folder holding the certificate and the TSA's root.
+function readmeClerkCheck(): string {
+	const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
+	const at = readme.indexOf("**The time-stamp's own validation data.**");
+	const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
+	if (at < 0 || !block) throw new Error('README.md has no "time-stamp\'s own validation data" commands');
+	return block[1];
+}
+const CLERK = readmeClerkCheck();
 
 describe.skipIf(noTools || !hasTool('jq', ['--version']))('the clerk’s by-hand check (the README’s commands)', () => {
 	it('says OK for a certificate whose DSS has the CRLs, and refuses one whose TSA certificate is revoked', async () => {
