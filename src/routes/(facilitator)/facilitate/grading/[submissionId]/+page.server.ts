@@ -4,6 +4,7 @@ import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { submissionForGrading } from '$lib/server/facilitation/facilitation.service';
 import { raiseFlag } from '$lib/server/facilitation/safety.service';
+import { openFlagsOfSubmission } from '$lib/server/facilitation/safety.queries';
 import { SAFETY_CATEGORIES, SAFETY_LABELS } from '$lib/domain/safety';
 import { parseQueueFilters, queueFiltersQuery } from '$lib/server/facilitation/grading-queue';
 import { clientIp, parseForm } from '$lib/server/forms';
@@ -31,20 +32,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 		earlier: s.earlier,
 		grade: s.grade,
 		queue: queueFiltersQuery(parseQueueFilters(url.searchParams)),
-		flags: (
-			await db
-				.selectFrom('safety_flags')
-				.select(['id', 'category', 'raised_by', 'raised_at'])
-				.where('submission_id', '=', s.id)
-				.where('resolved_at', 'is', null)
-				.orderBy('raised_at')
-				.execute()
-		).map((f) => ({
-			id: f.id,
-			label: SAFETY_LABELS[f.category],
-			automatic: f.raised_by === null,
-			raisedAt: f.raised_at
-		})),
+		flags: (await openFlagsOfSubmission(db, s.id)).map((f) => ({ ...f, label: SAFETY_LABELS[f.category] })),
 		flagged: url.searchParams.has('flagged')
 	};
 };
