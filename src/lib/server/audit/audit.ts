@@ -1,6 +1,6 @@
 import { sha256Hex } from '../ids';
 import { clock } from '../clock';
-import type { Db } from '../db';
+import type { Db, Tx } from '../db';
 import type { AuditLogTable } from '../db/schema';
 
 export interface AuditEntry {
@@ -38,7 +38,7 @@ export function entryDigest(row: Row): string {
  * Appends one entry. Call it inside the transaction of the change it records, so that the change
  * and its audit entry commit or fail together.
  */
-export async function audit(trx: Db, entry: AuditEntry): Promise<void> {
+export async function audit(trx: Tx, entry: AuditEntry): Promise<void> {
 	// Updating the single head row first takes its row lock on PostgreSQL (SQLite serialises
 	// writers anyway), so no two transactions can chain onto the same predecessor.
 	const head = await trx

@@ -3,7 +3,7 @@
 // a `certificate.serial_void` audit entry, so each gap in the serial sequence is explained.
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
-import type { Db } from '../db';
+import type { Db, Tx } from '../db';
 
 /** A pending claim older than this was left by a crash (a render takes well under a minute). */
 export const CLAIM_EXPIRES_MS = 5 * 60_000;
@@ -20,7 +20,7 @@ const one = (r: { numUpdatedRows: bigint }) => Number(r.numUpdatedRows) === 1;
 
 /** Closes every pending claim of this certificate (a revocation wins over a correction under way). */
 export async function abandonPendingOf(
-	trx: Db,
+	trx: Tx,
 	certificateId: string,
 	because: AbandonReason,
 	actorId: string | null,
@@ -42,7 +42,7 @@ export async function abandonPendingOf(
  * audits them (without an actor): call it last in the transaction, as the audit head's lock must be
  * the last one taken (see the lock order in registry.service.ts).
  */
-export async function expireStaleClaims(trx: Db): Promise<() => Promise<void>> {
+export async function expireStaleClaims(trx: Tx): Promise<() => Promise<void>> {
 	const cutoff = new Date(clock.now().getTime() - CLAIM_EXPIRES_MS).toISOString();
 	const rows = await trx
 		.updateTable('certificate_corrections')
@@ -77,7 +77,7 @@ export async function abandonClaim(
 }
 
 function auditVoid(
-	trx: Db,
+	trx: Tx,
 	claim: { id: string; serial: string; certificateId: string },
 	because: AbandonReason,
 	actorId: string | null,

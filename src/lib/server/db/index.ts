@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
+/** Inside `db.transaction().execute(…)`: what must commit or fail together with a change takes this. */
+export type Tx = Transaction<Database>;
 export type DbKind = 'sqlite' | 'postgres';
 
 export interface DbHandle {

@@ -5,13 +5,13 @@ import { SAFETY_CATEGORIES, screenText, type SafetyCategory } from '../../domain
 import { staffProgramIds } from '../access';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
-import type { Db } from '../db';
+import type { Db, Tx } from '../db';
 import { newId } from '../ids';
 import type { UserIdentity } from '../users/users.queries';
 
 /** Flags raised by the phrase screen when a reflection is submitted; call inside its transaction. */
 export async function screenSubmission(
-	trx: Db,
+	trx: Tx,
 	submission: { id: string; enrollmentId: string; body: string }
 ): Promise<SafetyCategory[]> {
 	const found = screenText(submission.body);
