@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { signingKeys } from '../certificates/certificate-keys';
 import { newId } from '../ids';
 import { parseProgramSettings } from '../../domain/program-settings';
-import { canSeeEnrollment } from '../access';
+import { actingRole } from '../access';
 import { audit } from '../audit/audit';
 import { clock, today } from '../clock';
 import { config } from '../config';
@@ -28,7 +28,7 @@ export function packetRole(
 	e: Pick<EnrollmentsTable, 'program_id' | 'court_id' | 'user_id' | 'purged_at'>
 ): PacketRole | null {
 	if (e.purged_at) return null;
-	return (['court', 'facilitator', 'admin'] as const).find((r) => canSeeEnrollment(user, e, r)) ?? null;
+	return actingRole(user, e, 'court_or_staff');
 }
 
 export type PacketResult =
@@ -247,14 +247,12 @@ export async function packetFacts(
 			dueDate: e.due_date,
 			curriculum: curriculum ? `${curriculum.title}, version ${curriculum.version}` : null,
 			activatedAt: e.activated_at,
-			extensions: [...extensions]
-				.reverse()
-				.map((x) => ({
-					previousDueDate: x.previousDueDate,
-					newDueDate: x.newDueDate,
-					orderReference: x.orderReference,
-					recordedAt: x.createdAt
-				}))
+			extensions: [...extensions].reverse().map((x) => ({
+				previousDueDate: x.previousDueDate,
+				newDueDate: x.newDueDate,
+				orderReference: x.orderReference,
+				recordedAt: x.createdAt
+			}))
 		},
 		standing: {
 			standing: row.standing,
