@@ -237,4 +237,36 @@ forEachDb('multi-role access', (ctx) => {
 			[mine.enrollmentId, 'court']
 		]);
 	});
+
+	it('records in the audit the role that granted access, not the first role the user holds', async () => {
+		const p = await makeProgram(ctx.db);
+		await makeCurriculum(ctx.db, p.slug, 1);
+		const q = await makeProgram(ctx.db);
+		await makeCurriculum(ctx.db, q.slug, 1);
+		const clerk = await makeStaff(ctx.db, ['court'], { courtId: p.courtId });
+		const otherClerk = await makeStaff(ctx.db, ['court'], { courtId: q.courtId });
+		const pat = await makeParticipant(ctx.db, clerk, p.courtId);
+		const theirs = await makeParticipant(ctx.db, otherClerk, q.courtId);
+		const admin = await makeStaff(ctx.db, ['admin'], { programId: p.programId });
+		const both = await staff(ctx.db, ['admin', 'facilitator'], [p.programId], []);
+		const facCourt = await staff(ctx.db, ['facilitator', 'court'], [p.programId], [q.courtId]);
+
+		expect(await participantRecord(ctx.db, admin, pat.enrollmentId)).toBeDefined();
+		expect(await participantRecord(ctx.db, both, pat.enrollmentId)).toBeDefined();
+		expect(await participantRecord(ctx.db, facCourt, pat.enrollmentId)).toBeDefined();
+		expect(await viewReferral(ctx.db, facCourt, theirs.enrollmentId)).toBeDefined();
+		expect(await viewReferral(ctx.db, facCourt, pat.enrollmentId)).toBeUndefined();
+		const rows = await ctx.db
+			.selectFrom('audit_log')
+			.select(['actor_id', 'target_id', 'details_json'])
+			.where('action', '=', 'record.view')
+			.orderBy('seq')
+			.execute();
+		expect(rows.map((r) => [r.actor_id, r.target_id, JSON.parse(r.details_json!).as])).toEqual([
+			[admin.id, pat.enrollmentId, 'admin'],
+			[both.id, pat.enrollmentId, 'facilitator'],
+			[facCourt.id, pat.enrollmentId, 'facilitator'],
+			[facCourt.id, theirs.enrollmentId, 'court']
+		]);
+	});
 });
