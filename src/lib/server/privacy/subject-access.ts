@@ -8,19 +8,19 @@ import {
 	sessionKindLabel,
 	type ParticipationGrade
 } from '../../domain/live-sessions';
+import { whereInScope } from '../access';
 import { auditAlone } from '../audit/audit';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 
 export async function participantRecord(db: Db, user: UserIdentity) {
-	if (!user.roles.includes('participant')) return undefined;
 	const e = await db
 		.selectFrom('enrollments')
 		.innerJoin('courts', 'courts.id', 'enrollments.court_id')
 		.innerJoin('programs', 'programs.id', 'enrollments.program_id')
 		.selectAll('enrollments')
 		.select(['courts.name as court_name', 'programs.name as program_name', 'programs.provider as provider'])
-		.where('enrollments.user_id', '=', user.id)
+		.where(whereInScope(user, 'own'))
 		.where('enrollments.purged_at', 'is', null)
 		.executeTakeFirst();
 	if (!e) return undefined;
