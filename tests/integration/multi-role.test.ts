@@ -1,7 +1,7 @@
-// Users who hold several roles, or several courts and programs (PRODUCT.md, "Roles": "A user may hold
-// more than one role. Every page and every endpoint checks role AND scope"). For each such user and
-// each record, every list and every open must give the same answer as the rule stated below, so a
-// list never shows what opening refuses, and what is not his is "not found" everywhere.
+// Users who hold several roles, or several courts and programs: a user may hold more than one role,
+// and every page and endpoint checks role AND scope (src/lib/server/access.ts). For each such user
+// and each record, every list and every open must give the same answer as the rule stated below, so
+// a list never shows what opening refuses, and what is not his is "not found" everywhere.
 import { expect, it } from 'vitest';
 import { certificateFile } from '../../src/lib/server/certificates/download';
 import { certificateForAdmin, listCertificates } from '../../src/lib/server/certificates/registry.service';
