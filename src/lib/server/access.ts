@@ -3,10 +3,10 @@ import type { Db } from './db';
 import type { EnrollmentsTable, Role } from './db/schema';
 import type { UserIdentity } from './users/users.queries';
 
-// The one access policy: every page and endpoint checks role AND scope, and a user may hold several
-// roles. Deny by default: a user acts on a record only through a role he holds whose scope contains
-// it (his own enrollment, his courts, his programs). Callers
-// answer "not found" either way, so a record that is not yours looks like one that does not exist.
+// The one access policy: every page and endpoint checks role AND scope. Deny by default: a user acts
+// on a record only through a role he holds whose scope contains it (his own enrollment, his courts,
+// his programs). Callers answer "not found" either way, so a record that is not yours looks like one
+// that does not exist.
 //
 // A user may hold several roles: each one he holds is tried against the record, and the first that
 // grants it is the role he acts in (what the audit records). The same table below decides the
