@@ -1,20 +1,22 @@
+import { programsInScope } from '../access';
 import { verifyAuditChain } from '../audit/audit';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 
 /** The admin overview: accounts, courts and the audit log's state, for the admin's programs. */
 export async function adminOverview(db: Db, admin: UserIdentity) {
-	if (!admin.roles.includes('admin') || admin.programIds.length === 0) return undefined;
+	const programIds = programsInScope(admin, 'admin');
+	if (!programIds.length) return undefined;
 	const [programs, courts, users, roles, audit, chain] = await Promise.all([
 		db
 			.selectFrom('programs')
 			.select(['id', 'name', 'provider', 'serial_prefix', 'settings_json'])
-			.where('id', 'in', admin.programIds)
+			.where('id', 'in', programIds)
 			.execute(),
 		db
 			.selectFrom('courts')
 			.select(['id', 'name', 'county'])
-			.where('program_id', 'in', admin.programIds)
+			.where('program_id', 'in', programIds)
 			.orderBy('name')
 			.execute(),
 		db.selectFrom('users').select(['id', 'email', 'name', 'disabled_at', 'created_at']).orderBy('created_at').execute(),

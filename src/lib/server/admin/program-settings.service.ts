@@ -3,17 +3,14 @@
 import * as v from 'valibot';
 import { SESSION_KINDS } from '../../domain/live-sessions';
 import { ProgramSettingsSchema } from '../../domain/program-settings';
+import { mayManageProgram, programsInScope } from '../access';
 import { audit } from '../audit/audit';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 
-function adminPrograms(user: UserIdentity): string[] {
-	return user.roles.includes('admin') ? user.programIds : [];
-}
-
 /** The programs this admin runs, with their session requirement settings. */
 export async function sessionRequirementSettings(db: Db, user: UserIdentity) {
-	const ids = adminPrograms(user);
+	const ids = programsInScope(user, 'admin');
 	if (!ids.length) return [];
 	const rows = await db
 		.selectFrom('programs')
@@ -49,7 +46,7 @@ export async function setSessionRequirements(
 	input: { requiredSessionKinds: string[]; lateCountsAsPresent: boolean },
 	ip?: string
 ): Promise<SessionRequirementResult> {
-	if (!adminPrograms(user).includes(programId)) return { ok: false, reason: 'not_found' };
+	if (!mayManageProgram(user, programId, 'admin')) return { ok: false, reason: 'not_found' };
 	if (input.requiredSessionKinds.some((k) => !(SESSION_KINDS as readonly string[]).includes(k)))
 		return { ok: false, reason: 'unknown_kind' };
 	// Kept in the list's order, without repeats, so the stored value does not depend on the form.
@@ -109,7 +106,7 @@ export async function setStaffTwoFactor(
 	required: boolean,
 	ip?: string
 ): Promise<StaffTwoFactorResult> {
-	if (!adminPrograms(user).includes(programId)) return { ok: false, reason: 'not_found' };
+	if (!mayManageProgram(user, programId, 'admin')) return { ok: false, reason: 'not_found' };
 	if (required && !user.hasTotp) return { ok: false, reason: 'own_two_factor_first' };
 	return db.transaction().execute(async (trx): Promise<StaffTwoFactorResult> => {
 		const row = await trx
@@ -163,7 +160,7 @@ export async function setCertificateDetails(
 	input: CertificateDetails,
 	ip?: string
 ): Promise<CertificateDetailsResult> {
-	if (!adminPrograms(user).includes(programId)) return { ok: false, reason: 'not_found' };
+	if (!mayManageProgram(user, programId, 'admin')) return { ok: false, reason: 'not_found' };
 	return db.transaction().execute(async (trx): Promise<CertificateDetailsResult> => {
 		const row = await trx
 			.updateTable('programs')

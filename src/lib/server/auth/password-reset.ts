@@ -6,7 +6,7 @@
 import { newEnrollmentCode, normaliseEnrollmentCode } from '../../domain/enrollment-code';
 import type { PasswordProblem } from '../../domain/password-policy';
 import { passwordProblem } from './password-blocklist';
-import { canSeeEnrollment, staffRole } from '../access';
+import { actingRole } from '../access';
 import { audit, auditAlone } from '../audit/audit';
 import { clock } from '../clock';
 import type { Db } from '../db';
@@ -39,8 +39,7 @@ export async function issueResetCode(
 		.select(['id', 'program_id', 'court_id', 'user_id', 'purged_at'])
 		.where('id', '=', enrollmentId)
 		.executeTakeFirst();
-	const as = staffRole(staff);
-	if (!e || e.purged_at || !as || !canSeeEnrollment(staff, e, as)) return { ok: false, reason: 'not_found' };
+	if (!e || e.purged_at || !actingRole(staff, e, 'staff')) return { ok: false, reason: 'not_found' };
 	if (!e.user_id) return { ok: false, reason: 'no_account' };
 	const userId = e.user_id;
 	const code = newEnrollmentCode();

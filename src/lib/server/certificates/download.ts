@@ -1,4 +1,4 @@
-import { canSeeEnrollment } from '../access';
+import { actingRole } from '../access';
 import { audit } from '../audit/audit';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
@@ -21,7 +21,7 @@ export async function certificateFile(db: Db, user: UserIdentity, certificateId:
 		.where('certificates.id', '=', certificateId)
 		.executeTakeFirst();
 	if (!row) return undefined;
-	const as = (['participant', 'court', 'facilitator', 'admin'] as const).find((r) => canSeeEnrollment(user, row, r));
+	const as = actingRole(user, row, 'any');
 	if (!as) return undefined;
 	await db.transaction().execute((trx) =>
 		audit(trx, {

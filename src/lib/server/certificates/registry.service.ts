@@ -1,6 +1,7 @@
 import type { CertificateFacts, UnsignedFacts } from '../../domain/certificate-facts';
 import { cleanLine, lineProblem, nfc } from '../../domain/text';
 import { normaliseCaseNumber } from '../../domain/enrollment-code';
+import { mayManageProgram, programsInScope } from '../access';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import type { Db } from '../db';
@@ -19,17 +20,14 @@ import {
 } from './reissue-claims';
 import { nextSerial } from './serials';
 
-function isProgramAdmin(user: UserIdentity, programId: string): boolean {
-	return user.roles.includes('admin') && user.programIds.includes(programId);
-}
-
 /** The admin's programs' certificates, newest first. */
 export async function listCertificates(db: Db, admin: UserIdentity) {
-	if (!admin.roles.includes('admin') || admin.programIds.length === 0) return [];
+	const programs = programsInScope(admin, 'admin');
+	if (!programs.length) return [];
 	const rows = await db
 		.selectFrom('certificates')
 		.select(['id', 'serial', 'status', 'issued_at', 'facts_json', 'revoke_reason', 'superseded_by'])
-		.where('program_id', 'in', admin.programIds)
+		.where('program_id', 'in', programs)
 		.orderBy('issued_at', 'desc')
 		.limit(500)
 		.execute();
@@ -45,7 +43,7 @@ export async function listCertificates(db: Db, admin: UserIdentity) {
 
 export async function certificateForAdmin(db: Db, admin: UserIdentity, certificateId: string) {
 	const c = await db.selectFrom('certificates').selectAll().where('id', '=', certificateId).executeTakeFirst();
-	if (!c || !isProgramAdmin(admin, c.program_id)) return undefined;
+	if (!c || !mayManageProgram(admin, c.program_id, 'admin')) return undefined;
 	return { ...c, facts: JSON.parse(c.facts_json) as CertificateFacts & { purgedAt?: string } };
 }
 

@@ -2,7 +2,7 @@ import { ATTESTATION_TEXT, type UnsignedFacts } from '../../domain/certificate-f
 import { localDate } from '../../domain/program-settings';
 import { nfc } from '../../domain/text';
 import { readyForAttestation, readyForSignoff, type Requirement } from '../../domain/completion';
-import { canSeeEnrollment, staffRole } from '../access';
+import { enrollmentInScope, programsInScope } from '../access';
 import { audit } from '../audit/audit';
 import { signingKeys } from '../certificates/certificate-keys';
 import { assertSignable, recordFacts } from '../certificates/gather-facts';
@@ -10,7 +10,6 @@ import { issueCertificate } from '../certificates/issue';
 import { nextSerial } from '../certificates/serials';
 import { clock } from '../clock';
 import type { Db } from '../db';
-import type { EnrollmentsTable } from '../db/schema';
 import { loadCourseState, loadCourseStates } from '../learning/evidence';
 import { findOwnEnrollment } from '../learning/participant';
 import type { UserIdentity } from '../users/users.queries';
@@ -70,11 +69,12 @@ export async function attest(
 
 /** Participants of the facilitator's programs who have met every requirement and await sign-off. */
 export async function reviewQueue(db: Db, user: UserIdentity) {
-	if (!staffRole(user) || user.programIds.length === 0) return [];
+	const programs = programsInScope(user, 'staff');
+	if (!programs.length) return [];
 	const candidates = await db
 		.selectFrom('enrollments')
 		.selectAll()
-		.where('program_id', 'in', user.programIds)
+		.where('program_id', 'in', programs)
 		.where('status', '=', 'active')
 		.where('attested_at', 'is not', null)
 		.orderBy('attested_at')
@@ -87,17 +87,6 @@ export async function reviewQueue(db: Db, user: UserIdentity) {
 			requirements: state.requirements,
 			totalSeatSeconds: state.totalSeatSeconds
 		}));
-}
-
-export async function enrollmentForStaff(
-	db: Db,
-	user: UserIdentity,
-	enrollmentId: string
-): Promise<EnrollmentsTable | undefined> {
-	const role = staffRole(user);
-	const e = await db.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirst();
-	if (!e || !role || !canSeeEnrollment(user, e, role)) return undefined;
-	return e;
 }
 
 const RESUME_AFTER_MS = 2 * 60_000;
@@ -184,7 +173,7 @@ export async function signOff(
 	origin: string,
 	ip?: string
 ): Promise<SignoffResult> {
-	const enrollment = await enrollmentForStaff(db, facilitator, enrollmentId);
+	const enrollment = await enrollmentInScope(db, facilitator, enrollmentId, 'staff');
 	if (!enrollment) return { ok: false, reason: 'not_found' };
 	const existing = await db
 		.selectFrom('signoffs')

@@ -1,5 +1,5 @@
 import type { CertificateFacts } from '../../domain/certificate-facts';
-import { courtsInScope } from '../access';
+import { courtsInScope, whereInScope } from '../access';
 import { audit } from '../audit/audit';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
@@ -70,11 +70,10 @@ export async function listCourtCertificates(
 ): Promise<ListResult> {
 	const courts = await courtsInScope(db, user);
 	if (filter.courtId && !courts.some((c) => c.id === filter.courtId)) return { ok: false, reason: 'not_found' };
-	const courtIds = filter.courtId ? [filter.courtId] : courts.map((c) => c.id);
 	const scope = courts.map((c) => ({ id: c.id, name: c.name }));
-	if (courtIds.length === 0) return { ok: true, courts: scope, certificates: [], matched: 0 };
+	if (courts.length === 0) return { ok: true, courts: scope, certificates: [], matched: 0 };
 
-	const rows = await db
+	let query = db
 		.selectFrom('certificates')
 		.innerJoin('enrollments', 'enrollments.id', 'certificates.enrollment_id')
 		.select([
@@ -87,12 +86,11 @@ export async function listCourtCertificates(
 			'certificates.facts_json',
 			'enrollments.legal_name'
 		])
-		// The enrollment's court is what the download checks (access.ts), so the list uses it too.
-		.where('enrollments.court_id', 'in', courtIds)
-		.where('enrollments.purged_at', 'is', null)
-		.orderBy('certificates.issued_at', 'desc')
-		.orderBy('certificates.serial', 'desc')
-		.execute();
+		// The enrollment's court and program are what opening checks (access.ts), so the list uses them too.
+		.where(whereInScope(user, 'court'))
+		.where('enrollments.purged_at', 'is', null);
+	if (filter.courtId) query = query.where('enrollments.court_id', '=', filter.courtId);
+	const rows = await query.orderBy('certificates.issued_at', 'desc').orderBy('certificates.serial', 'desc').execute();
 
 	const q = filter.q?.trim();
 	const found: CourtCertificate[] = [];

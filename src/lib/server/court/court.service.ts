@@ -1,4 +1,4 @@
-import { canSeeEnrollment, courtRole, courtsInScope } from '../access';
+import { actingRole, enrollmentInScope, whereInScope } from '../access';
 import { audit } from '../audit/audit';
 import { today } from '../clock';
 import type { Db } from '../db';
@@ -8,8 +8,6 @@ import type { UserIdentity } from '../users/users.queries';
 
 /** Referrals of the courts this user belongs to (admins: their programs' courts), newest first. */
 export async function listReferrals(db: Db, user: UserIdentity) {
-	const courts = await courtsInScope(db, user);
-	if (!courts.length) return [];
 	const rows = await db
 		.selectFrom('enrollments')
 		.innerJoin('courts', 'courts.id', 'enrollments.court_id')
@@ -18,11 +16,7 @@ export async function listReferrals(db: Db, user: UserIdentity) {
 		)
 		.selectAll('enrollments')
 		.select(['courts.name as courtName', 'certificates.serial'])
-		.where(
-			'enrollments.court_id',
-			'in',
-			courts.map((c) => c.id)
-		)
+		.where(whereInScope(user, 'court'))
 		.where('enrollments.purged_at', 'is', null)
 		.orderBy('enrollments.created_at', 'desc')
 		.execute();
@@ -59,9 +53,8 @@ async function standingsOf(db: Db, enrollments: EnrollmentsTable[]) {
 
 /** One referral, with its certificate; the view is audited (a staff view of a participant record). */
 export async function viewReferral(db: Db, user: UserIdentity, enrollmentId: string, ip?: string) {
-	const role = courtRole(user);
-	const e = await db.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirst();
-	if (!e || !role || !canSeeEnrollment(user, e, role)) return undefined;
+	const e = await enrollmentInScope(db, user, enrollmentId, 'court');
+	if (!e) return undefined;
 	const [court, certificates, extensions] = await Promise.all([
 		db.selectFrom('courts').select('name').where('id', '=', e.court_id).executeTakeFirstOrThrow(),
 		db
@@ -85,7 +78,7 @@ export async function viewReferral(db: Db, user: UserIdentity, enrollmentId: str
 			targetType: 'enrollment',
 			targetId: e.id,
 			ip,
-			details: { as: role }
+			details: { as: actingRole(user, e, 'court') }
 		})
 	);
 	const { standing, reasons } = (await standingsOf(db, [e])).get(e.id)!;
@@ -108,13 +101,12 @@ export async function setNextHearing(
 	date: string | null,
 	ip?: string
 ): Promise<HearingResult> {
-	const role = courtRole(user);
 	const e = await db
 		.selectFrom('enrollments')
 		.select(['id', 'program_id', 'court_id', 'user_id', 'referral_date', 'next_hearing_date', 'purged_at'])
 		.where('id', '=', enrollmentId)
 		.executeTakeFirst();
-	if (!e || e.purged_at || !role || !canSeeEnrollment(user, e, role)) return { ok: false, reason: 'not_found' };
+	if (!e || e.purged_at || !actingRole(user, e, 'court')) return { ok: false, reason: 'not_found' };
 	if (date !== null) {
 		if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date)
 			return { ok: false, reason: 'invalid_date' };

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { signingKeys } from '../certificates/certificate-keys';
 import { newId } from '../ids';
 import { parseProgramSettings } from '../../domain/program-settings';
-import { canSeeEnrollment } from '../access';
+import { actingRole } from '../access';
 import { audit } from '../audit/audit';
 import { clock, today } from '../clock';
 import { config } from '../config';
@@ -27,7 +27,7 @@ export function packetRole(
 	e: Pick<EnrollmentsTable, 'program_id' | 'court_id' | 'user_id' | 'purged_at'>
 ): PacketRole | null {
 	if (e.purged_at) return null;
-	return (['court', 'facilitator', 'admin'] as const).find((r) => canSeeEnrollment(user, e, r)) ?? null;
+	return actingRole(user, e, 'court_or_staff');
 }
 
 export type PacketResult =

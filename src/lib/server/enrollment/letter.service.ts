@@ -1,6 +1,6 @@
 import { newEnrollmentCode } from '../../domain/enrollment-code';
 import { parseProgramSettings } from '../../domain/program-settings';
-import { canSeeEnrollment, courtRole } from '../access';
+import { actingRole } from '../access';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import { config } from '../config';
@@ -14,8 +14,6 @@ import { renderInstructionLetter, type LetterFacts } from './render-letter';
 // the code: the clerk on the page that shows it right after creating the referral or a new code.
 
 async function referralInScope(db: Db, user: UserIdentity, enrollmentId: string) {
-	const role = courtRole(user);
-	if (!role) return undefined;
 	const e = await db
 		.selectFrom('enrollments')
 		.innerJoin('courts', 'courts.id', 'enrollments.court_id')
@@ -39,7 +37,7 @@ async function referralInScope(db: Db, user: UserIdentity, enrollmentId: string)
 		])
 		.where('enrollments.id', '=', enrollmentId)
 		.executeTakeFirst();
-	return e && canSeeEnrollment(user, e, role) ? e : undefined;
+	return e && actingRole(user, e, 'court') ? e : undefined;
 }
 
 export type LetterResult =

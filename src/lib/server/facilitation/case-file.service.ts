@@ -1,9 +1,9 @@
 // Staff-only additions to a participant's record: case notes and court-ordered due-date extensions.
 // Only a facilitator or admin of the participant's program may add them (court staff record
 // nothing here; a participant never sees them). Every addition is audited in its own transaction.
+import { enrollmentInScope } from '../access';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
-import { enrollmentForStaff } from '../completion/completion.service';
 import type { Db } from '../db';
 import { newId } from '../ids';
 import type { UserIdentity } from '../users/users.queries';
@@ -20,7 +20,7 @@ export async function addCaseNote(
 	body: string,
 	ip?: string
 ): Promise<CaseNoteResult> {
-	const e = await enrollmentForStaff(db, user, enrollmentId);
+	const e = await enrollmentInScope(db, user, enrollmentId, 'staff');
 	if (!e) return { ok: false, reason: 'not_found' };
 	const text = body.trim();
 	if (!text) return { ok: false, reason: 'empty' };
@@ -79,7 +79,7 @@ export async function extendDueDate(
 	input: { newDueDate: string; orderReference: string },
 	ip?: string
 ): Promise<ExtensionResult> {
-	const e = await enrollmentForStaff(db, user, enrollmentId);
+	const e = await enrollmentInScope(db, user, enrollmentId, 'staff');
 	if (!e) return { ok: false, reason: 'not_found' };
 	if (e.status !== 'active' && e.status !== 'referred') return { ok: false, reason: 'not_open' };
 	const newDueDate = input.newDueDate.trim();

@@ -1,4 +1,4 @@
-import { canSeeEnrollment } from '../access';
+import { actingRole, enrollmentInScope } from '../access';
 import { audit } from '../audit/audit';
 import { clock, today } from '../clock';
 import { newId } from '../ids';
@@ -6,7 +6,6 @@ import type { Db } from '../db';
 import type { FeeStatus } from '../db/schema';
 import { loadCourseState } from '../learning/evidence';
 import type { UserIdentity } from '../users/users.queries';
-import { enrollmentForStaff } from '../completion/completion.service';
 import { caseNotes, dueDateExtensions } from './case-file.service';
 import { lastActivity, participantRow } from './oversight';
 import { participantTimeline } from './timeline';
@@ -16,7 +15,7 @@ import { participantTimeline } from './timeline';
  * timeline, case notes and extensions. The view is audited (a staff view of a participant record).
  */
 export async function participantRecord(db: Db, user: UserIdentity, enrollmentId: string, ip?: string) {
-	const e = await enrollmentForStaff(db, user, enrollmentId);
+	const e = await enrollmentInScope(db, user, enrollmentId, 'staff');
 	if (!e) return undefined;
 	const [state, submissions, certificate, activity, notes, extensions] = await Promise.all([
 		loadCourseState(db, e),
@@ -57,14 +56,14 @@ export async function participantRecord(db: Db, user: UserIdentity, enrollmentId
 			targetType: 'enrollment',
 			targetId: e.id,
 			ip,
-			details: { as: 'facilitator' }
+			details: { as: actingRole(user, e, 'staff') }
 		})
 	);
 	return { enrollment: e, state, row, submissions, certificate: certificate ?? null, timeline, notes, extensions };
 }
 
 export async function recordFee(db: Db, user: UserIdentity, enrollmentId: string, status: FeeStatus, ip?: string) {
-	const e = await enrollmentForStaff(db, user, enrollmentId);
+	const e = await enrollmentInScope(db, user, enrollmentId, 'staff');
 	if (!e) return { ok: false as const, reason: 'not_found' as const };
 	await db.transaction().execute(async (trx) => {
 		await trx
@@ -110,8 +109,7 @@ export async function submissionForGrading(db: Db, user: UserIdentity, submissio
 		])
 		.where('reflection_submissions.id', '=', submissionId)
 		.executeTakeFirst();
-	const role = user.roles.includes('facilitator') ? 'facilitator' : 'admin';
-	if (!sub || !canSeeEnrollment(user, sub, role)) return undefined;
+	if (!sub || !actingRole(user, sub, 'staff')) return undefined;
 	const earlier = await db
 		.selectFrom('reflection_submissions')
 		.leftJoin('reflection_grades', 'reflection_grades.submission_id', 'reflection_submissions.id')
@@ -155,7 +153,7 @@ export async function unlockQuiz(
 	reason: string,
 	ip?: string
 ): Promise<UnlockResult> {
-	const e = await enrollmentForStaff(db, user, enrollmentId);
+	const e = await enrollmentInScope(db, user, enrollmentId, 'staff');
 	if (!e) return { ok: false, reason: 'not_found' };
 	if (reason.trim().length < 5) return { ok: false, reason: 'reason_required' };
 	const state = await loadCourseState(db, e);

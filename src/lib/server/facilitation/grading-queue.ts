@@ -1,4 +1,4 @@
-import { staffProgramIds } from '../access';
+import { programsInScope } from '../access';
 import { clock } from '../clock';
 import { openFlagsBySubmission } from './safety.service';
 import type { Db } from '../db';
@@ -58,7 +58,7 @@ export function queueFiltersQuery(f: QueueFilters): string {
 
 /** Submitted reflections waiting for a grade, oldest first, optionally for one module or one participant. */
 export async function gradingQueue(db: Db, user: UserIdentity, filters: QueueFilters = {}): Promise<QueueItem[]> {
-	const programs = staffProgramIds(user);
+	const programs = programsInScope(user, 'staff');
 	if (!programs.length) return [];
 	let q = waiting(db, programs)
 		.innerJoin('reflection_prompts', 'reflection_prompts.id', 'reflection_submissions.prompt_id')
@@ -99,7 +99,7 @@ export async function gradingQueue(db: Db, user: UserIdentity, filters: QueueFil
 
 /** How many submissions wait for a grade (the number on the navigation). */
 export async function gradingQueueCount(db: Db, user: UserIdentity): Promise<number> {
-	const programs = staffProgramIds(user);
+	const programs = programsInScope(user, 'staff');
 	if (!programs.length) return 0;
 	const row = await waiting(db, programs)
 		.select((eb) => eb.fn.countAll<number>().as('n'))
@@ -109,7 +109,7 @@ export async function gradingQueueCount(db: Db, user: UserIdentity): Promise<num
 
 /** The choices of the queue's filters: every module of the programs' curricula, and who has work waiting. */
 export async function gradingQueueFilters(db: Db, user: UserIdentity) {
-	const programs = staffProgramIds(user);
+	const programs = programsInScope(user, 'staff');
 	if (!programs.length) return { modules: [], participants: [] };
 	const [modules, participants] = await Promise.all([
 		db

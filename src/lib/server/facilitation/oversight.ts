@@ -1,4 +1,4 @@
-import { staffProgramIds } from '../access';
+import { programsInScope } from '../access';
 import type { Requirement } from '../../domain/completion';
 import { standingOf, type RiskReason, type Standing } from '../../domain/standing';
 import { clock, today } from '../clock';
@@ -223,7 +223,7 @@ const sorters: Record<ParticipantSort, (a: ParticipantRow, b: ParticipantRow) =>
 
 /** The participants of the facilitator's programs with their progress and standing. */
 export async function participantsOverview(db: Db, user: UserIdentity, query: OverviewQuery = {}): Promise<Overview> {
-	const programs = staffProgramIds(user);
+	const programs = programsInScope(user, 'staff');
 	const empty = { rows: [], counts: { active: 0, attention: 0, at_risk: 0, overdue: 0, completed: 0 } };
 	if (!programs.length) return empty;
 	const show = query.show ?? 'active';

@@ -2,7 +2,7 @@
 // participant's program raise, see or resolve them; a participant and court staff never see them.
 // Every step is audited (ids and the category only).
 import { SAFETY_CATEGORIES, screenText, type SafetyCategory } from '../../domain/safety';
-import { staffProgramIds } from '../access';
+import { programsInScope } from '../access';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import type { Db, Tx } from '../db';
@@ -45,7 +45,7 @@ export async function screenSubmission(
 }
 
 async function submissionInScope(db: Db, user: UserIdentity, submissionId: string) {
-	const programs = staffProgramIds(user);
+	const programs = programsInScope(user, 'staff');
 	if (!programs.length) return undefined;
 	return db
 		.selectFrom('reflection_submissions as s')
@@ -112,7 +112,7 @@ export async function resolveFlag(
 	resolution: string,
 	ip?: string
 ): Promise<ResolveResult> {
-	const programs = staffProgramIds(user);
+	const programs = programsInScope(user, 'staff');
 	const flag = programs.length
 		? await db
 				.selectFrom('safety_flags as f')
@@ -176,7 +176,7 @@ function flagQuery(db: Db, programs: string[]) {
 
 /** Open flags oldest first, then the latest resolved; viewing them is logged as staff access. */
 export async function safetyQueue(db: Db, user: UserIdentity, ip?: string) {
-	const programs = staffProgramIds(user);
+	const programs = programsInScope(user, 'staff');
 	if (!programs.length) return undefined;
 	const [open, resolved] = await Promise.all([
 		flagQuery(db, programs).where('f.resolved_at', 'is', null).orderBy('f.raised_at', 'asc').limit(200).execute(),
@@ -191,7 +191,7 @@ export async function safetyQueue(db: Db, user: UserIdentity, ip?: string) {
 }
 
 export async function openSafetyCount(db: Db, user: UserIdentity): Promise<number> {
-	const programs = staffProgramIds(user);
+	const programs = programsInScope(user, 'staff');
 	if (!programs.length) return 0;
 	const row = await db
 		.selectFrom('safety_flags as f')

@@ -1,3 +1,4 @@
+import { whereInScope } from '../access';
 import type { Db } from '../db';
 import type { EnrollmentsTable } from '../db/schema';
 import type { UserIdentity } from '../users/users.queries';
@@ -5,11 +6,10 @@ import { loadCourseState, type CourseState, type ModuleState } from './evidence'
 
 /** The participant's own enrollment; a participant never reaches anyone else's. */
 export async function findOwnEnrollment(db: Db, user: UserIdentity): Promise<EnrollmentsTable | undefined> {
-	if (!user.roles.includes('participant')) return undefined;
 	return db
 		.selectFrom('enrollments')
 		.selectAll()
-		.where('user_id', '=', user.id)
+		.where(whereInScope(user, 'own'))
 		.where('status', 'in', ['active', 'completed'])
 		.executeTakeFirst();
 }

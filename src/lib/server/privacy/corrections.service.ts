@@ -3,6 +3,7 @@
 // records the decision, which the participant then reads. The statute gives the program 30 days.
 import { normaliseCaseNumber } from '../../domain/enrollment-code';
 import { nfc } from '../../domain/text';
+import { mayManageProgram, programsInScope } from '../access';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import type { Db } from '../db';
@@ -89,13 +90,9 @@ export async function myCorrectionRequests(db: Db, user: UserIdentity) {
 	}));
 }
 
-function adminPrograms(user: UserIdentity): string[] {
-	return user.roles.includes('admin') ? user.programIds : [];
-}
-
 /** The admin's programs' requests: open ones oldest first, then the latest decided. Viewing is audited. */
 export async function correctionQueue(db: Db, admin: UserIdentity, ip?: string) {
-	const programs = adminPrograms(admin);
+	const programs = programsInScope(admin, 'admin');
 	if (!programs.length) return undefined;
 	const base = () =>
 		db
@@ -166,7 +163,7 @@ export async function correctionForAdmin(db: Db, admin: UserIdentity, requestId:
 		])
 		.where('c.id', '=', requestId)
 		.executeTakeFirst();
-	if (!row || row.purged_at || !adminPrograms(admin).includes(row.program_id)) return undefined;
+	if (!row || row.purged_at || !mayManageProgram(admin, row.program_id, 'admin')) return undefined;
 	const certificate = await db
 		.selectFrom('certificates')
 		.select(['id', 'serial'])
@@ -204,7 +201,7 @@ export async function correctReferral(
 	ip?: string
 ): Promise<CorrectReferralResult> {
 	const e = await db.selectFrom('enrollments').selectAll().where('id', '=', enrollmentId).executeTakeFirst();
-	if (!e || e.purged_at || !adminPrograms(admin).includes(e.program_id)) return { ok: false, reason: 'not_found' };
+	if (!e || e.purged_at || !mayManageProgram(admin, e.program_id, 'admin')) return { ok: false, reason: 'not_found' };
 	const next = {
 		// NFC (the forms already give it): these are the facts a certificate will sign byte for byte.
 		legal_name: nfc(fix.legalName.trim()),
@@ -305,7 +302,7 @@ export async function decideCorrection(
 
 /** How many requests of the admin's programs wait for an answer, and how many of those are past 30 days. */
 export async function openCorrectionCounts(db: Db, admin: UserIdentity): Promise<{ open: number; overdue: number }> {
-	const programs = adminPrograms(admin);
+	const programs = programsInScope(admin, 'admin');
 	if (!programs.length) return { open: 0, overdue: 0 };
 	const rows = await db
 		.selectFrom('correction_requests as c')

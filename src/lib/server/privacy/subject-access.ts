@@ -8,20 +8,20 @@ import {
 	sessionKindLabel,
 	type ParticipationGrade
 } from '../../domain/live-sessions';
+import { whereInScope } from '../access';
 import { auditAlone } from '../audit/audit';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 
 /** Everything the program holds about the signed-in participant himself (his subject access request). */
 export async function ownRecord(db: Db, user: UserIdentity) {
-	if (!user.roles.includes('participant')) return undefined;
 	const e = await db
 		.selectFrom('enrollments')
 		.innerJoin('courts', 'courts.id', 'enrollments.court_id')
 		.innerJoin('programs', 'programs.id', 'enrollments.program_id')
 		.selectAll('enrollments')
 		.select(['courts.name as court_name', 'programs.name as program_name', 'programs.provider as provider'])
-		.where('enrollments.user_id', '=', user.id)
+		.where(whereInScope(user, 'own'))
 		.where('enrollments.purged_at', 'is', null)
 		.executeTakeFirst();
 	if (!e) return undefined;

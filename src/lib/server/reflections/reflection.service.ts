@@ -1,4 +1,4 @@
-import { canSeeEnrollment } from '../access';
+import { actingRole } from '../access';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import { newId } from '../ids';
@@ -188,8 +188,7 @@ export async function gradeReflection(
 		])
 		.where('reflection_submissions.id', '=', input.submissionId)
 		.executeTakeFirst();
-	const role = grader.roles.includes('facilitator') ? 'facilitator' : 'admin';
-	if (!sub || !canSeeEnrollment(grader, sub, role)) return { ok: false, reason: 'not_found' };
+	if (!sub || !actingRole(grader, sub, 'staff')) return { ok: false, reason: 'not_found' };
 	if (input.outcome === 'needs_revision' && input.feedback.trim().length === 0)
 		return { ok: false, reason: 'feedback_required' };
 	return db.transaction().execute(async (trx) => {

@@ -1,6 +1,6 @@
 // Which sessions a staff member reaches: those of his own programs. Anything else is "not found".
 import { parseProgramSettings, type ProgramSettings } from '../../domain/program-settings';
-import { staffProgramIds } from '../access';
+import { mayManageProgram } from '../access';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 import { findSession, type LiveSessionRow } from './sessions.queries';
@@ -11,7 +11,7 @@ export async function sessionInScope(
 	sessionId: string
 ): Promise<LiveSessionRow | undefined> {
 	const s = await findSession(db, sessionId);
-	return s && staffProgramIds(user).includes(s.program_id) ? s : undefined;
+	return s && mayManageProgram(user, s.program_id, 'staff') ? s : undefined;
 }
 
 export async function programSettings(db: Db, programId: string): Promise<ProgramSettings> {

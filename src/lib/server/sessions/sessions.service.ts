@@ -17,7 +17,7 @@ import {
 import { formatSessionTime, utcToZoned, zoneName, zonedToUtc } from '../../domain/local-time';
 import { localDate, parseProgramSettings } from '../../domain/program-settings';
 import { walkInOpen } from '../../domain/session-changes';
-import { staffProgramIds } from '../access';
+import { mayManageProgram, programsInScope } from '../access';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import type { Db } from '../db';
@@ -58,7 +58,7 @@ export async function scheduleSession(
 	input: ScheduleInput,
 	ip?: string
 ): Promise<ScheduleResult> {
-	if (!staffProgramIds(user).includes(input.programId)) return { ok: false, reason: 'not_found' };
+	if (!mayManageProgram(user, input.programId, 'staff')) return { ok: false, reason: 'not_found' };
 	const program = await db
 		.selectFrom('programs')
 		.select('settings_json')
@@ -175,7 +175,7 @@ export type StaffSessionView = ReturnType<typeof sessionView> & { marked: number
 
 /** The sessions of the user's programs: not yet ended (soonest first) and the latest ended ones. */
 export async function staffSessions(db: Db, user: UserIdentity) {
-	const programIds = staffProgramIds(user);
+	const programIds = programsInScope(user, 'staff');
 	if (!programIds.length) return undefined;
 	const now = clock.now();
 	const [upcoming, past, programs] = await Promise.all([

@@ -7,7 +7,7 @@
  * which expire; a log kept for years must not become a list of who looked at whom).
  */
 import type { CertificateFacts } from '../../domain/certificate-facts';
-import { canSeeEnrollment } from '../access';
+import { actingRole, mayManageProgram, programsInScope } from '../access';
 import { audit } from '../audit/audit';
 import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
@@ -88,12 +88,13 @@ export async function verificationLogForAdmin(
 	filter: { serial?: string; page?: number },
 	ip?: string
 ): Promise<LogPage> {
-	if (!admin.roles.includes('admin') || admin.programIds.length === 0) return { ok: false, reason: 'not_found' };
+	const programs = programsInScope(admin, 'admin');
+	if (!programs.length) return { ok: false, reason: 'not_found' };
 	const page = Math.max(1, Math.min(10_000, Math.floor(filter.page ?? 1)));
 	const serial = filter.serial?.trim().toUpperCase().slice(0, 64) ?? '';
 	let q = base(db)
 		.leftJoin('certificates as c', 'c.id', 'v.certificate_id')
-		.where((eb) => eb.or([eb('v.certificate_id', 'is', null), eb('c.program_id', 'in', admin.programIds)]));
+		.where((eb) => eb.or([eb('v.certificate_id', 'is', null), eb('c.program_id', 'in', programs)]));
 	if (serial) q = q.where('v.serial', '=', serial);
 	const rows = await q
 		.orderBy('v.seq', 'desc')
@@ -185,7 +186,7 @@ export async function certificateForCourt(
 		.where('certificates.id', '=', certificateId)
 		.executeTakeFirst();
 	if (!c || c.purged_at) return null;
-	const as = canSeeEnrollment(user, c, 'court') ? 'court' : canSeeEnrollment(user, c, 'admin') ? 'admin' : null;
+	const as = actingRole(user, c, 'court');
 	if (!as) return null;
 	const [history, corrections, checks] = await Promise.all([
 		certificateHistory(db, c),
@@ -243,7 +244,7 @@ export async function checksForAdmin(
 		.select(['id', 'program_id'])
 		.where('id', '=', certificateId)
 		.executeTakeFirst();
-	if (!c || !admin.roles.includes('admin') || !admin.programIds.includes(c.program_id)) return null;
+	if (!c || !mayManageProgram(admin, c.program_id, 'admin')) return null;
 	const checks = await checksOf(db, c.id);
 	await db.transaction().execute((trx) =>
 		audit(trx, {
