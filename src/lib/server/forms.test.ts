@@ -64,3 +64,22 @@ describe('one-line text that reaches a certificate', () => {
 		expect(r.ok && r.data).toEqual({ legalName: 'می\u200cخواهم', offence: '' });
 	});
 });
+
+describe('case numbers, one rule for the referral, the certificate and its corrections', () => {
+	const cases = v.object({ caseNumber: f.caseNumber() });
+	it('accepts the forms courts write, trimmed', () => {
+		for (const n of ['62-CR-26-0001', '62CR260001', '27-CR-24/1234', 'A.B 12'])
+			expect(parseForm(cases, form({ caseNumber: ` ${n} ` }))).toMatchObject({ ok: true, data: { caseNumber: n } });
+	});
+	it('says what is wrong at the field', () => {
+		expect(parseForm(cases, form({ caseNumber: '62-CR<script>' }))).toMatchObject({
+			ok: false,
+			errors: { caseNumber: 'Case numbers use letters, digits, dashes, dots and slashes only.' }
+		});
+		expect(parseForm(cases, form({}))).toMatchObject({ ok: false, errors: { caseNumber: 'Case number is required.' } });
+		expect(parseForm(cases, form({ caseNumber: '1'.repeat(41) }))).toMatchObject({
+			ok: false,
+			errors: { caseNumber: 'Case number must be at most 40 characters.' }
+		});
+	});
+});

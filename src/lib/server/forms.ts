@@ -34,9 +34,20 @@ export function parseForm<S extends v.GenericSchema<Record<string, unknown>>>(
 	const errors: FormErrors = {};
 	for (const issue of result.issues) {
 		const key = v.getDotPath(issue) ?? '_form';
-		errors[key] ??= issue.message;
+		errors[key] ??= issue.received === 'undefined' ? missingFieldMessage(schema, key, issue.message) : issue.message;
 	}
 	return { ok: false, errors, values };
+}
+
+/**
+ * A field the request left out entirely (a hand-made POST, an old page) gets the message the field
+ * gives when left empty ("Case number is required."), not the schema library's "Invalid key".
+ */
+function missingFieldMessage(schema: v.GenericSchema, key: string, fallback: string): string {
+	const entry = 'entries' in schema ? (schema.entries as Record<string, v.GenericSchema>)[key] : undefined;
+	if (!entry) return fallback;
+	const empty = v.safeParse(entry, '');
+	return empty.success ? fallback : empty.issues[0].message;
 }
 
 /**
@@ -72,6 +83,12 @@ export const f = {
 		),
 	optionalText: (label: string, max = 200) =>
 		v.optional(v.pipe(v.string(), v.trim(), v.maxLength(max, `${label} must be at most ${max} characters.`)), ''),
+	/** A court case number as the referral, the certificate and its corrections all accept it. */
+	caseNumber: () =>
+		v.pipe(
+			f.text('Case number', 40),
+			v.regex(/^[A-Za-z0-9 ./-]+$/, 'Case numbers use letters, digits, dashes, dots and slashes only.')
+		),
 	date: (label: string) =>
 		v.pipe(
 			v.string(`${label} is required.`),

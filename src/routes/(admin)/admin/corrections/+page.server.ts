@@ -35,10 +35,7 @@ const correctSchema = v.object({
 	requestId,
 	legalName: f.line('Legal name', 120),
 	dateOfBirth: f.date('Date of birth'),
-	caseNumber: v.pipe(
-		f.text('Case number', 40),
-		v.regex(/^[A-Za-z0-9 ./-]+$/, 'Case numbers use letters, digits, dashes, dots and slashes only.')
-	),
+	caseNumber: f.caseNumber(),
 	offence: f.optionalLine('Offence', 200),
 	offenceDate: f.optionalDate('Offence date'),
 	email: f.optionalEmail(),

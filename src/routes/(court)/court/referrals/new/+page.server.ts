@@ -12,10 +12,7 @@ const schema = v.object({
 	legalName: f.line('Legal name', 120),
 	dateOfBirth: f.date('Date of birth'),
 	courtId: f.text('Court', 64),
-	caseNumber: v.pipe(
-		f.text('Case number', 40),
-		v.regex(/^[A-Za-z0-9 .\/-]+$/, 'Case numbers use letters, digits, dashes, dots and slashes only.')
-	),
+	caseNumber: f.caseNumber(),
 	offence: f.optionalLine('Offence', 200),
 	offenceDate: f.optionalDate('Offence date'),
 	referralDate: f.date('Referral date'),
