@@ -1,10 +1,8 @@
 // Court staff see the certificates of their courts' referrals and download them for the case file
 // (the court staff role in the README). Who may not first, then the list, its filters and the download.
 import { expect, it } from 'vitest';
-import { completeModules } from '../../db/demo/load';
 import { certificateFile } from '../../src/lib/server/certificates/download';
 import { reissueCertificate, revokeCertificate } from '../../src/lib/server/certificates/registry.service';
-import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { foldName, listCourtCertificates } from '../../src/lib/server/court/court-certificates.service';
 import type { UserIdentity } from '../../src/lib/server/users/users.queries';
 import {
@@ -14,7 +12,7 @@ import {
 	makeStaff,
 	useTestKeys
 } from '../../src/lib/server/testing/factories';
-import { forEachDb, makeCourt } from './helpers';
+import { certify, forEachDb, makeCourt } from './helpers';
 
 it('folds accents and case out of names, so a clerk can type "nguyen"', () => {
 	expect(foldName('  Nguyễn  Văn ĐẶNG ')).toBe('nguyen van dang');
@@ -34,23 +32,16 @@ forEachDb('court certificates list', (ctx) => {
 
 		/** A participant of `courtId`, taken through to a signed-off certificate. */
 		async function certified(referrer: UserIdentity, courtId: string, legalName?: string) {
-			const pat = await makeParticipant(ctx.db, referrer, courtId);
-			const name = legalName ?? pat.legalName;
+			const made = await makeParticipant(ctx.db, referrer, courtId);
+			const name = legalName ?? made.legalName;
 			if (legalName)
 				await ctx.db
 					.updateTable('enrollments')
 					.set({ legal_name: legalName })
-					.where('id', '=', pat.enrollmentId)
+					.where('id', '=', made.enrollmentId)
 					.execute();
-			await completeModules(ctx.db, pat.user, facilitator, Infinity);
-			await ctx.db
-				.updateTable('enrollments')
-				.set({ fee_status: 'waived' })
-				.where('id', '=', pat.enrollmentId)
-				.execute();
-			expect(await attest(ctx.db, pat.user, { typedName: name, confirmed: true })).toEqual({ ok: true });
-			const so = await signOff(ctx.db, facilitator, pat.enrollmentId, 'http://test.invalid');
-			if (!so.ok) throw new Error(so.reason);
+			const pat = { ...made, legalName: name };
+			const so = await certify(ctx.db, pat, facilitator);
 			return { pat, name, certificateId: so.certificateId, serial: so.serial };
 		}
 

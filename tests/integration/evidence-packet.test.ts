@@ -7,8 +7,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { completeModules } from '../../db/demo/load';
-import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { evidencePacket } from '../../src/lib/server/court/evidence-packet.service';
 import { addCaseNote, extendDueDate } from '../../src/lib/server/facilitation/case-file.service';
 import { unlockQuiz } from '../../src/lib/server/facilitation/facilitation.service';
@@ -26,7 +24,7 @@ import type { UserIdentity } from '../../src/lib/server/users/users.queries';
 import { useSigningKeys } from '../../src/lib/server/certificates/certificate-keys';
 import { hasTool, writeTemp } from '../../src/lib/server/testing/pdf-tools';
 import { verifyUpload } from '../../src/lib/server/verification/verification.service';
-import { answerKey, forEachDb, makeCourt, moduleIds } from './helpers';
+import { certify, answerKey, forEachDb, makeCourt, moduleIds } from './helpers';
 
 const ORIGIN = 'https://johnschool.example.org';
 const NOTE = 'Staff-only note: he mentioned trouble at home';
@@ -53,11 +51,7 @@ forEachDb('court evidence packet', (ctx) => {
 
 		// Finished: every module, fee waived, attested, signed off, certificate issued.
 		const done = await makeParticipant(ctx.db, clerk, p.courtId);
-		await completeModules(ctx.db, done.user, facilitator, Infinity);
-		await ctx.db.updateTable('enrollments').set({ fee_status: 'waived' }).where('id', '=', done.enrollmentId).execute();
-		expect(await attest(ctx.db, done.user, { typedName: done.legalName, confirmed: true })).toEqual({ ok: true });
-		const so = await signOff(ctx.db, facilitator, done.enrollmentId, ORIGIN);
-		if (!so.ok) throw new Error(so.reason);
+		const so = await certify(ctx.db, done, facilitator, { origin: ORIGIN });
 		expect((await addCaseNote(ctx.db, facilitator, done.enrollmentId, NOTE)).ok).toBe(true);
 
 		// Part-way: locked out of the first quiz, unlocked with a reason, passed it, his reflection

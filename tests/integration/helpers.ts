@@ -132,12 +132,13 @@ export async function makeCourt(db: Db, programId: string, name = 'Other Distric
 export async function certify(
 	db: Db,
 	pat: { user: UserIdentity; enrollmentId: string; legalName: string },
-	facilitator: UserIdentity
+	facilitator: UserIdentity,
+	opts: { origin?: string } = {}
 ) {
 	await completeModules(db, pat.user, facilitator, Infinity);
 	await db.updateTable('enrollments').set({ fee_status: 'waived' }).where('id', '=', pat.enrollmentId).execute();
 	expect(await attest(db, pat.user, { typedName: pat.legalName, confirmed: true })).toEqual({ ok: true });
-	const so = await signOff(db, facilitator, pat.enrollmentId, 'http://test.invalid');
+	const so = await signOff(db, facilitator, pat.enrollmentId, opts.origin ?? 'http://test.invalid');
 	if (!so.ok) throw new Error(so.reason);
 	return so;
 }

@@ -4,7 +4,6 @@
 // title cannot be asked about without end); nothing a file makes the PDF library say reaches the log;
 // and genuine certificates verify as before.
 import { afterEach, expect, it, vi } from 'vitest';
-import { completeModules } from '../../db/demo/load';
 import {
 	contentStreamBomb,
 	manyObjects,
@@ -14,7 +13,6 @@ import {
 } from '../../scripts/bench-hostile-pdfs.mjs';
 import { reissueCertificate, revokeCertificate } from '../../src/lib/server/certificates/registry.service';
 import { clock } from '../../src/lib/server/clock';
-import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import { purgeDue } from '../../src/lib/server/privacy/retention';
 import {
 	makeCurriculum,
@@ -25,7 +23,7 @@ import {
 } from '../../src/lib/server/testing/factories';
 import { closePdfReader } from '../../src/lib/server/verification/pdf-reader-pool';
 import { verifyUpload } from '../../src/lib/server/verification/verification.service';
-import { forEachDb } from './helpers';
+import { certify, forEachDb } from './helpers';
 
 // Counts PDF parses on this thread: the PDF reader thread has a module graph of its own, so its
 // parses never reach this counter (the same structural check as certificates/worker-pool.test.ts).
@@ -57,11 +55,7 @@ forEachDb('verification by upload', (ctx) => {
 		const facilitator = await makeStaff(ctx.db, ['facilitator'], { programId: p.programId });
 		const admin = await makeStaff(ctx.db, ['admin'], { programId: p.programId });
 		const pat = await makeParticipant(ctx.db, clerk, p.courtId);
-		await completeModules(ctx.db, pat.user, facilitator, Infinity);
-		await ctx.db.updateTable('enrollments').set({ fee_status: 'waived' }).where('id', '=', pat.enrollmentId).execute();
-		expect(await attest(ctx.db, pat.user, { typedName: pat.legalName, confirmed: true })).toEqual({ ok: true });
-		const so = await signOff(ctx.db, facilitator, pat.enrollmentId, 'http://test.invalid');
-		if (!so.ok) throw new Error(so.reason);
+		const so = await certify(ctx.db, pat, facilitator);
 		return { ...p, admin, pat, certificateId: so.certificateId, serial: so.serial, pdf: await file(so.certificateId) };
 	}
 	async function file(certificateId: string) {
