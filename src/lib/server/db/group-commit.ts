@@ -22,9 +22,13 @@ const queues = new WeakMap<Db, Queue>();
 // A bound on how long one commit holds SQLite's only connection while other requests wait for it.
 const MAX_BATCH = 64;
 
-/** `work` in a transaction: on SQLite, the same transaction as the other writes that arrived with it. */
-export function groupCommit<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
-	if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return db.transaction().execute(work);
+/**
+ * `work` in a transaction: on SQLite, the same transaction as the other writes that arrived with it.
+ * `single`: the work is one statement, which PostgreSQL then runs without a transaction of its own.
+ */
+export function groupCommit<T>(db: Db, work: (trx: Db) => Promise<T>, opts: { single?: boolean } = {}): Promise<T> {
+	if (!(db.getExecutor().adapter instanceof SqliteAdapter))
+		return opts.single ? work(db) : db.transaction().execute(work);
 	let q = queues.get(db);
 	if (!q) queues.set(db, (q = { pending: [], flushing: false }));
 	const queue = q;

@@ -3,6 +3,7 @@ import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import { newId } from '../ids';
 import type { Db } from '../db';
+import { groupCommit } from '../db/group-commit';
 import type { UserIdentity } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
 import { mayStudy, refreshUnlocked } from '../learning/unlocks';
@@ -76,13 +77,19 @@ export async function saveDraft(db: Db, user: UserIdentity, moduleId: string, pr
 		body: body.slice(0, MAX_REFLECTION_LENGTH),
 		updated_at: clock.iso()
 	};
-	await db
-		.insertInto('reflection_drafts')
-		.values(values)
-		.onConflict((oc) =>
-			oc.columns(['enrollment_id', 'prompt_id']).doUpdateSet({ body: values.body, updated_at: values.updated_at })
-		)
-		.execute();
+	// Autosaves arrive every few seconds from every writer: committed together (../db/group-commit.ts).
+	await groupCommit(
+		db,
+		(trx) =>
+			trx
+				.insertInto('reflection_drafts')
+				.values(values)
+				.onConflict((oc) =>
+					oc.columns(['enrollment_id', 'prompt_id']).doUpdateSet({ body: values.body, updated_at: values.updated_at })
+				)
+				.execute(),
+		{ single: true }
+	);
 	return { ok: true as const, savedAt: values.updated_at };
 }
 
