@@ -10,7 +10,7 @@
 //      as ratios of its figures;
 //   5. hostile uploads (scripts/bench-uploads.mjs): the server's event-loop stall and RSS growth while
 //      files built to cost it are checked, and the per-address limit (last: it blocks the address).
-// BENCH_PAGES_ONLY=1 runs phase 4 alone, BENCH_UPLOADS_ONLY=1 phase 5 alone.
+// BENCH_PAGES_ONLY=1 runs phase 4 alone (BENCH_PAGES_FILTER=heartbeat,draft: only those pages), BENCH_UPLOADS_ONLY=1 phase 5 alone.
 // On a shared 2-core machine every figure moves with whatever else runs: run it a few times.
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';

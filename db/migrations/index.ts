@@ -20,6 +20,7 @@ import * as m0018 from './0018_certificate_facts_v2';
 import * as m0020 from './0020_signing_key_status';
 import * as m0021 from './0021_registry_chain_packets';
 import * as m0022 from './0022_certificate_timestamp';
+import * as m0023 from './0023_hot_path';
 
 // A static record rather than a folder read at run time: `vite build` bundles it.
 export const migrations: Record<string, Migration> = {
@@ -43,5 +44,6 @@ export const migrations: Record<string, Migration> = {
 	'0018_certificate_facts_v2': m0018,
 	'0020_signing_key_status': m0020,
 	'0021_registry_chain_packets': m0021,
-	'0022_certificate_timestamp': m0022
+	'0022_certificate_timestamp': m0022,
+	'0023_hot_path': m0023
 };

@@ -123,6 +123,7 @@ export async function referenceCourseState(db: Db, enrollment: EnrollmentsTable)
 	return {
 		enrollment,
 		settings,
+		settingsJson: program.settings_json,
 		modules: states,
 		requirements,
 		totalSeatSeconds: states.reduce((n, m) => n + m.seatSeconds, 0)

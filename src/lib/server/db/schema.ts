@@ -180,6 +180,10 @@ export interface EnrollmentsTable {
 	offence_date: string | null;
 	/** The exact attestation he signed (set with attested_at). */
 	attestation_text: string | null;
+	/** Position of the last module he may study, as last computed (src/lib/server/learning/unlocks.ts); null: not yet. */
+	unlocked_through: number | null;
+	/** What unlocked_through was computed against: his curriculum version and program settings. */
+	unlocked_stamp: string | null;
 	created_by: string;
 	created_at: string;
 }
@@ -218,6 +222,8 @@ export interface QuizAttemptsTable {
 	answers_json: string | null;
 	score: number | null;
 	passed: number | null;
+	/** JSON array of the question ids the submit scored correct; null before migration 0023 or after a purge. */
+	results_json: string | null;
 }
 export interface QuizUnlocksTable {
 	id: string;

@@ -10,6 +10,7 @@ import { clock } from '../clock';
 import { newId } from '../ids';
 import type { Db } from '../db';
 import { currentVersionId } from '../curriculum/curriculum.service';
+import { refreshUnlocked } from '../learning/unlocks';
 import { normaliseEmail } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
 import { hashEnrollmentCode } from './referral.service';
@@ -158,6 +159,8 @@ export async function activate(db: Db, input: ActivationInput): Promise<Activati
 				ip: input.ip,
 				details: { noticeVersion: NOTICE_VERSION }
 			});
+			// His course starts here (its version is set above): what he may study is stored with it.
+			await refreshUnlocked(trx, enrollment.id);
 			return true;
 		});
 		if (!used) return { ok: false, reason: 'code_used' };

@@ -5,6 +5,7 @@ import { newId } from '../ids';
 import type { Db } from '../db';
 import type { FeeStatus } from '../db/schema';
 import { loadCourseState } from '../learning/evidence';
+import { refreshUnlocked } from '../learning/unlocks';
 import type { UserIdentity } from '../users/users.queries';
 import { caseNotes, dueDateExtensions } from './case-file.service';
 import { lastActivity, participantRow } from './oversight';
@@ -182,6 +183,8 @@ export async function unlockQuiz(
 			ip,
 			details: { quizId: m.quizId }
 		});
+		// Extra attempts are evidence the full answer reads: keep the stored unlock in step with it.
+		await refreshUnlocked(trx, e.id);
 	});
 	return { ok: true };
 }

@@ -19,6 +19,8 @@ export interface ModuleState extends ModuleEvidence {
 export interface CourseState {
 	enrollment: EnrollmentsTable;
 	settings: ProgramSettings;
+	/** The settings as stored: what the stored unlock is stamped with (src/lib/server/learning/unlocks.ts). */
+	settingsJson: string;
 	modules: ModuleState[];
 	requirements: Requirement[];
 	totalSeatSeconds: number;
@@ -122,7 +124,7 @@ async function loadChunk(db: Db, enrollments: EnrollmentsTable[]): Promise<Cours
 			.execute()
 	]);
 
-	const settingsOf = new Map(programs.map((p) => [p.id, parseProgramSettings(p.settings_json)]));
+	const settingsOf = new Map(programs.map((p) => [p.id, p.settings_json]));
 	const modulesOf = groupBy(modules, (m) => m.curriculum_version_id);
 	const promptsOf = groupBy(prompts, (p) => p.module_id);
 	const progressOf = groupBy(progress, (p) => p.enrollment_id);
@@ -166,7 +168,8 @@ interface Rows {
 }
 
 /** One enrollment's state from its rows (pure: no I/O). */
-function buildState(enrollment: EnrollmentsTable, settings: ProgramSettings, rows: Rows): CourseState {
+function buildState(enrollment: EnrollmentsTable, settingsJson: string, rows: Rows): CourseState {
+	const settings = parseProgramSettings(settingsJson);
 	const { modules, promptsOf, progress, attempts, unlocks, submissions, attendance } = rows;
 	const latestStatus = new Map<string, 'submitted' | 'satisfactory' | 'needs_revision'>();
 	for (const s of submissions) if (!latestStatus.has(s.prompt_id)) latestStatus.set(s.prompt_id, s.status);
@@ -222,6 +225,7 @@ function buildState(enrollment: EnrollmentsTable, settings: ProgramSettings, row
 	return {
 		enrollment,
 		settings,
+		settingsJson,
 		modules: states,
 		requirements,
 		totalSeatSeconds: states.reduce((n, m) => n + m.seatSeconds, 0)

@@ -156,7 +156,11 @@ export async function purgeEnrollment(
 			.where('submission_id', 'in', submissions)
 			.execute();
 		await trx.updateTable('reflection_submissions').set({ body: '' }).where('enrollment_id', '=', id).execute();
-		await trx.updateTable('quiz_attempts').set({ answers_json: null }).where('enrollment_id', '=', id).execute();
+		await trx
+			.updateTable('quiz_attempts')
+			.set({ answers_json: null, results_json: null })
+			.where('enrollment_id', '=', id)
+			.execute();
 		await trx.updateTable('quiz_unlocks').set({ reason: '' }).where('enrollment_id', '=', id).execute();
 		await trx
 			.updateTable('session_registrations')

@@ -1,4 +1,11 @@
-import { newLayout, scoreAttempt, type Answers, type AttemptLayout, type QuizQuestionKey } from '../../domain/quiz';
+import {
+	newLayout,
+	scoreAttempt,
+	type Answers,
+	type AttemptLayout,
+	type QuestionResult,
+	type QuizQuestionKey
+} from '../../domain/quiz';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import { newId } from '../ids';
@@ -6,6 +13,7 @@ import type { Db } from '../db';
 import type { UserIdentity } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
 import { ownModule } from '../learning/participant';
+import { mayStudy, refreshUnlocked } from '../learning/unlocks';
 
 /** What the browser may see of a question before submission: never which option is correct. */
 export interface PublicQuestion {
@@ -84,7 +92,8 @@ export async function openAttempt(db: Db, user: UserIdentity, moduleId: string):
 					submitted_at: null,
 					answers_json: null,
 					score: null,
-					passed: null
+					passed: null,
+					results_json: null
 				})
 				.execute();
 			attempt = row;
@@ -128,14 +137,15 @@ export async function submitAttempt(
 	answers: Answers,
 	ip?: string
 ): Promise<SubmitResult> {
-	const access = await ownModule(db, user, moduleId);
+	// Only his quiz and its pass mark are needed here; the full state is read once, after the write.
+	const access = await mayStudy(db, user, moduleId);
 	if (!access.ok) return access;
 	const m = access.module;
 	const attempt = await db
 		.selectFrom('quiz_attempts')
 		.selectAll()
 		.where('id', '=', attemptId)
-		.where('enrollment_id', '=', access.state.enrollment.id)
+		.where('enrollment_id', '=', access.enrollmentId)
 		.where('quiz_id', '=', m.quizId)
 		.executeTakeFirst();
 	if (!attempt) return { ok: false, reason: 'not_found' };
@@ -161,7 +171,9 @@ export async function submitAttempt(
 				submitted_at: clock.iso(),
 				answers_json: JSON.stringify(Object.fromEntries(score.results.map((r) => [r.questionId, r.selected]))),
 				score: score.percent,
-				passed: score.passed ? 1 : 0
+				passed: score.passed ? 1 : 0,
+				// The review shows these: kept, so it need not score the answers again.
+				results_json: JSON.stringify(score.results.filter((r) => r.correct).map((r) => r.questionId))
 			})
 			.where('id', '=', attemptId)
 			.where('submitted_at', 'is', null)
@@ -175,6 +187,8 @@ export async function submitAttempt(
 			ip,
 			details: { score: score.percent, passed: score.passed }
 		});
+		// A passed quiz can complete the module (src/lib/domain/completion.ts); a failed one counts an attempt.
+		await refreshUnlocked(trx, access.enrollmentId);
 		return true;
 	});
 	if (!counted) {
@@ -186,6 +200,21 @@ export async function submitAttempt(
 		return { ok: true, attemptId, passed: again.passed === 1, percent: Number(again.score), alreadySubmitted: true };
 	}
 	return { ok: true, attemptId, passed: score.passed, percent: score.percent, alreadySubmitted: false };
+}
+
+/**
+ * What the submit scored, as scoreAttempt's results: the selection is answers_json (stored as scored),
+ * the verdicts results_json. Null for an attempt that has no verdicts stored (submitted before
+ * migration 0023, or purged): the caller scores it again, as the review always did.
+ */
+function storedResults(resultsJson: string | null, answers: Answers): QuestionResult[] | null {
+	if (resultsJson === null) return null;
+	const correct = new Set(JSON.parse(resultsJson) as string[]);
+	return Object.entries(answers).map(([questionId, selected]) => ({
+		questionId,
+		correct: correct.has(questionId),
+		selected
+	}));
 }
 
 export interface ReviewQuestion {
@@ -210,11 +239,13 @@ export async function attemptReview(db: Db, user: UserIdentity, moduleId: string
 	if (!attempt || !attempt.submitted_at) return { ok: false as const, reason: 'not_found' as const };
 	const keys = await loadKeys(db, access.module.quizId);
 	const answers = JSON.parse(attempt.answers_json ?? '{}') as Answers;
-	const score = scoreAttempt(keys.map(toKey), answers, access.module.passMark);
+	const results =
+		storedResults(attempt.results_json, answers) ??
+		scoreAttempt(keys.map(toKey), answers, access.module.passMark).results;
 	const layout = JSON.parse(attempt.layout_json) as AttemptLayout;
 	const questions: ReviewQuestion[] = layout.map((l) => {
 		const q = keys.find((k) => k.id === l.questionId)!;
-		const r = score.results.find((x) => x.questionId === q.id)!;
+		const r = results.find((x) => x.questionId === q.id) ?? { questionId: q.id, correct: false, selected: [] };
 		return {
 			prompt: q.prompt,
 			kind: q.kind,

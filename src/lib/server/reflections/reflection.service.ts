@@ -3,9 +3,10 @@ import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import { newId } from '../ids';
 import type { Db } from '../db';
+import { groupCommit } from '../db/group-commit';
 import type { UserIdentity } from '../users/users.queries';
 import { isUniqueViolation } from '../users/users.service';
-import { ownModule } from '../learning/participant';
+import { mayStudy, refreshUnlocked } from '../learning/unlocks';
 import { screenSubmission } from '../facilitation/safety.service';
 
 export const MAX_REFLECTION_LENGTH = 20_000;
@@ -61,16 +62,10 @@ export async function reflectionsForModule(db: Db, enrollmentId: string, moduleI
 }
 
 async function ownPrompt(db: Db, user: UserIdentity, moduleId: string, promptId: string) {
-	const access = await ownModule(db, user, moduleId);
+	const access = await mayStudy(db, user, moduleId, promptId);
 	if (!access.ok) return access;
-	const prompt = await db
-		.selectFrom('reflection_prompts')
-		.selectAll()
-		.where('id', '=', promptId)
-		.where('module_id', '=', moduleId)
-		.executeTakeFirst();
-	if (!prompt) return { ok: false as const, reason: 'not_found' as const };
-	return { ok: true as const, enrollmentId: access.state.enrollment.id, prompt, module: access.module };
+	if (!access.prompt) return { ok: false as const, reason: 'not_found' as const };
+	return { ok: true as const, enrollmentId: access.enrollmentId, prompt: access.prompt };
 }
 
 export async function saveDraft(db: Db, user: UserIdentity, moduleId: string, promptId: string, body: string) {
@@ -82,13 +77,19 @@ export async function saveDraft(db: Db, user: UserIdentity, moduleId: string, pr
 		body: body.slice(0, MAX_REFLECTION_LENGTH),
 		updated_at: clock.iso()
 	};
-	await db
-		.insertInto('reflection_drafts')
-		.values(values)
-		.onConflict((oc) =>
-			oc.columns(['enrollment_id', 'prompt_id']).doUpdateSet({ body: values.body, updated_at: values.updated_at })
-		)
-		.execute();
+	// Autosaves arrive every few seconds from every writer: committed together (../db/group-commit.ts).
+	await groupCommit(
+		db,
+		(trx) =>
+			trx
+				.insertInto('reflection_drafts')
+				.values(values)
+				.onConflict((oc) =>
+					oc.columns(['enrollment_id', 'prompt_id']).doUpdateSet({ body: values.body, updated_at: values.updated_at })
+				)
+				.execute(),
+		{ single: true }
+	);
 	return { ok: true as const, savedAt: values.updated_at };
 }
 
@@ -111,7 +112,7 @@ export async function submitReflection(
 	const p = await ownPrompt(db, user, moduleId, promptId);
 	if (!p.ok) return p;
 	const text = body.trim();
-	if (text.length < p.prompt.min_length) return { ok: false, reason: 'too_short', minLength: p.prompt.min_length };
+	if (text.length < p.prompt.minLength) return { ok: false, reason: 'too_short', minLength: p.prompt.minLength };
 	const latest = await db
 		.selectFrom('reflection_submissions')
 		.select(['version', 'status', 'body'])
@@ -154,6 +155,8 @@ export async function submitReflection(
 				details: { version }
 			});
 			await screenSubmission(trx, { id, enrollmentId: p.enrollmentId, body: text });
+			// A first answer to a prompt can complete the module (src/lib/domain/completion.ts).
+			await refreshUnlocked(trx, p.enrollmentId);
 		});
 	} catch (e) {
 		if (isUniqueViolation(e)) return { ok: true, version, duplicate: true };
@@ -219,6 +222,13 @@ export async function gradeReflection(
 			ip,
 			details: { outcome: input.outcome }
 		});
+		// The status is evidence the full answer reads: keep the stored unlock in step with it.
+		const { enrollment_id } = await trx
+			.selectFrom('reflection_submissions')
+			.select('enrollment_id')
+			.where('id', '=', sub.id)
+			.executeTakeFirstOrThrow();
+		await refreshUnlocked(trx, enrollment_id);
 		return { ok: true as const };
 	});
 }
