@@ -7,7 +7,7 @@ import { sessionExpiresAt, validateSessionToken } from '$lib/server/auth/session
 import { startScheduledBackups } from '$lib/server/db/backup-schedule';
 import { closeDb, getDb } from '$lib/server/db/instance';
 import { config, proxyWarning } from '$lib/server/config';
-import { findIdentity } from '$lib/server/users/users.queries';
+import { identityOf } from '$lib/server/users/users.queries';
 import { ensureSigningReady } from '$lib/server/certificates/certificate-keys';
 import { scheduleDailyPurge } from '$lib/server/privacy/retention';
 import { scheduleSignInCleanup } from '$lib/server/auth/cleanup';
@@ -68,9 +68,11 @@ const identify: Handle = async ({ event, resolve }) => {
 	if (token) {
 		const { db } = await getDb();
 		const session = await validateSessionToken(db, token);
-		const user = session ? await findIdentity(db, session.userId) : undefined;
+		// The session check has read the account (and refused a disabled one): one more read for its roles.
+		const user = session ? await identityOf(db, session.user) : undefined;
 		if (session && user) {
-			event.locals.session = session;
+			const { user: _row, ...plain } = session;
+			event.locals.session = plain;
 			// Password right, code not yet given: signed out for every purpose but the second step.
 			if (!session.twoFactorVerified && (session.twoFactorPending || user.hasTotp))
 				event.locals.pendingTwoFactor = true;

@@ -3,6 +3,7 @@ import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import { constantTimeEqualHex, randomToken, sha256Hex } from '../ids';
 import type { Db } from '../db';
+import type { IdentityUserRow } from '../users/users.queries';
 
 // Lucia-style sessions: the token is "<id>.<secret>"; only the SHA-256 of the secret is stored.
 // The secret has 160 random bits.
@@ -75,7 +76,10 @@ export async function createSession(
 	};
 }
 
-export async function validateSessionToken(db: Db, token: string): Promise<Session | null> {
+/** A valid session, with the account's own columns read in the same statement (see users.queries.ts). */
+export type ValidSession = Session & { user: IdentityUserRow };
+
+export async function validateSessionToken(db: Db, token: string): Promise<ValidSession | null> {
 	const [id, secret, extra] = token.split('.');
 	if (!id || !secret || extra !== undefined || id.length > 64 || secret.length > 64) return null;
 	const row = await db
@@ -90,7 +94,9 @@ export async function validateSessionToken(db: Db, token: string): Promise<Sessi
 			'sessions.two_factor_verified',
 			'sessions.two_factor_pending',
 			'users.disabled_at',
-			'users.totp_key'
+			'users.totp_key',
+			'users.email',
+			'users.name'
 		])
 		.where('sessions.id', '=', id)
 		.executeTakeFirst();
@@ -123,7 +129,8 @@ export async function validateSessionToken(db: Db, token: string): Promise<Sessi
 		createdAt: new Date(createdAt),
 		lastSeenAt: new Date(seen),
 		twoFactorVerified: row.two_factor_verified === 1,
-		twoFactorPending: pending
+		twoFactorPending: pending,
+		user: { id: row.user_id, email: row.email, name: row.name, totp_key: row.totp_key }
 	};
 }
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db';
 import type { Role } from '../db/schema';
 
@@ -28,47 +29,74 @@ export async function findIdentity(db: Db, userId: string): Promise<UserIdentity
 		.where('id', '=', userId)
 		.executeTakeFirst();
 	if (!user || user.disabled_at) return undefined;
-	const [roles, programs, courts] = await Promise.all([
-		db.selectFrom('user_roles').select('role').where('user_id', '=', userId).execute(),
-		db.selectFrom('user_programs').select('program_id').where('user_id', '=', userId).execute(),
-		db.selectFrom('user_courts').select('court_id').where('user_id', '=', userId).execute()
-	]);
-	const identity = {
+	return identityOf(db, user);
+}
+
+/** The columns of `users` an identity is made from (the session check reads them with the session). */
+export interface IdentityUserRow {
+	id: string;
+	email: string;
+	name: string;
+	totp_key: string | null;
+}
+
+/**
+ * A signed-in user's roles, programs and courts, and whether a program he works for (directly or
+ * through one of its courts) requires staff two-factor: one statement, as it runs on every request.
+ */
+export async function identityOf(db: Db, user: IdentityUserRow): Promise<UserIdentity> {
+	const kind = (k: string) => sql<string>`${sql.lit(k)}`.as('kind');
+	const rows = await db
+		.selectFrom('user_roles')
+		.select((eb) => [kind('role'), eb.ref('role').$castTo<string>().as('value')])
+		.where('user_id', '=', user.id)
+		.unionAll(
+			db
+				.selectFrom('user_programs')
+				.select([kind('program'), 'program_id as value'])
+				.where('user_id', '=', user.id)
+		)
+		.unionAll(
+			db
+				.selectFrom('user_courts')
+				.select([kind('court'), 'court_id as value'])
+				.where('user_id', '=', user.id)
+		)
+		.unionAll(
+			db
+				.selectFrom('programs')
+				.select([kind('settings'), 'settings_json as value'])
+				.where((eb) =>
+					eb.or([
+						eb('id', 'in', eb.selectFrom('user_programs').select('program_id').where('user_id', '=', user.id)),
+						eb(
+							'id',
+							'in',
+							eb
+								.selectFrom('courts')
+								.innerJoin('user_courts', 'user_courts.court_id', 'courts.id')
+								.select('courts.program_id')
+								.where('user_courts.user_id', '=', user.id)
+						)
+					])
+				)
+		)
+		.execute();
+	const of = (k: string) => rows.filter((r) => r.kind === k).map((r) => r.value);
+	const roles = of('role') as Role[];
+	const staff = roles.some((r) => r !== 'participant');
+	return {
 		id: user.id,
 		email: user.email,
 		name: user.name,
-		roles: roles.map((r) => r.role),
-		programIds: programs.map((p) => p.program_id),
-		courtIds: courts.map((c) => c.court_id),
+		roles,
+		programIds: of('program'),
+		courtIds: of('court'),
 		hasTotp: !!user.totp_key,
-		twoFactorRequired: false
+		twoFactorRequired:
+			staff &&
+			of('settings').some(
+				(json) => (JSON.parse(json) as { staffTwoFactorRequired?: unknown }).staffTwoFactorRequired === true
+			)
 	};
-	if (identity.roles.some((r) => r !== 'participant'))
-		identity.twoFactorRequired = await staffTwoFactorRequired(db, identity.programIds, identity.courtIds);
-	return identity;
-}
-
-/** Whether any program the person works for, directly or through one of its courts, requires two-factor. */
-async function staffTwoFactorRequired(db: Db, programIds: string[], courtIds: string[]): Promise<boolean> {
-	if (!programIds.length && !courtIds.length) return false;
-	const rows = await db
-		.selectFrom('programs')
-		.select('settings_json')
-		.where((eb) =>
-			eb.or([
-				eb('id', 'in', programIds.length ? programIds : ['']),
-				eb(
-					'id',
-					'in',
-					eb
-						.selectFrom('courts')
-						.select('program_id')
-						.where('id', 'in', courtIds.length ? courtIds : [''])
-				)
-			])
-		)
-		.execute();
-	return rows.some(
-		(r) => (JSON.parse(r.settings_json) as { staffTwoFactorRequired?: unknown }).staffTwoFactorRequired === true
-	);
 }
