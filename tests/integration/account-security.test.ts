@@ -18,7 +18,7 @@ import {
 } from '../../src/lib/server/auth/session';
 import { clock } from '../../src/lib/server/clock';
 import { makeProgram, makeStaff, TEST_PASSWORD } from '../../src/lib/server/testing/factories';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 const T0 = new Date('2026-04-01T12:00:00.000Z');
 const NEW_PASSWORD = 'copper lanterns drift over quiet harbours';

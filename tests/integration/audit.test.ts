@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { audit, auditAlone, entryDigest, verifyAuditChain } from '../../src/lib/server/audit/audit';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 const GENESIS = '0'.repeat(64);
 

@@ -12,7 +12,7 @@ import { clock } from '../../src/lib/server/clock';
 import { sha256Hex } from '../../src/lib/server/ids';
 import { makeProgram, makeStaff, TEST_PASSWORD } from '../../src/lib/server/testing/factories';
 import { disableUser } from '../../src/lib/server/users/users.service';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 const MIN = 60_000;
 const T0 = new Date('2026-03-02T09:00:00.000Z');

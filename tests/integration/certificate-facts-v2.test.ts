@@ -6,7 +6,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { expect, it } from 'vitest';
 import * as m0018 from '../../db/migrations/0018_certificate_facts_v2';
-import { completeModules } from '../../db/demo/load';
+import { completeModules } from '../../src/lib/server/testing/walk-course';
 import {
 	ATTESTATION_TEXT,
 	type CertificateFacts,
@@ -35,7 +35,7 @@ import { findIdentity } from '../../src/lib/server/users/users.queries';
 import { createStaffUser } from '../../src/lib/server/users/users.service';
 import { certificateJson } from '../../src/lib/server/verification/api';
 import { verifyByCode } from '../../src/lib/server/verification/verification.service';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 const NFC_NAME = 'José Ramírez-Nguyễn';
 const NFD_NAME = NFC_NAME.normalize('NFD');

@@ -4,7 +4,7 @@
 // exactly that moment (after the real render), so each interleaving is tested on purpose, on both
 // databases. The Promise.all cases are the same races left to the scheduler.
 import { describe, expect, it, vi } from 'vitest';
-import { completeModules } from '../../db/demo/load';
+import { completeModules } from '../../src/lib/server/testing/walk-course';
 import {
 	claimReissue,
 	reissueCertificate,
@@ -23,7 +23,7 @@ import {
 	makeStaff,
 	useTestKeys
 } from '../../src/lib/server/testing/factories';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 const seam = vi.hoisted(() => ({ whileRendering: null as null | (() => Promise<unknown>) }));
 vi.mock('../../src/lib/server/certificates/worker-pool', async (importOriginal) => {

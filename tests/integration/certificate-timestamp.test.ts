@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import { startTestTsa } from '../../scripts/test-tsa.mjs';
-import { completeModules } from '../../db/demo/load';
+import { completeModules } from '../../src/lib/server/testing/walk-course';
 import {
 	ensureSigningReady,
 	signingKeys,
@@ -31,7 +31,7 @@ import { findIdentity } from '../../src/lib/server/users/users.queries';
 import { certificateJson } from '../../src/lib/server/verification/api';
 import { publicView } from '../../src/lib/server/verification/verification.service';
 import { pemToDer } from '../../src/lib/server/certificates/x509';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 let tsa: Awaited<ReturnType<typeof startTestTsa>>;
 const tmp = mkdtempSync(join(tmpdir(), 'js-ts-reg-'));

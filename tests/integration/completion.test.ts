@@ -12,7 +12,7 @@ import {
 	useTestKeys
 } from '../../src/lib/server/testing/factories';
 import { verifyByCode, verifyUpload } from '../../src/lib/server/verification/verification.service';
-import { completeModule, count, forEachDb, makeCourt, moduleIds } from './helpers';
+import { completeModule, count, forEachDb, makeCourt, moduleIds } from '../../src/lib/server/testing/db-tests';
 
 // The verification code is printed on the PDF and stored only as a hash; the test reads it where it is
 // made (128-bit tokens from ids.randomToken(16)), as the participant would read it off his certificate.

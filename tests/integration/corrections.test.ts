@@ -1,7 +1,7 @@
 // Correction requests (Minn. Stat. § 13.04 subd. 4). Who may not first: staff cannot file one, and
 // nobody but an admin of his program reads or decides it; then the referral correction and the answer.
 import { expect, it } from 'vitest';
-import { completeModules } from '../../db/demo/load';
+import { completeModules } from '../../src/lib/server/testing/walk-course';
 import { clock } from '../../src/lib/server/clock';
 import { attest, signOff } from '../../src/lib/server/completion/completion.service';
 import {
@@ -20,7 +20,7 @@ import {
 	makeStaff,
 	useTestKeys
 } from '../../src/lib/server/testing/factories';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 forEachDb('correction requests', (ctx) => {
 	async function world() {

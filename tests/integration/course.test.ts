@@ -6,7 +6,7 @@ import { heartbeat } from '../../src/lib/server/learning/seat-time.service';
 import { attemptReview, openAttempt, submitAttempt } from '../../src/lib/server/quizzes/quiz.service';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
 import type { UserIdentity } from '../../src/lib/server/users/users.queries';
-import { answerKey, completeModule, forEachDb, moduleIds } from './helpers';
+import { answerKey, completeModule, forEachDb, moduleIds } from '../../src/lib/server/testing/db-tests';
 
 const T0 = new Date('2026-05-04T08:00:00.000Z');
 

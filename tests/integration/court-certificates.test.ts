@@ -12,7 +12,7 @@ import {
 	makeStaff,
 	useTestKeys
 } from '../../src/lib/server/testing/factories';
-import { certify, forEachDb, makeCourt } from './helpers';
+import { certify, forEachDb, makeCourt } from '../../src/lib/server/testing/db-tests';
 
 it('folds accents and case out of names, so a clerk can type "nguyen"', () => {
 	expect(foldName('  Nguyễn  Văn ĐẶNG ')).toBe('nguyen van dang');

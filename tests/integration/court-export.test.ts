@@ -5,7 +5,7 @@ import { EXPORT_COLUMNS, referralsCsv } from '../../src/lib/server/court/export'
 import { csvSafe } from '../../src/lib/server/csv';
 import { createReferral } from '../../src/lib/server/enrollment/referral.service';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
-import { forEachDb, makeCourt } from './helpers';
+import { forEachDb, makeCourt } from '../../src/lib/server/testing/db-tests';
 
 const T0 = new Date('2026-04-01T12:00:00.000Z');
 

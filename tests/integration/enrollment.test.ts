@@ -6,7 +6,7 @@ import { activate, type ActivationInput } from '../../src/lib/server/enrollment/
 import { createReferral, type ReferralInput } from '../../src/lib/server/enrollment/referral.service';
 import { findIdentity } from '../../src/lib/server/users/users.queries';
 import { makeCurriculum, makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
-import { count, forEachDb, makeCourt } from './helpers';
+import { count, forEachDb, makeCourt } from '../../src/lib/server/testing/db-tests';
 
 const T0 = new Date('2026-04-01T12:00:00.000Z');
 const GOOD_PASSWORD = 'violet kettles hum beneath orchards';

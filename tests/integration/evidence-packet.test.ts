@@ -24,7 +24,7 @@ import type { UserIdentity } from '../../src/lib/server/users/users.queries';
 import { useSigningKeys } from '../../src/lib/server/certificates/certificate-keys';
 import { hasTool, writeTemp } from '../../src/lib/server/testing/pdf-tools';
 import { verifyUpload } from '../../src/lib/server/verification/verification.service';
-import { certify, answerKey, forEachDb, makeCourt, moduleIds } from './helpers';
+import { certify, answerKey, forEachDb, makeCourt, moduleIds } from '../../src/lib/server/testing/db-tests';
 
 const ORIGIN = 'https://johnschool.example.org';
 const NOTE = 'Staff-only note: he mentioned trouble at home';

@@ -5,7 +5,7 @@ import { today } from '../../src/lib/server/clock';
 import { hearingSoon, listReferrals, setNextHearing } from '../../src/lib/server/court/court.service';
 import { referralsCsv } from '../../src/lib/server/court/export';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
-import { forEachDb, makeCourt } from './helpers';
+import { forEachDb, makeCourt } from '../../src/lib/server/testing/db-tests';
 
 const inDays = (n: number) => new Date(Date.parse(`${today()}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 

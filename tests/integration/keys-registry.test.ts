@@ -15,7 +15,7 @@ import { refreshCrl, revokeKey } from '../../src/lib/server/certificates/key-lif
 import { generateKeys, loadKeys } from '../../src/lib/server/certificates/keys-folder';
 import { listSigningKeys, syncSigningKeys } from '../../src/lib/server/certificates/signing-keys.queries';
 import { publishedKeys } from '../../src/lib/server/certificates/trust.service';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 const CRL_URL = 'https://johnschool.test/api/v1/keys/ca.crl';
 

@@ -9,7 +9,7 @@ import { instructionLetter, issueNewEnrollmentCode } from '../../src/lib/server/
 import { createReferral } from '../../src/lib/server/enrollment/referral.service';
 import { makeCurriculum, makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
 import { findIdentity } from '../../src/lib/server/users/users.queries';
-import { forEachDb, makeCourt } from './helpers';
+import { forEachDb, makeCourt } from '../../src/lib/server/testing/db-tests';
 
 const T0 = new Date('2026-04-01T12:00:00.000Z');
 const ORIGIN = 'https://johnschool.example.org';

@@ -30,7 +30,7 @@ import {
 	makeStaff,
 	useTestKeys
 } from '../../src/lib/server/testing/factories';
-import { certify, completeModule, forEachDb, makeCourt, moduleIds } from './helpers';
+import { certify, completeModule, forEachDb, makeCourt, moduleIds } from '../../src/lib/server/testing/db-tests';
 
 const ORIGIN = 'http://test.invalid';
 

@@ -46,8 +46,8 @@ import {
 	useTestKeys
 } from '../../src/lib/server/testing/factories';
 import type { UserIdentity } from '../../src/lib/server/users/users.queries';
-import { answerKey, completeModule, forEachDb, moduleIds } from './helpers';
-import { referenceCourseState } from './support/reference-course-state';
+import { answerKey, completeModule, forEachDb, moduleIds } from '../../src/lib/server/testing/db-tests';
+import { referenceCourseState } from '../../src/lib/server/testing/reference-course-state';
 
 // 10:00 in Chicago: "today" for the courts is 2026-06-10.
 const T0 = new Date('2026-06-10T15:00:00.000Z');

@@ -12,7 +12,7 @@ import {
 	makeStaff,
 	TEST_PASSWORD
 } from '../../src/lib/server/testing/factories';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 const NEW_PASSWORD = 'a brand new sentence to remember';
 

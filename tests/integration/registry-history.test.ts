@@ -17,7 +17,7 @@ import {
 import { certificateJson } from '../../src/lib/server/verification/api';
 import { chainEnd } from '../../src/lib/server/verification/history';
 import { verifyUpload } from '../../src/lib/server/verification/verification.service';
-import { certify, forEachDb } from './helpers';
+import { certify, forEachDb } from '../../src/lib/server/testing/db-tests';
 
 forEachDb('registry history', (ctx) => {
 	async function issued() {

@@ -11,7 +11,7 @@ import {
 	useTestKeys
 } from '../../src/lib/server/testing/factories';
 import { verifyUpload } from '../../src/lib/server/verification/verification.service';
-import { certify, forEachDb } from './helpers';
+import { certify, forEachDb } from '../../src/lib/server/testing/db-tests';
 
 forEachDb('certificate registry', (ctx) => {
 	async function issued() {

@@ -2,7 +2,7 @@
 // personal data is removed while the certificate registry keeps what verification needs. Nothing
 // before its time, then everything personal from every table, then verification as before.
 import { expect, it } from 'vitest';
-import { completeModules } from '../../db/demo/load';
+import { completeModules } from '../../src/lib/server/testing/walk-course';
 import { verifyAuditChain } from '../../src/lib/server/audit/audit';
 import { login } from '../../src/lib/server/auth/login';
 import { certificateFile } from '../../src/lib/server/certificates/download';
@@ -25,7 +25,7 @@ import {
 import type { Db } from '../../src/lib/server/db';
 import { certificateJson } from '../../src/lib/server/verification/api';
 import { verifyByCode, verifyUpload } from '../../src/lib/server/verification/verification.service';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 const DAY = 86_400_000;
 const CODE = 'KNOWN-CODE-FOR-THE-TEST-0123456789';

@@ -7,7 +7,7 @@ import { openSafetyCount, raiseFlag, resolveFlag, safetyQueue } from '../../src/
 import { submitReflection } from '../../src/lib/server/reflections/reflection.service';
 import { purgeCandidates, purgeEnrollment } from '../../src/lib/server/privacy/retention';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
-import { answerKey, completeModule, forEachDb, moduleIds } from './helpers';
+import { answerKey, completeModule, forEachDb, moduleIds } from '../../src/lib/server/testing/db-tests';
 
 const WORRYING =
 	'I keep thinking about it and sometimes I want to end it all. She said she was 16 years old and I went anyway, and I understand now what harm that did.';

@@ -28,7 +28,7 @@ import {
 } from '../../src/lib/server/sessions/sessions.service';
 import type { UserIdentity } from '../../src/lib/server/users/users.queries';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 // 09:00 in Chicago (the default program time zone) on Tuesday 10 November 2026.
 const NOW = new Date('2026-11-10T15:00:00Z');

@@ -12,7 +12,7 @@ import {
 	makeStaff,
 	TEST_PASSWORD
 } from '../../src/lib/server/testing/factories';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 const MIN = 60_000;
 const T0 = new Date('2026-03-02T09:00:10.000Z');

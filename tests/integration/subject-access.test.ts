@@ -1,12 +1,12 @@
 // A participant's access to the data kept about him (Minn. Stat. § 13.04 subd. 3). Who may not first:
 // staff and other participants get nothing through it; then what he sees, and that a download is logged.
 import { expect, it } from 'vitest';
-import { completeModules } from '../../db/demo/load';
+import { completeModules } from '../../src/lib/server/testing/walk-course';
 import { addCaseNote } from '../../src/lib/server/facilitation/case-file.service';
 import { purgeCandidates, purgeEnrollment } from '../../src/lib/server/privacy/retention';
 import { logRecordExport, ownRecord } from '../../src/lib/server/privacy/subject-access';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 forEachDb('participant record access', (ctx) => {
 	async function world() {

@@ -25,7 +25,7 @@ import {
 	TEST_PASSWORD
 } from '../../src/lib/server/testing/factories';
 import { findIdentity } from '../../src/lib/server/users/users.queries';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 const T0 = new Date('2026-05-04T15:00:10.000Z'); // 10 s into a 30 s step
 const STEP = 30_000;

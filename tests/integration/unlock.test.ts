@@ -7,7 +7,7 @@ import { loadCourseState } from '../../src/lib/server/learning/evidence';
 import { findOwnEnrollment } from '../../src/lib/server/learning/participant';
 import { openAttempt, submitAttempt } from '../../src/lib/server/quizzes/quiz.service';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
-import { answerKey, forEachDb, moduleIds } from './helpers';
+import { answerKey, forEachDb, moduleIds } from '../../src/lib/server/testing/db-tests';
 
 forEachDb('quiz unlock', (ctx) => {
 	async function lockedSetup() {

@@ -9,7 +9,7 @@ import { mayStudy, unlockedThrough, unlockStamp } from '../../src/lib/server/lea
 import { attemptReview, openAttempt, submitAttempt } from '../../src/lib/server/quizzes/quiz.service';
 import { gradeReflection, saveDraft, submitReflection } from '../../src/lib/server/reflections/reflection.service';
 import { makeCurriculum, makeParticipant, makeProgram, makeStaff } from '../../src/lib/server/testing/factories';
-import { answerKey, completeModule, forEachDb, moduleIds } from './helpers';
+import { answerKey, completeModule, forEachDb, moduleIds } from '../../src/lib/server/testing/db-tests';
 
 /** A small seeded generator (mulberry32): the same seed, the same sequence of events. */
 function random(seed: number) {

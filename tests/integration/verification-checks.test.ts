@@ -18,7 +18,7 @@ import {
 	verificationLogForAdmin
 } from '../../src/lib/server/verification/checks.service';
 import { verifyByCode, verifyUpload } from '../../src/lib/server/verification/verification.service';
-import { certify, forEachDb, makeCourt } from './helpers';
+import { certify, forEachDb, makeCourt } from '../../src/lib/server/testing/db-tests';
 
 forEachDb('who checked a certificate', (ctx) => {
 	const CODE = 'abcd'.repeat(6) + 'ef';

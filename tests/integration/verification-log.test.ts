@@ -18,7 +18,7 @@ import {
 	verifyVerificationChain
 } from '../../src/lib/server/verification/verification-log';
 import { verifyByCode } from '../../src/lib/server/verification/verification.service';
-import { forEachDb } from './helpers';
+import { forEachDb } from '../../src/lib/server/testing/db-tests';
 
 // A migration runs on the schema as it was, untyped (as in db/migrations/).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -23,7 +23,7 @@ import {
 } from '../../src/lib/server/testing/factories';
 import { closePdfReader } from '../../src/lib/server/verification/pdf-reader-pool';
 import { verifyUpload } from '../../src/lib/server/verification/verification.service';
-import { certify, forEachDb } from './helpers';
+import { certify, forEachDb } from '../../src/lib/server/testing/db-tests';
 
 // Counts PDF parses on this thread: the PDF reader thread has a module graph of its own, so its
 // parses never reach this counter (the same structural check as certificates/worker-pool.test.ts).

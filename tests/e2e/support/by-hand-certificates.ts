@@ -6,7 +6,7 @@
 //   v1
 //     registers a certificate as version 1 of the facts issued it, its name stored with decomposed
 //     accents as some keyboards sent it then, signed with the server's own keys; prints its serial.
-import { completeModules } from '../../../db/demo/load';
+import { completeModules } from '../../../src/lib/server/testing/walk-course';
 import { ATTESTATION_TEXT, type CertificateFactsV1 } from '../../../src/lib/domain/certificate-facts';
 import { useSigningKeys } from '../../../src/lib/server/certificates/certificate-keys';
 import { registerCertificate } from '../../../src/lib/server/certificates/issue';

@@ -4,7 +4,7 @@
 // and prints their paths and serials as JSON.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { completeModules } from '../../../db/demo/load';
+import { completeModules } from '../../../src/lib/server/testing/walk-course';
 import { useSigningKeys } from '../../../src/lib/server/certificates/certificate-keys';
 import { loadKeys } from '../../../src/lib/server/certificates/keys-folder';
 import { reissueCertificate, revokeCertificate } from '../../../src/lib/server/certificates/registry.service';

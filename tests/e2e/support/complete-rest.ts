@@ -1,6 +1,6 @@
 // Test support for the browser journey: finishes the modules the browser did not walk through
 // (the journey takes the first two modules in the browser; walking all eight adds minutes, not coverage).
-import { completeModules } from '../../../db/demo/load';
+import { completeModules } from '../../../src/lib/server/testing/walk-course';
 import { openDatabase } from '../../../src/lib/server/db';
 import { findIdentity } from '../../../src/lib/server/users/users.queries';
 

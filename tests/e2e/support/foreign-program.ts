@@ -1,6 +1,6 @@
 // Test support for the access matrix: a second program, with its own court, staff and a certified
 // participant, so every route can be asked for another program's records. Prints the ids as JSON.
-import { completeModules } from '../../../db/demo/load';
+import { completeModules } from '../../../src/lib/server/testing/walk-course';
 import { attest, signOff } from '../../../src/lib/server/completion/completion.service';
 import { useSigningKeys } from '../../../src/lib/server/certificates/certificate-keys';
 import { loadKeys } from '../../../src/lib/server/certificates/keys-folder';

@@ -1,14 +1,14 @@
 // Shared set-up for the integration tests: every DB test runs on a freshly migrated SQLite database
 // and, when the server answers, on a fresh schema of PostgreSQL too.
 import { afterEach, beforeEach, describe, expect } from 'vitest';
-import { completeModules } from '../../db/demo/load';
-import { attest, signOff } from '../../src/lib/server/completion/completion.service';
-import { clock } from '../../src/lib/server/clock';
-import type { Db, DbHandle } from '../../src/lib/server/db';
-import { createTestDb, postgresAvailable, type TestDbKind } from '../../src/lib/server/testing/test-db';
-import { openAttempt, submitAttempt, type PublicQuestion } from '../../src/lib/server/quizzes/quiz.service';
-import { submitReflection } from '../../src/lib/server/reflections/reflection.service';
-import type { UserIdentity } from '../../src/lib/server/users/users.queries';
+import { completeModules } from './walk-course';
+import { attest, signOff } from '../completion/completion.service';
+import { clock } from '../clock';
+import type { Db, DbHandle } from '../db';
+import { createTestDb, postgresAvailable, type TestDbKind } from './test-db';
+import { openAttempt, submitAttempt, type PublicQuestion } from '../quizzes/quiz.service';
+import { submitReflection } from '../reflections/reflection.service';
+import type { UserIdentity } from '../users/users.queries';
 
 export const pgUp = await postgresAvailable();
 if (!pgUp) console.warn('PostgreSQL not reachable at 127.0.0.1:5432: the PostgreSQL runs of these tests are SKIPPED');

@@ -1,10 +1,10 @@
 // The per-enrollment loader as it was before the batched one (frozen here as a test oracle): the
 // batched loadCourseStates must give exactly what this gives, enrollment by enrollment.
-import { evaluateCompletion, moduleComplete, type ModuleEvidence } from '../../../src/lib/domain/completion';
-import { parseProgramSettings, requiredSeatSeconds } from '../../../src/lib/domain/program-settings';
-import type { Db } from '../../../src/lib/server/db';
-import type { EnrollmentsTable } from '../../../src/lib/server/db/schema';
-import type { CourseState, ModuleState } from '../../../src/lib/server/learning/evidence';
+import { evaluateCompletion, moduleComplete, type ModuleEvidence } from '../../domain/completion';
+import { parseProgramSettings, requiredSeatSeconds } from '../../domain/program-settings';
+import type { Db } from '../db';
+import type { EnrollmentsTable } from '../db/schema';
+import type { CourseState, ModuleState } from '../learning/evidence';
 
 /** Everything measured about one enrollment, read in a fixed number of queries. */
 export async function referenceCourseState(db: Db, enrollment: EnrollmentsTable): Promise<CourseState> {
