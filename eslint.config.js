@@ -65,6 +65,14 @@ export default defineConfig(
 						{ group: ['kysely', 'kysely/*'], message: 'Routes call services; SQL belongs in a *.queries.ts module.' }
 					]
 				}
+			],
+			'no-restricted-syntax': [
+				'error',
+				{
+					selector:
+						'CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|transaction|replaceInto|mergeInto)$/]',
+					message: 'Routes call services; SQL belongs in a *.queries.ts module.'
+				}
 			]
 		}
 	}

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp, parseForm } from '$lib/server/forms';
+import { moduleContent } from '$lib/server/curriculum/modules.queries';
 import { ownModule } from '$lib/server/learning/participant';
 import {
 	reflectionsForModule,
@@ -22,22 +23,12 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 			access.reason === 'locked' ? 'This module opens when the module before it is complete.' : 'Module not found.'
 		);
 	const [module, reflections] = await Promise.all([
-		db
-			.selectFrom('modules')
-			.select(['title', 'position', 'objectives_json', 'body_html'])
-			.where('id', '=', params.moduleId)
-			.executeTakeFirstOrThrow(),
+		moduleContent(db, params.moduleId),
 		reflectionsForModule(db, access.state.enrollment.id, params.moduleId)
 	]);
 	const m = access.module;
 	return {
-		module: {
-			id: params.moduleId,
-			title: module.title,
-			position: module.position,
-			objectives: JSON.parse(module.objectives_json) as string[],
-			html: module.body_html
-		},
+		module: { id: params.moduleId, ...module },
 		total: access.state.modules.length,
 		seat: { seconds: m.seatSeconds, required: m.requiredSeconds },
 		quiz: {

@@ -2,6 +2,7 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import { requireRole } from '$lib/server/auth/guards';
 import { getDb } from '$lib/server/db/instance';
 import { clientIp } from '$lib/server/forms';
+import { moduleHeading } from '$lib/server/curriculum/modules.queries';
 import { openAttempt, submitAttempt } from '$lib/server/quizzes/quiz.service';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -21,11 +22,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 		const [status, message] = messages[r.reason];
 		error(status, message);
 	}
-	const mod = await db
-		.selectFrom('modules')
-		.select(['title', 'position'])
-		.where('id', '=', params.moduleId)
-		.executeTakeFirstOrThrow();
+	const mod = await moduleHeading(db, params.moduleId);
 	// Only ids, prompts and labels: which options are correct never leaves the server.
 	return {
 		module: { id: params.moduleId, ...mod },
