@@ -75,6 +75,26 @@ export interface CertificateFactsV2 extends Omit<CertificateFactsV1, 'v'> {
 
 export type CertificateFacts = CertificateFactsV1 | CertificateFactsV2;
 
+/** Facts as the registry keeps them: after the retention purge, redacted and dated (`purgedAt`). */
+export type StoredFacts = CertificateFacts & { purgedAt?: string };
+
+/**
+ * `certificates.facts_json` read back: the one place it is parsed, and checked to be facts of a
+ * version this code knows, so a damaged row fails loudly here rather than as a blank on a page.
+ */
+export function parseStoredFacts(json: string): StoredFacts {
+	const f: unknown = JSON.parse(json);
+	const o = (f ?? {}) as { v?: unknown; serial?: unknown; participantName?: unknown };
+	if (
+		typeof f !== 'object' ||
+		(o.v !== 1 && o.v !== 2) ||
+		typeof o.serial !== 'string' ||
+		typeof o.participantName !== 'string'
+	)
+		throw new Error('stored certificate facts are not version 1 or 2 facts');
+	return f as StoredFacts;
+}
+
 /** What the issuing step fills in itself. New certificates are always version 2. */
 export type UnsignedFacts = Omit<CertificateFactsV2, 'keyId' | 'issuedAt'>;
 

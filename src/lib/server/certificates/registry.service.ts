@@ -1,4 +1,4 @@
-import type { CertificateFacts, UnsignedFacts } from '../../domain/certificate-facts';
+import { parseStoredFacts, type CertificateFacts, type UnsignedFacts } from '../../domain/certificate-facts';
 import { cleanLine, lineProblem, nfc } from '../../domain/text';
 import { normaliseCaseNumber } from '../../domain/enrollment-code';
 import { mayManageProgram, programsInScope } from '../access';
@@ -32,7 +32,7 @@ export async function listCertificates(db: Db, admin: UserIdentity) {
 		.limit(500)
 		.execute();
 	return rows.map(({ facts_json, ...r }) => {
-		const f = JSON.parse(facts_json) as CertificateFacts & { purgedAt?: string };
+		const f = parseStoredFacts(facts_json);
 		return {
 			...r,
 			participantName: f.purgedAt ? '(personal data removed)' : f.participantName,
@@ -44,7 +44,7 @@ export async function listCertificates(db: Db, admin: UserIdentity) {
 export async function certificateForAdmin(db: Db, admin: UserIdentity, certificateId: string) {
 	const c = await db.selectFrom('certificates').selectAll().where('id', '=', certificateId).executeTakeFirst();
 	if (!c || !mayManageProgram(admin, c.program_id, 'admin')) return undefined;
-	return { ...c, facts: JSON.parse(c.facts_json) as CertificateFacts & { purgedAt?: string } };
+	return { ...c, facts: parseStoredFacts(c.facts_json) };
 }
 
 /** The longest reason a revocation or correction may give (both are shown to verifiers). */

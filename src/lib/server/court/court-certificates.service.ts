@@ -1,4 +1,4 @@
-import type { CertificateFacts } from '../../domain/certificate-facts';
+import { parseStoredFacts } from '../../domain/certificate-facts';
 import { courtsInScope, whereInScope } from '../access';
 import { audit } from '../audit/audit';
 import type { Db } from '../db';
@@ -95,7 +95,7 @@ export async function listCourtCertificates(
 	const q = filter.q?.trim();
 	const found: CourtCertificate[] = [];
 	for (const r of rows) {
-		const f = JSON.parse(r.facts_json) as CertificateFacts;
+		const f = parseStoredFacts(r.facts_json);
 		if (q && !matches(q, [f.participantName, r.legal_name], f.caseNumber, r.serial)) continue;
 		found.push({
 			id: r.id,

@@ -4,7 +4,7 @@
 // completion date). Removal blanks or deletes in place rather than deleting the enrollment, so counts,
 // scores, attendance and the audit chain stay whole. Nothing here is reachable from a route: the
 // server runs it daily and an operator runs `npm run cli -- data:purge`.
-import type { CertificateFacts } from '../../domain/certificate-facts';
+import { parseStoredFacts, type CertificateFacts } from '../../domain/certificate-facts';
 import { parseProgramSettings } from '../../domain/program-settings';
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
@@ -185,7 +185,7 @@ export async function purgeEnrollment(
 			.where('enrollment_id', '=', id)
 			.execute();
 		for (const c of certificates) {
-			const facts = redactFacts(JSON.parse(c.facts_json) as CertificateFacts, at);
+			const facts = redactFacts(parseStoredFacts(c.facts_json), at);
 			await trx
 				.updateTable('certificates')
 				.set({ facts_json: JSON.stringify(facts) })

@@ -6,7 +6,7 @@
  * anonymous one to anyone, admins included (the rate limits count addresses under their own keys,
  * which expire; a log kept for years must not become a list of who looked at whom).
  */
-import type { CertificateFacts } from '../../domain/certificate-facts';
+import { parseStoredFacts, type CertificateFacts } from '../../domain/certificate-facts';
 import { actingRole, mayManageProgram, programsInScope } from '../access';
 import { audit } from '../audit/audit';
 import type { Db } from '../db';
@@ -220,7 +220,7 @@ export async function certificateForCourt(
 			supersededBy: c.superseded_by,
 			sha256: c.sha256
 		},
-		facts: JSON.parse(c.facts_json) as CertificateFacts,
+		facts: parseStoredFacts(c.facts_json),
 		history,
 		corrections: corrections.map((k) => ({
 			serial: k.serial,

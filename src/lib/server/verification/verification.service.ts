@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CertificateFacts } from '../../domain/certificate-facts';
+import { parseStoredFacts, type CertificateFacts } from '../../domain/certificate-facts';
 import { limitAddress, policies, recordFailure, retryAfter, retryAfterAny } from '../auth/rate-limit';
 import { hashVerificationCode } from '../certificates/issue';
 import { clock } from '../clock';
@@ -73,7 +73,7 @@ export type UploadResult =
 	| { outcome: 'busy'; retryAfter: number };
 
 export async function publicView(db: Db, c: CertificatesTable): Promise<VerifiedCertificate> {
-	const f = JSON.parse(c.facts_json) as CertificateFacts & { purgedAt?: string };
+	const f = parseStoredFacts(c.facts_json);
 	return {
 		serial: c.serial,
 		status: c.status,
