@@ -17,8 +17,18 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import {
+	closeSync,
+	constants,
+	mkdirSync,
+	mkdtempSync,
+	openSync,
+	readFileSync,
+	rmSync,
+	writeFileSync,
+	existsSync
+} from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,6 +207,9 @@ export async function startTestTsa({ dir, port = 0 } = {}) {
 	// One openssl ts -reply is started ahead and waits for its query, so a request does not pay for
 	// starting a process (most of a reply's time on these machines). The query goes through a named
 	// pipe: openssl reads -queryfile with fopen, which fails on /dev/stdin when stdin is node's socket.
+	// The pipe is opened for writing at once: that open returns when openssl has opened it to read, so
+	// the standby is known to be up, and openssl then loads its configuration, key and certificates
+	// before the query comes rather than after; the query only has its answer to wait for.
 	// Replies still go one at a time (the queue below), so the serial file sees one writer.
 	const standby = async () => {
 		const id = `${process.pid}-${++n}`;
@@ -216,17 +229,45 @@ export async function startTestTsa({ dir, port = 0 } = {}) {
 			);
 		});
 		exited.catch(() => {});
+		const writer = open(q, 'w');
+		writer.catch(() => {});
+		// An openssl that ends before it opens the pipe would leave that open waiting for ever: a reader
+		// of our own (opened without waiting, kept until the open has returned) lets it return.
+		const release = () => {
+			let fd;
+			try {
+				fd = openSync(q, constants.O_RDONLY | constants.O_NONBLOCK);
+			} catch {
+				return; // the pipe is gone: nothing waits on it
+			}
+			writer.finally(() => closeSync(fd)).catch(() => {});
+		};
+		exited.then(release, release);
 		const answer = async (query) => {
 			try {
-				await writeFile(q, query);
+				const fh = await writer;
+				try {
+					await fh.write(query);
+				} catch (e) {
+					await exited; // openssl's own error, if it ended
+					throw e;
+				} finally {
+					await fh.close();
+				}
 				await exited;
 				return await readFile(r);
 			} finally {
 				for (const f of [q, r]) rmSync(f, { force: true });
 			}
 		};
-		const cancel = () => {
+		const cancel = async () => {
 			child.kill();
+			release();
+			await writer.then(
+				(fh) => fh.close(),
+				() => {}
+			);
+			await exited.catch(() => {});
 			for (const f of [q, r]) rmSync(f, { force: true });
 		};
 		return { answer, cancel };
@@ -249,10 +290,11 @@ export async function startTestTsa({ dir, port = 0 } = {}) {
 		try {
 			return await p.answer(q);
 		} finally {
-			// The next one starts a little after this answer, not alongside it: a real TSA runs on another
-			// machine, while on a two-core test machine starting openssl would compete with the client
-			// checking the answer. A request that comes sooner starts its own (below).
-			if (!closed) setTimeout(() => (next ??= closed ? null : standby()), 40).unref();
+			// The next one starts as soon as this answer is on its way, so that it is up (its pipe open,
+			// its key loaded) when the next query comes: an issuing loop asks again within ~30 ms, which
+			// is about what starting openssl takes on a busy two-core machine. A request that comes
+			// sooner still starts its own (above).
+			if (!closed) setImmediate(() => (next ??= closed ? null : standby()));
 		}
 	}
 	let next = null;
@@ -339,20 +381,19 @@ export async function startTestTsa({ dir, port = 0 } = {}) {
 			);
 			crls.set('/crl/issuing.crl', makeCrl(dir, 'issuing'));
 		},
-		close: () =>
-			new Promise((resolve) => {
-				closed = true;
-				next?.then(
-					(p) => p.cancel(),
-					() => {}
-				);
-				next = null;
-				server.closeAllConnections?.();
-				server.close(() => {
-					if (own) rmSync(dir, { recursive: true, force: true });
-					resolve();
-				});
-			})
+		close: async () => {
+			closed = true;
+			const waiting = next;
+			next = null;
+			// The standby's pipe and process gone before the folder is.
+			await waiting?.then(
+				(p) => p.cancel(),
+				() => {}
+			);
+			server.closeAllConnections?.();
+			await new Promise((resolve) => server.close(resolve));
+			if (own) rmSync(dir, { recursive: true, force: true });
+		}
 	};
 }
 

@@ -97,6 +97,36 @@ function xmpInfo(info: Record<string, unknown>): string {
 		.join('\n');
 }
 
+/** What pdfkit keeps of a font in a document (its EmbeddedFont): the fontkit font, the layouts by word. */
+interface OpenFont {
+	font: object;
+	layoutCache?: Record<string, unknown>;
+}
+/** Word layouts per fontkit font, shared by every document of this thread. */
+const layouts = new WeakMap<object, Record<string, unknown>>();
+/** Words kept per font before its shared layouts start over (names and numbers add a few per document). */
+const LAYOUTS_KEPT = 5000;
+
+/**
+ * The document's current font lays out its words into this thread's shared cache for that font.
+ * pdfkit lays out each word (up to and with its space) once per document and font and keeps the
+ * glyph run in the font's layoutCache, which it never changes once made (the run depends on the font
+ * and the word alone); but the cache is per document, and fontkit's layout (its OpenType lookups) was
+ * a fifth of a certificate's render. Shared, a certificate lays out only the words no earlier
+ * document of the thread had: the name, the numbers, the dates.
+ */
+function shareLayouts(doc: Doc) {
+	const open = (doc as unknown as { _font?: OpenFont })._font;
+	if (!open?.layoutCache) return; // pdfkit's fontLayoutCache: false
+	let shared = layouts.get(open.font);
+	if (open.layoutCache === shared) return;
+	if (!shared || Object.keys(shared).length > LAYOUTS_KEPT) {
+		shared = Object.create(null) as Record<string, unknown>;
+		layouts.set(open.font, shared);
+	}
+	open.layoutCache = shared;
+}
+
 export function archivalDocument(
 	meta: ArchivalMeta,
 	opts: { bufferPages?: boolean; margins?: PDFKit.Mixins.ExpandedSides<number> } = {}
@@ -129,6 +159,12 @@ export function archivalDocument(
 		doc.appendXML(xmpInfo(doc.info as unknown as Record<string, unknown>));
 	// pdfkit takes a parsed fontkit font where its types say bytes (PDFFontFactory.open checks .layout).
 	for (const [name, font] of Object.entries(certificateFonts())) doc.registerFont(name, font as unknown as Buffer);
+	const openFont = doc.font.bind(doc);
+	doc.font = ((...args: Parameters<Doc['font']>) => {
+		openFont(...args);
+		shareLayouts(doc);
+		return doc;
+	}) as Doc['font'];
 	const tabs = () => {
 		(doc.page as unknown as { dictionary: { data: Record<string, unknown> } }).dictionary.data.Tabs = 'S';
 	};

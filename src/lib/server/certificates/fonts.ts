@@ -2,6 +2,7 @@
  * The certificate's embedded fonts (assets/fonts/, Liberation 2.1.5, SIL OFL 1.1). Read and parsed
  * once per thread and handed to pdfkit as fontkit fonts; pdfkit embeds a subset of each font a page
  * uses. (Given bytes, pdfkit would parse all six fonts again for every certificate: ~4× the render time.)
+ * Those subsets are font-subset.ts's: fontkit's bytes, from glyphs and tables read once per font.
  *
  * Found by walking up from this module to the folder holding assets/fonts: this module runs from
  * src/lib/server/certificates/ (vitest, tsx) or from a bundled chunk under build/server/ (node build),
@@ -11,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, type Font } from 'fontkit';
+import { useFastSubsets } from './font-subset';
 
 export const FONT_FILES = {
 	sans: 'LiberationSans-Regular.ttf',
@@ -44,6 +46,7 @@ export function fontsDir(): string {
 function parse(file: string): Font {
 	const font = create(readFileSync(file));
 	if (!('layout' in font)) throw new Error(`${file} is a font collection, not a font`);
+	useFastSubsets(font);
 	return font;
 }
 

@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { PDFDocument, PDFArray, PDFName } from 'pdf-lib';
 import { startTestTsa } from '../../../../scripts/test-tsa.mjs';
@@ -192,6 +193,29 @@ describe('the time-stamping authority', () => {
 		await expect(checkTimestampReply(new TextEncoder().encode('not DER'), data, nonce, [])).rejects.toThrow(
 			/not an RFC 3161/
 		);
+		await expect(checkTimestampReply(good.subarray(0, good.length - 9), data, nonce, [])).rejects.toThrow(
+			/not an RFC 3161/
+		);
+
+		// The same answer in BER, as a TSA may send it: indefinite lengths around the token and its
+		// SignedData (outside what the TSA signed). Read as well, checked the same, the token kept as sent.
+		const ber = asn1js.fromBER(good.buffer.slice(good.byteOffset, good.byteOffset + good.byteLength));
+		const reply = ber.result as asn1js.Sequence;
+		const token = reply.valueBlock.value[1] as asn1js.Sequence;
+		const explicit = token.valueBlock.value[1] as asn1js.Constructed;
+		for (const node of [reply, token, explicit, explicit.valueBlock.value[0] as asn1js.Sequence]) {
+			node.lenBlock.isIndefiniteForm = true;
+			node.valueBlock.isIndefiniteForm = true;
+		}
+		const berReply = new Uint8Array(reply.toBER());
+		expect(berReply[1]).toBe(0x80);
+		const read = await checkTimestampReply(berReply, data, nonce, [pemToDer(tsa.caPem)]);
+		expect(read.genTime).toEqual((await checkTimestampReply(good, data, nonce, [])).genTime);
+		expect(Buffer.from(berReply).includes(Buffer.from(read.token))).toBe(true);
+		expect(read.token[1]).toBe(0x80);
+		const damagedBer = new Uint8Array(berReply);
+		damagedBer[damagedBer.length - 9] ^= 1; // the signature's last byte, before four end-of-contents
+		await expect(checkTimestampReply(damagedBer, data, nonce, [])).rejects.toThrow(/does not verify/);
 	});
 
 	it('down, garbled or answering another query: tried twice, then the PDF is signed without a time-stamp, and the problem said', async () => {

@@ -4,7 +4,8 @@
  * signing-certificate-v2 (RFC 5035) and nothing else (no signing-time: the time is the signature
  * dictionary's /M), the signer's chain in `certificates`, the program CA's CRL in `crls`, and the
  * RFC 3161 signature time-stamp as the unsigned attribute id-aa-signatureTimeStampToken over the
- * SignatureValue. The structures are PKI.js's; the RSA step is node's crypto (~1 ms). The P12 is
+ * SignatureValue. The signer info is PKI.js's; the SignedData around it is put together from the DER
+ * of its parts (certificates, CRL, token) as they are; the RSA step is node's crypto (~1 ms). The P12 is
  * opened once per thread with node-forge (the key files are PKCS#12 with 3DES, as `keys:generate`
  * writes them), which otherwise took ~15 ms per signature.
  */
@@ -150,23 +151,55 @@ export async function buildPadesCms(input: CmsInput): Promise<Buffer> {
 	signerInfo.signature = new asn1js.OctetString({ valueHex: ab(signatureValue) });
 
 	const token = input.timestamp ? await input.timestamp(signatureValue) : null;
+	// The rest is put together from DER that exists already: the signer info as PKI.js writes it, the
+	// certificates, the CRL and the time-stamp token as they are (the token exactly as the TSA sent it,
+	// checked in tsa.ts). PKI.js re-encoding them all, and reading the token again, took longer than
+	// the rest of the signature together; pdf-signer.test.ts checks the bytes are the ones it wrote.
+	let signerInfoDer: Uint8Array = new Uint8Array(signerInfo.toSchema().toBER());
 	if (token) {
-		// The token as the TSA sent it (checked in tsa.ts): read as plain ASN.1, whose DER encodes back
-		// to the same bytes, not through ContentInfo and SignedData again.
-		const raw = asn1js.fromBER(ab(token)).result;
-		signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
-			type: 1,
-			attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [raw] })]
-		});
+		// SignerInfo's last field: unsignedAttrs [1] IMPLICIT SET OF Attribute { type, SET { token } }
+		const timestamp = tlv(0xa1, tlv(0x30, DER.signatureTimeStampToken, tlv(0x31, token)));
+		signerInfoDer = tlv(0x30, contents(signerInfoDer), timestamp);
 	}
-	const signed = new pkijs.SignedData({
-		version: 1,
-		digestAlgorithms: [sha256Alg()],
-		encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
-		certificates: input.chainDer.map(certificate),
-		...(input.crlDer ? { crls: [crl(input.crlDer)] } : {}),
-		signerInfos: [signerInfo]
-	});
-	const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signed.toSchema(true) });
-	return Buffer.from(contentInfo.toSchema().toBER());
+	// Read (once per DER and thread), as PKI.js's SignedData did: they are what they say they are.
+	input.chainDer.forEach(certificate);
+	if (input.crlDer) crl(input.crlDer);
+	const signedData = tlv(
+		0x30,
+		DER.version1,
+		tlv(0x31, DER.sha256Alg),
+		tlv(0x30, DER.data), // encapContentInfo: detached, eContentType data
+		tlv(0xa0, ...input.chainDer), // certificates [0] IMPLICIT
+		...(input.crlDer ? [tlv(0xa1, input.crlDer)] : []), // crls [1] IMPLICIT
+		tlv(0x31, signerInfoDer)
+	);
+	return tlv(0x30, DER.signedData, tlv(0xa0, signedData));
 }
+
+/** A DER element: tag, definite length, contents. */
+function tlv(tag: number, ...parts: Uint8Array[]): Buffer {
+	const length = parts.reduce((n, p) => n + p.byteLength, 0);
+	const head = [tag];
+	if (length < 0x80) head.push(length);
+	else {
+		const bytes: number[] = [];
+		for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
+		head.push(0x80 | bytes.length, ...bytes);
+	}
+	return Buffer.concat([Buffer.from(head), ...parts]);
+}
+
+/** The contents of a DER element (what follows its tag and length). */
+function contents(der: Uint8Array): Uint8Array {
+	const first = der[1];
+	return der.subarray(first < 0x80 ? 2 : 2 + (first & 0x7f));
+}
+
+const oidDer = (oid: string) => new Uint8Array(new asn1js.ObjectIdentifier({ value: oid }).toBER());
+const DER = {
+	version1: new Uint8Array(new asn1js.Integer({ value: 1 }).toBER()),
+	sha256Alg: new Uint8Array(sha256Alg().toSchema().toBER()),
+	data: oidDer(OID.data),
+	signedData: oidDer(OID.signedData),
+	signatureTimeStampToken: oidDer(OID.signatureTimeStampToken)
+};

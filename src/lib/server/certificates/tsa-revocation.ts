@@ -211,18 +211,53 @@ function sayOnce(key: string, problem: string | null): void {
 	);
 }
 
+/** What the revocation check needs of one TSA certificate: it depends on the DER alone. */
+/** What the revocation check needs of one TSA certificate: it depends on the DER alone. */
+type ChainMember = { der: Uint8Array; fingerprint: string; name: string } &
+	// A self-signed certificate is a trust anchor: nothing above it can revoke it.
+	(
+		| { selfSigned: true }
+		// The certificate of the list that issued it (its signature checked), if any; its http(s) CRLs.
+		| { selfSigned: false; issuer: Uint8Array | null; serialNumber: asn1js.Integer; urls: string[] }
+	);
+
+/**
+ * The chain read once per list of certificates and thread: every file time-stamped by one TSA names
+ * the same certificates, and reading them (PKI.js's parse, the issuer's signature on each) was most of
+ * the revocation step's time. The CRLs themselves are looked up for every file, below.
+ */
+const chains = new Map<string, ChainMember[]>();
+function readChain(certsDer: Uint8Array[]): ChainMember[] {
+	const key = certsDer.map(fingerprint).join(' ');
+	let chain = chains.get(key);
+	if (!chain) {
+		const certs = certsDer.map((der) => ({ der, x: new X509Certificate(Buffer.from(der)) }));
+		chain = certs.map((c): ChainMember => {
+			const member = { der: c.der, fingerprint: fingerprint(c.der), name: `the TSA certificate “${subjectOf(c.x)}”` };
+			if (c.x.checkIssued(c.x) && c.x.verify(c.x.publicKey)) return { ...member, selfSigned: true };
+			const issuer = certs.find((i) => i !== c && c.x.checkIssued(i.x) && c.x.verify(i.x.publicKey));
+			const cert = pkijs.Certificate.fromBER(ab(c.der));
+			return {
+				...member,
+				selfSigned: false,
+				issuer: issuer?.der ?? null,
+				serialNumber: cert.serialNumber,
+				urls: crlUrls(cert)
+			};
+		});
+		if (chains.size > 16) chains.clear();
+		chains.set(key, chain);
+	}
+	return chain;
+}
+
 /** The TSA certificate chain's CRLs for the DSS, and what kept any certificate from having a good one. */
 export async function tsaRevocation(certsDer: Uint8Array[], tsaTimeoutMs: number): Promise<TsaRevocation> {
 	const timeoutMs = Math.min(tsaTimeoutMs, CRL_MAX_TIMEOUT_MS);
-	const certs = certsDer.map((der) => ({ der, x: new X509Certificate(Buffer.from(der)) }));
 	const results = await Promise.all(
-		certs.map(async (c): Promise<{ crl?: Uint8Array; problem: string | null }> => {
-			// A self-signed certificate is a trust anchor: nothing above it can revoke it.
-			if (c.x.checkIssued(c.x) && c.x.verify(c.x.publicKey)) return { problem: null };
-			const name = `the TSA certificate “${subjectOf(c.x)}”`;
-			const issuer = certs.find((i) => i !== c && c.x.checkIssued(i.x) && c.x.verify(i.x.publicKey));
-			const cert = pkijs.Certificate.fromBER(ab(c.der));
-			const urls = crlUrls(cert);
+		readChain(certsDer).map(async (c): Promise<{ crl?: Uint8Array; problem: string | null }> => {
+			if (c.selfSigned) return { problem: null };
+			const { name, issuer, urls } = c;
 			let result: { crl?: Uint8Array; problem: string | null };
 			if (!issuer)
 				result = { problem: `${name} came without its issuer’s certificate, so no CRL for it can be checked` };
@@ -231,13 +266,13 @@ export async function tsaRevocation(certsDer: Uint8Array[], tsaTimeoutMs: number
 				const tried: string[] = [];
 				result = { problem: null };
 				for (const url of urls) {
-					const f = await fetchCrl(url, issuer.der, timeoutMs);
+					const f = await fetchCrl(url, issuer, timeoutMs);
 					if (!f.ok) {
 						tried.push(`the CRL at ${url}: ${f.problem}`);
 						continue;
 					}
 					// Put in the DSS all the same: it is what tells a validator the time-stamp is not to be trusted.
-					const entry = f.crl.crl.revokedCertificates?.find((r) => r.userCertificate.isEqual(cert.serialNumber));
+					const entry = f.crl.crl.revokedCertificates?.find((r) => r.userCertificate.isEqual(c.serialNumber));
 					result = {
 						crl: f.crl.der,
 						problem: entry
@@ -248,7 +283,7 @@ export async function tsaRevocation(certsDer: Uint8Array[], tsaTimeoutMs: number
 				}
 				if (!result.crl) result = { problem: `no current CRL for ${name}: ${tried.join('; ')}` };
 			}
-			sayOnce(fingerprint(c.der), result.problem);
+			sayOnce(c.fingerprint, result.problem);
 			return result;
 		})
 	);

@@ -103,23 +103,66 @@ function hasTimeStampingUsage(cert: pkijs.Certificate): boolean {
  * Parsed certificates kept per DER, node's and PKI.js's: a TSA sends the same certificates in every
  * token, and reading them again was most of a reply's check (PKI.js's schema walk, the public key).
  */
-function perDer<T>(make: (der: Uint8Array, node?: asn1js.AsnType) => T): (der: Uint8Array, node?: asn1js.AsnType) => T {
+function perDer<T>(make: (der: Uint8Array) => T): (der: Uint8Array) => T {
 	const seen = new Map<string, T>();
-	return (der, node) => {
+	return (der) => {
 		const key = createHash('sha256').update(der).digest('base64');
 		let v = seen.get(key);
 		if (v === undefined) {
 			if (seen.size > 64) seen.clear();
-			v = make(der, node);
+			v = make(der);
 			seen.set(key, v);
 		}
 		return v;
 	};
 }
 const x = perDer((der) => new X509Certificate(Buffer.from(der)));
-const parsedCertificate = perDer(
-	(der, node) => new pkijs.Certificate({ schema: node ?? asn1js.fromBER(ab(der)).result })
-);
+const parsedCertificate = perDer((der) => pkijs.Certificate.fromBER(ab(der)));
+
+/** One ASN.1 element read by asn1js (its whole length, nothing after it); throws if it is not one. */
+function element(bytes: Uint8Array): asn1js.AsnType {
+	const parsed = asn1js.fromBER(ab(bytes));
+	if (parsed.offset !== bytes.byteLength) throw new Error('not one ASN.1 element');
+	return parsed.result;
+}
+
+/** Where a DER element at `at` keeps its contents; null for BER's indefinite length or a length past the end. */
+function derHeader(b: Uint8Array, at: number, end: number): { start: number; end: number } | null {
+	if (at + 2 > end || (b[at] & 0x1f) === 0x1f) return null;
+	let length = b[at + 1];
+	let start = at + 2;
+	if (length & 0x80) {
+		const n = length & 0x7f;
+		if (n === 0 || n > 4 || start + n > end) return null;
+		length = 0;
+		for (let i = 0; i < n; i++) length = length * 256 + b[start + i];
+		start += n;
+	}
+	return start + length <= end ? { start, end: start + length } : null;
+}
+
+/**
+ * The elements inside a constructed element (as their bytes): read by their tags and lengths, so
+ * that the certificates inside a token are not parsed again on every reply (asn1js parsing the whole
+ * reply was half of its check); for anything but plain DER, by asn1js.
+ */
+function inner(bytes: Uint8Array): Uint8Array[] {
+	const outer = bytes[0] & 0x20 ? derHeader(bytes, 0, bytes.byteLength) : null;
+	if (outer && outer.end === bytes.byteLength) {
+		const out: Uint8Array[] = [];
+		let at = outer.start;
+		while (at < outer.end) {
+			const e = derHeader(bytes, at, outer.end);
+			if (!e) break;
+			out.push(bytes.subarray(at, e.end));
+			at = e.end;
+		}
+		if (at === outer.end) return out;
+	}
+	const node = element(bytes);
+	if (!(node instanceof asn1js.Constructed)) throw new Error('not a constructed ASN.1 element');
+	return node.valueBlock.value.map((c) => new Uint8Array(c.valueBeforeDecodeView));
+}
 
 interface TokenParts {
 	encapContentInfo: pkijs.EncapsulatedContentInfo;
@@ -127,27 +170,27 @@ interface TokenParts {
 	signerInfos: pkijs.SignerInfo[];
 }
 
+const SEQUENCE = 0x30;
+const CONTEXT_0 = 0xa0; // [0], constructed
+
 /**
  * The token's SignedData (RFC 5652 §5.1: version, digestAlgorithms, encapContentInfo, [0]
  * certificates, [1] crls, signerInfos), each part read by its PKI.js class. pkijs.SignedData reads the
  * same in ~16 ms per token (its schema tries every CertificateChoices alternative); this in ~4.
  */
-function tokenParts(content: asn1js.Sequence): TokenParts {
-	const fields = content.valueBlock.value;
-	const tagged = (n: number) =>
-		fields.find((f) => f.idBlock.tagClass === 3 && f.idBlock.tagNumber === n) as asn1js.Constructed | undefined;
-	const certNodes = (tagged(0)?.valueBlock.value ?? []).filter(
-		(c) => c.idBlock.tagClass === 1 && c.idBlock.tagNumber === 16
-	);
+function tokenParts(content: Uint8Array): TokenParts {
+	const fields = inner(content);
+	const certificates = fields.find((f) => f[0] === CONTEXT_0);
 	return {
-		encapContentInfo: new pkijs.EncapsulatedContentInfo({ schema: fields[2] }),
-		certificates: certNodes.map((c) => {
-			const der = new Uint8Array(c.valueBeforeDecodeView);
-			return { cert: parsedCertificate(der, c), der };
-		}),
-		signerInfos: (fields[fields.length - 1] as asn1js.Set).valueBlock.value.map(
-			(si) => new pkijs.SignerInfo({ schema: si })
-		)
+		encapContentInfo: new pkijs.EncapsulatedContentInfo({ schema: element(fields[2]) }),
+		// CertificateChoices: a plain Certificate is a SEQUENCE (the others are tagged [0] to [3])
+		certificates: (certificates ? inner(certificates) : [])
+			.filter((c) => c[0] === SEQUENCE)
+			.map((c) => {
+				const der = c.slice();
+				return { cert: parsedCertificate(der), der };
+			}),
+		signerInfos: inner(fields[fields.length - 1]).map((si) => new pkijs.SignerInfo({ schema: element(si) }))
 	};
 }
 
@@ -211,12 +254,12 @@ export async function checkTimestampReply(
 	// TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }, read
 	// field by field: pkijs.TimeStampResp would walk the whole token's schema once more.
 	let status: pkijs.PKIStatusInfo;
-	let tokenNode: asn1js.Sequence | undefined;
+	let tokenDer: Uint8Array | undefined;
 	try {
-		const parsed = asn1js.fromBER(ab(reply));
-		if (parsed.offset === -1 || !(parsed.result instanceof asn1js.Sequence)) throw new Error();
-		status = new pkijs.PKIStatusInfo({ schema: parsed.result.valueBlock.value[0] });
-		tokenNode = parsed.result.valueBlock.value[1] as asn1js.Sequence | undefined;
+		if (reply[0] !== SEQUENCE) throw new Error();
+		const fields = inner(reply);
+		status = new pkijs.PKIStatusInfo({ schema: element(fields[0]) });
+		tokenDer = fields[1];
 	} catch {
 		throw new TimestampError('the answer is not an RFC 3161 time-stamp response');
 	}
@@ -225,13 +268,16 @@ export async function checkTimestampReply(
 		throw new TimestampError(`the TSA refused the request (PKIStatus ${status.status}${text ? `: ${text}` : ''})`);
 	}
 	// ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT ANY }
-	const contentType = tokenNode?.valueBlock?.value?.[0];
-	const content = (tokenNode?.valueBlock?.value?.[1] as asn1js.Constructed | undefined)?.valueBlock?.value?.[0];
-	if (
-		!(contentType instanceof asn1js.ObjectIdentifier) ||
-		contentType.valueBlock.toString() !== OID.signedData ||
-		!(content instanceof asn1js.Sequence)
-	) {
+	let content: Uint8Array | undefined;
+	try {
+		if (tokenDer?.[0] !== SEQUENCE) throw new Error();
+		const [contentType, explicit] = inner(tokenDer);
+		const type = element(contentType);
+		if (!(type instanceof asn1js.ObjectIdentifier) || type.valueBlock.toString() !== OID.signedData) throw new Error();
+		if (explicit?.[0] !== CONTEXT_0) throw new Error();
+		content = inner(explicit)[0];
+		if (content?.[0] !== SEQUENCE) throw new Error();
+	} catch {
 		throw new TimestampError('the answer carries no time-stamp token');
 	}
 	let signed: TokenParts;
@@ -277,7 +323,7 @@ export async function checkTimestampReply(
 		);
 	if (problem) throw new TimestampError(`the time-stamp token does not verify: ${problem}`);
 	return {
-		token: new Uint8Array(tokenNode!.valueBeforeDecodeView),
+		token: tokenDer.slice(),
 		genTime: tst.genTime,
 		certificatesDer: signed.certificates.map((c) => c.der)
 	};
