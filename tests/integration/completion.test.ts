@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { sha256Hex } from '../../src/lib/server/certificates/sign';
+import { sha256Hex } from '../../src/lib/server/ids';
 import { certificateFile } from '../../src/lib/server/certificates/download';
 import { clock } from '../../src/lib/server/clock';
 import { attest, reviewQueue, signOff } from '../../src/lib/server/completion/completion.service';

@@ -1,6 +1,5 @@
-import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
-import { sha256 } from '@oslojs/crypto/sha2';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** 128 random bits, URL-safe: for every record id a URL may expose. */
 export function newId(): string {
@@ -11,8 +10,9 @@ export function randomToken(bytes = 20): string {
 	return encodeBase32LowerCaseNoPadding(randomBytes(bytes));
 }
 
-export function sha256Hex(text: string): string {
-	return encodeHexLowerCase(sha256(new TextEncoder().encode(text)));
+/** SHA-256 in lower-case hex, of UTF-8 text or of bytes (node's crypto: a PDF is hashed in ~5 ms for 5 MB). */
+export function sha256Hex(data: string | Uint8Array): string {
+	return createHash('sha256').update(data).digest('hex');
 }
 
 export function constantTimeEqualHex(a: string, b: string): boolean {

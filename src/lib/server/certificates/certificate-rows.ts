@@ -38,15 +38,18 @@ const MONTHS = [
 	'December'
 ];
 
-/** "1985-03-14" → "March 14, 1985" */
-export function longDate(ymd: string): string {
+/**
+ * "1985-03-14" → "March 14, 1985", spelt out here rather than by Intl (format.ts): the signed
+ * certificate's text must not depend on the ICU data of the runtime that renders it.
+ */
+export function certificateDate(ymd: string): string {
 	const [y, m, d] = ymd.slice(0, 10).split('-').map(Number);
 	return `${MONTHS[m - 1]} ${d}, ${y}`;
 }
 
 /** "2026-05-04T14:03:09.000Z" → "May 4, 2026, 14:03 UTC" */
-export function longUtc(iso: string): string {
-	return `${longDate(iso)}, ${iso.slice(11, 16)} UTC`;
+export function certificateTime(iso: string): string {
+	return `${certificateDate(iso)}, ${iso.slice(11, 16)} UTC`;
 }
 
 // "§ 609.324" stays on one line (display only: the signed facts are unchanged).
@@ -54,39 +57,39 @@ const keepSection = (s: string) => s.replace(/§ /g, '§\u00A0');
 
 /** The attestation of a version 1 certificate, which did not record the sentence itself. */
 export function attestationV1(f: CertificateFactsV1): string {
-	return `${f.attestation.name} attested on ${longDate(f.attestation.signedAt)} that he personally completed all coursework, under penalty of law.`;
+	return `${f.attestation.name} attested on ${certificateDate(f.attestation.signedAt)} that he personally completed all coursework, under penalty of law.`;
 }
 
 function attestationV2(f: CertificateFactsV2): string {
-	return `“${f.attestationText.trim()}” Typed and signed by ${f.attestation.name} on ${longUtc(f.attestation.signedAt)}.`;
+	return `“${f.attestationText.trim()}” Typed and signed by ${f.attestation.name} on ${certificateTime(f.attestation.signedAt)}.`;
 }
 
 function rowsV1(f: CertificateFactsV1): Cell[] {
 	return [
 		{ label: 'Legal name', value: f.participantName },
-		{ label: 'Date of birth', value: longDate(f.dateOfBirth), half: true },
+		{ label: 'Date of birth', value: certificateDate(f.dateOfBirth), half: true },
 		{ label: 'Case number', value: f.caseNumber, half: true },
 		{ label: 'Court', value: f.court },
 		...(f.offence ? [{ label: 'Offence', value: keepSection(f.offence) }] : []),
 		{ label: 'Course', value: `${f.program}, curriculum version ${f.curriculumVersion}` },
-		{ label: 'Completion date', value: longDate(f.completedAt), half: true },
+		{ label: 'Completion date', value: certificateDate(f.completedAt), half: true },
 		{ label: 'Total seat time', value: formatSeatTime(f.seatSeconds), half: true },
 		{ label: 'Attestation', value: attestationV1(f) },
 		{ label: 'Signed off by', value: f.signedOffBy, half: true },
-		{ label: 'Issued', value: longUtc(f.issuedAt), half: true }
+		{ label: 'Issued', value: certificateTime(f.issuedAt), half: true }
 	];
 }
 
 function rowsV2(f: CertificateFactsV2): Cell[] {
 	const cells: (Cell | false)[] = [
 		{ label: 'Legal name', value: f.participantName },
-		{ label: 'Date of birth', value: longDate(f.dateOfBirth), half: true },
+		{ label: 'Date of birth', value: certificateDate(f.dateOfBirth), half: true },
 		{ label: 'Registration no.', value: f.registrationNumber, half: true },
 		{ label: 'Court', value: f.court },
 		{ label: 'County', value: f.county, half: true },
 		{ label: 'Case number', value: f.caseNumber, half: true },
 		!!f.offence && { label: 'Offence', value: keepSection(f.offence) },
-		!!f.offenceDate && { label: 'Offence date', value: longDate(f.offenceDate), half: true },
+		!!f.offenceDate && { label: 'Offence date', value: certificateDate(f.offenceDate), half: true },
 		{ label: 'Course', value: f.courseName },
 		!!f.courseNumber && { label: 'Course no.', value: f.courseNumber, half: true },
 		{ label: 'Curriculum', value: `version ${f.curriculumVersion}`, half: true },
@@ -95,8 +98,8 @@ function rowsV2(f: CertificateFactsV2): Cell[] {
 		!!f.providerPhone && { label: 'Provider phone', value: f.providerPhone, half: true },
 		{ label: 'Hours required', value: formatSeatTime(f.requiredSeconds), half: true },
 		{ label: 'Hours completed', value: formatSeatTime(f.seatSeconds), half: true },
-		{ label: 'Completion date', value: longDate(f.completedAt), half: true },
-		{ label: 'Issued', value: longUtc(f.issuedAt), half: true },
+		{ label: 'Completion date', value: certificateDate(f.completedAt), half: true },
+		{ label: 'Issued', value: certificateTime(f.issuedAt), half: true },
 		{ label: 'Attestation', value: attestationV2(f) },
 		{ label: 'Signed off by', value: f.signedOffBy, half: !!f.signedOffByTitle },
 		!!f.signedOffByTitle && { label: 'Title', value: f.signedOffByTitle, half: true },

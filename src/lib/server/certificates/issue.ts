@@ -2,13 +2,13 @@ import type { CertificateFacts, UnsignedFacts } from '../../domain/certificate-f
 import { audit } from '../audit/audit';
 import { clock } from '../clock';
 import { config } from '../config';
-import { newId, randomToken, sha256Hex as sha256Text } from '../ids';
+import { newId, randomToken, sha256Hex } from '../ids';
 import type { Db } from '../db';
 import { signingKeys } from './certificate-keys';
 import { produceInWorker } from './worker-pool';
 
 export function hashVerificationCode(code: string): string {
-	return sha256Text(`certificate-code:${normaliseVerificationCode(code)}`);
+	return sha256Hex(`certificate-code:${normaliseVerificationCode(code)}`);
 }
 
 /** Codes are printed in groups of four; readers may type them with spaces, dashes or capitals. */

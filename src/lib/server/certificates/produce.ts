@@ -7,13 +7,13 @@ import type { KeyObject } from 'node:crypto';
 import { signedFactsBytes, type CertificateFacts } from '../../domain/certificate-facts';
 import { renderCertificatePdf } from './render-pdf';
 import {
-	sha256Hex,
 	signatureFingerprint,
 	signFacts,
 	signPdfDetailed,
 	type PdfSignatureInfo,
 	type PdfSigningMaterial
 } from './sign';
+import { sha256Hex } from '../ids';
 
 export interface ProduceJob {
 	/** complete facts, with issuedAt and keyId */

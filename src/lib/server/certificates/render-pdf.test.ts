@@ -12,7 +12,8 @@ import { hasTool, pdfinfo, pdftotext, pdffonts, sansWordSizes, writeTemp } from 
 import { certificateCells, type PrintableFacts } from './certificate-rows';
 import { generateKeys, loadKeys, type LoadedKeys } from './keys-folder';
 import { groupCode, renderCertificatePdf, VALUE_COLUMNS, verifyBase, type RenderExtra } from './render-pdf';
-import { sha256Hex, signPdf, signatureFingerprint } from './sign';
+import { signPdf, signatureFingerprint } from './sign';
+import { sha256Hex } from '../ids';
 
 const code = 'K7QX2M9PRT4WABCDEFGHIJKLMN';
 const sigInfo = (f: PrintableFacts) => ({

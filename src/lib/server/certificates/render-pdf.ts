@@ -22,7 +22,7 @@
 import QRCode from 'qrcode';
 import type { FontName } from './fonts';
 import { archivalDocument, artifact, attach, group, tag, type Doc, type StructElement } from './archival-pdf';
-import { certificateRows, courseTitle, longDate, type Cell, type PrintableFacts } from './certificate-rows';
+import { certificateRows, courseTitle, certificateDate, type Cell, type PrintableFacts } from './certificate-rows';
 
 export interface RenderExtra {
 	/** full verification link, with ?code=…; the QR code points here */
@@ -330,7 +330,7 @@ export async function renderCertificatePdf(facts: PrintableFacts, extra: RenderE
 			.fontSize(11)
 			.fillColor(INK)
 			.text(
-				`has completed the ${course} on ${longDate(facts.completedAt)}, meeting every requirement of the curriculum stated below.`,
+				`has completed the ${course} on ${certificateDate(facts.completedAt)}, meeting every requirement of the curriculum stated below.`,
 				X + 20,
 				doc.y + 5,
 				{ width: CW - 40, align: 'center' }

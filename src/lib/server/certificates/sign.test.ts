@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalFacts, type CertificateFacts } from '../../domain/certificate-facts';
-import { sha256Hex, signFacts, signatureFingerprint, verifyFacts } from './sign';
+import { signFacts, signatureFingerprint, verifyFacts } from './sign';
+import { sha256Hex } from '../ids';
 
 const facts: CertificateFacts = {
 	v: 1,

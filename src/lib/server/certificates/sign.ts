@@ -17,10 +17,6 @@ import { tsaRevocation } from './tsa-revocation';
 import { canonicalFacts } from '../../domain/certificate-facts';
 import type { CertificateFacts } from '../../domain/certificate-facts';
 
-export function sha256Hex(buf: Buffer | Uint8Array | string): string {
-	return createHash('sha256').update(buf).digest('hex');
-}
-
 /** Base64 Ed25519 signature over the UTF-8 bytes of canonicalFacts(facts). */
 export function signFacts(facts: CertificateFacts, privateKey: KeyObject): string {
 	return sign(null, Buffer.from(canonicalFacts(facts), 'utf8'), privateKey).toString('base64');

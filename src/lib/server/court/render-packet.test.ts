@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeys, loadKeys, type LoadedKeys } from '../certificates/keys-folder';
-import { sha256Hex, signPdf } from '../certificates/sign';
+import { signPdf } from '../certificates/sign';
+import { sha256Hex } from '../ids';
 import {
 	pdffonts,
 	pdfinfo,

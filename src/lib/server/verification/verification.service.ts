@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { parseStoredFacts, type CertificateFacts } from '../../domain/certificate-facts';
 import { limitAddress, policies, recordFailure, retryAfter, retryAfterAny } from '../auth/rate-limit';
 import { hashVerificationCode } from '../certificates/issue';
 import { clock } from '../clock';
-import { constantTimeEqualHex, newId } from '../ids';
+import { constantTimeEqualHex, newId, sha256Hex } from '../ids';
 import type { Db } from '../db';
 import type { CertificatesTable } from '../db/schema';
 import { claimedSerial } from './claimed-serial';
@@ -212,9 +211,7 @@ export async function verifyUpload(db: Db, bytes: Uint8Array, ctx: Context): Pro
 	};
 
 	if (Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-') return failed('not_pdf', uploadReasons.not_pdf);
-	// ~5 ms for 5 MB. (certificates/sign.ts has sha256Hex, but importing it would load pdf-lib and the PDF
-	// signer on this thread; WebCrypto's digest spends longer on this thread than this, copying the input.)
-	const sha = createHash('sha256').update(bytes).digest('hex');
+	const sha = sha256Hex(bytes);
 	const cert = await db.selectFrom('certificates').selectAll().where('sha256', '=', sha).executeTakeFirst();
 	if (cert) {
 		await log(db, ctx, cert.serial, cert.id, cert.status);
