@@ -478,18 +478,42 @@ forEachDb('facilitator oversight', (ctx) => {
 
 		it('records one of two extensions made at once against the same date, and tells the other', async () => {
 			const s = await setup();
+			// Both decided against the date their pages showed; which request the server reads first, and
+			// whether the first has committed by then, must not matter.
+			const fromDueDate = (await enrollment(s.pat.enrollmentId)).due_date;
 			const results = await Promise.all([
 				extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, {
 					newDueDate: '2099-03-01',
-					orderReference: 'Order A'
+					orderReference: 'Order A',
+					fromDueDate
 				}),
 				extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, {
 					newDueDate: '2099-04-01',
-					orderReference: 'Order B'
+					orderReference: 'Order B',
+					fromDueDate
 				})
 			]);
 			expect(results.filter((r) => r.ok)).toHaveLength(1);
 			expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, reason: 'changed' }]);
+			expect(await dueDateExtensions(ctx.db, s.pat.enrollmentId)).toHaveLength(1);
+		});
+
+		it('refuses an extension decided against a date someone has since extended, recording nothing', async () => {
+			const s = await setup();
+			const seen = (await enrollment(s.pat.enrollmentId)).due_date;
+			const first = await extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, {
+				newDueDate: '2099-03-01',
+				orderReference: 'Order A',
+				fromDueDate: seen
+			});
+			expect(first).toMatchObject({ ok: true });
+			const late = await extendDueDate(ctx.db, s.facilitator, s.pat.enrollmentId, {
+				newDueDate: '2099-04-01',
+				orderReference: 'Order B',
+				fromDueDate: seen
+			});
+			expect(late).toEqual({ ok: false, reason: 'changed' });
+			expect((await enrollment(s.pat.enrollmentId)).due_date).toBe('2099-03-01');
 			expect(await dueDateExtensions(ctx.db, s.pat.enrollmentId)).toHaveLength(1);
 		});
 

@@ -76,12 +76,20 @@ export async function extendDueDate(
 	db: Db,
 	user: UserIdentity,
 	enrollmentId: string,
-	input: { newDueDate: string; orderReference: string },
+	input: {
+		newDueDate: string;
+		orderReference: string;
+		/** the due date the facilitator saw when deciding (the form sends it); absent: the current one */
+		fromDueDate?: string;
+	},
 	ip?: string
 ): Promise<ExtensionResult> {
 	const e = await enrollmentInScope(db, user, enrollmentId, 'staff');
 	if (!e) return { ok: false, reason: 'not_found' };
 	if (e.status !== 'active' && e.status !== 'referred') return { ok: false, reason: 'not_open' };
+	// Decided against another date than today's: someone extended it meanwhile (whether before this
+	// request was read or while it runs, below), and the facilitator must look again.
+	if (input.fromDueDate !== undefined && input.fromDueDate !== e.due_date) return { ok: false, reason: 'changed' };
 	const newDueDate = input.newDueDate.trim();
 	const reference = input.orderReference.trim();
 	if (!isRealDate(newDueDate)) return { ok: false, reason: 'invalid_date' };

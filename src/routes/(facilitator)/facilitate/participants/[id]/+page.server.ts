@@ -65,6 +65,7 @@ const unlockSchema = v.object({
 const feeSchema = v.object({ fee: v.picklist(['unpaid', 'paid', 'waived'], 'Choose paid, waived or unpaid.') });
 const noteSchema = v.object({ body: f.text('The note', NOTE_MAX) });
 const extendSchema = v.object({
+	fromDueDate: f.date('The current due date'),
 	newDueDate: f.date('The new due date'),
 	orderReference: f.text('The court order reference', ORDER_REFERENCE_MAX)
 });
