@@ -132,7 +132,8 @@ forEachDb('court certificates list', (ctx) => {
 
 	it('filters by court and finds by name without accents, by case number with or without dashes, and by serial', async () => {
 		const w = await world();
-		await w.certified(w.clerk, w.courtId);
+		// A fixed name: a random one ("Pat Tester <6 random letters>") could itself contain "cr" below.
+		await w.certified(w.clerk, w.courtId, 'Pat Tester Third');
 		const both = await makeStaff(ctx.db, ['court'], { courtId: w.courtId });
 		await ctx.db.insertInto('user_courts').values({ user_id: both.id, court_id: w.otherCourtId }).execute();
 		const clerkOfBoth = { ...both, courtIds: [w.courtId, w.otherCourtId] };
